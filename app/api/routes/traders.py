@@ -1,0 +1,30 @@
+"""Trader registration and the health check."""
+
+import asyncio
+
+from fastapi import APIRouter, status
+
+from app import accounts, services
+from models import TraderCreate, TraderCreated
+
+router = APIRouter(tags=["traders"])
+
+ERRORS = {409: {"description": "The username is taken"}}
+
+
+@router.get("/health", tags=["health"])
+async def health() -> dict[str, str]:
+    """Liveness for load balancers and scripts (never a page: a page visit creates a client)."""
+    return {"status": "ok"}
+
+
+@router.post("/traders", status_code=status.HTTP_201_CREATED, responses=ERRORS)
+async def register_trader(trader_in: TraderCreate) -> TraderCreated:
+    """Register a trader; the API key in the response is shown this once only."""
+    database = services.current().database
+
+    def register() -> TraderCreated:
+        with database.write() as session:
+            return accounts.register(session=session, trader_in=trader_in)
+
+    return await asyncio.to_thread(register)

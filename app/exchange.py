@@ -1,0 +1,230 @@
+"""The exchange service: validates requests, routes them to each market's writer, and serves the reads."""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlmodel import Session, select
+
+from app import queries, store
+from app.db import Database
+from app.errors import InvalidInput, NotFound
+from app.market_writer import (
+    BookSnapshot,
+    CancelAll,
+    CancelOrder,
+    Command,
+    MarketWriter,
+    PlaceOrder,
+    ReduceOrder,
+    Sync,
+)
+from app.money import MarketRules
+from app.present import levels_public
+from models import BookPublic, Market, OrderAmend, OrderCreate, OrderPublic, TradePublic
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Exchange:
+    """All markets of one process. The database is the source of truth; each writer's book is its cache."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.writers: dict[str, MarketWriter] = {}
+        self.rules_by_id: dict[int, MarketRules] = {}
+        self.listeners: list[Callable[[str, int], None]] = []
+        self._watch_task: asyncio.Task | None = None
+
+    # --- life cycle -------------------------------------------------------------------------------------------
+
+    async def start(self, *, watch_interval: float = 0.1) -> None:
+        """Load the markets, rebuild every book from the resting orders, and start the writers."""
+        markets = await self.run(lambda session: list(session.exec(select(Market).order_by(Market.id)).all()))
+        for market in markets:
+            rules = MarketRules.of(market)
+            self.rules_by_id[rules.id] = rules
+            writer = MarketWriter(rules, self.database, self._publish)
+            self.writers[rules.symbol] = writer
+            writer.start()
+        await asyncio.gather(*(self.sync(symbol) for symbol in self.writers))
+        if watch_interval > 0:
+            self._watch_task = asyncio.create_task(self._watch(watch_interval), name="watch other writers")
+
+    async def stop(self) -> None:
+        if self._watch_task is not None:
+            self._watch_task.cancel()
+            self._watch_task = None
+        await asyncio.gather(*(writer.stop() for writer in self.writers.values()))
+
+    def subscribe(self, listener: Callable[[str, int], None]) -> Callable[[], None]:
+        """Call `listener(symbol, sequence)` after every committed change; returns the unsubscribe function."""
+        self.listeners.append(listener)
+        return lambda: self.listeners.remove(listener)
+
+    def _publish(self, symbol: str, sequence: int) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener(symbol, sequence)
+            except Exception:
+                log.exception("change listener failed")
+
+    async def _watch(self, interval: float) -> None:
+        """Notice changes committed by other processes from the stored sequences: one tiny query per interval."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                stored = await self.run(store.stored_sequences)
+            except Exception as error:  # the database may be briefly away; the next round retries
+                log.warning("watching the database failed: %s", error)
+                continue
+            for market_id, sequence in stored.items():
+                rules = self.rules_by_id.get(market_id)
+                if rules is not None and self.writers[rules.symbol].sequence != sequence:
+                    await self.sync(rules.symbol)
+
+    # --- helpers ----------------------------------------------------------------------------------------------
+
+    async def run(self, work: Callable[[Session], T]) -> T:
+        """Run read work in a worker thread: never on the event loop."""
+
+        def in_thread() -> T:
+            with self.database.read() as session:
+                return work(session)
+
+        return await asyncio.to_thread(in_thread)
+
+    def rules(self, symbol: str, field: str | None = None) -> MarketRules:
+        writer = self.writers.get(symbol)
+        if writer is None:
+            if field is not None:
+                raise InvalidInput(field, f"unknown market {symbol!r}; markets: {', '.join(self.writers)}")
+            raise NotFound(f"market {symbol!r} not found")
+        return writer.rules
+
+    @property
+    def markets(self) -> list[MarketRules]:
+        return [writer.rules for writer in self.writers.values()]
+
+    async def _submit(self, symbol: str, make: Callable[[asyncio.Future], Command]) -> Any:
+        future = asyncio.get_running_loop().create_future()
+        return await self.writers[symbol].submit(make(future))
+
+    async def _market_of_order(self, trader_id: int, order_id: int) -> str:
+        order = await self.run(lambda session: store.find_order(session, trader_id, order_id))
+        if order is None:
+            raise NotFound(f"order {order_id} not found")
+        return self.rules_by_id[order.market_id].symbol
+
+    # --- writes -----------------------------------------------------------------------------------------------
+
+    async def place_order(self, *, trader_id: int, order_in: OrderCreate) -> tuple[OrderPublic, bool]:
+        """Validate, match and commit an order; (the order after matching, whether it is new)."""
+        rules = self.rules(order_in.symbol, field="symbol")
+        price = validate_order(rules, order_in)
+        quantity = rules.check_quantity(order_in.quantity)
+        return await self._submit(
+            rules.symbol,
+            lambda future: PlaceOrder(
+                trader_id=trader_id,
+                future=future,
+                side=order_in.side,
+                type=order_in.type,
+                price=price,
+                quantity=quantity,
+                time_in_force=order_in.time_in_force,
+                post_only=order_in.post_only,
+                client_order_id=order_in.client_order_id,
+            ),
+        )
+
+    async def cancel_order(self, *, trader_id: int, order_id: int) -> OrderPublic:
+        symbol = await self._market_of_order(trader_id, order_id)
+        return await self._submit(
+            symbol, lambda future: CancelOrder(trader_id=trader_id, future=future, order_id=order_id)
+        )
+
+    async def cancel_all(self, *, trader_id: int, symbol: str | None = None) -> list[OrderPublic]:
+        symbols = [self.rules(symbol, field="symbol").symbol] if symbol else list(self.writers)
+        cancelled: list[OrderPublic] = []
+        for market in symbols:
+            cancelled += await self._submit(market, lambda future: CancelAll(trader_id=trader_id, future=future))
+        return cancelled
+
+    async def reduce_order(self, *, trader_id: int, order_id: int, amend: OrderAmend) -> OrderPublic:
+        symbol = await self._market_of_order(trader_id, order_id)
+        quantity = self.writers[symbol].rules.check_quantity(amend.quantity)
+        return await self._submit(
+            symbol,
+            lambda future: ReduceOrder(trader_id=trader_id, future=future, order_id=order_id, quantity=quantity),
+        )
+
+    async def sync(self, symbol: str) -> int:
+        """Bring the market's cached book up to the stored sequence; returns it."""
+        return await self._submit(symbol, lambda future: Sync(trader_id=0, future=future))
+
+    # --- reads ------------------------------------------------------------------------------------------------
+
+    async def snapshot(self, symbol: str, *, fresh: bool = True) -> BookSnapshot:
+        """The book at its latest sequence; `fresh` first checks the database for other processes' changes."""
+        writer = self.writers.get(symbol)
+        if writer is None:
+            raise NotFound(f"market {symbol!r} not found")
+        if fresh:
+            rules = writer.rules
+            stored = await self.run(lambda session: store.stored_sequences(session)[rules.id])
+            if stored != writer.snapshot.sequence:
+                await self.sync(symbol)
+        return writer.snapshot
+
+    async def book(self, symbol: str, depth: int) -> BookPublic:
+        snapshot = await self.snapshot(symbol)
+        rules = self.writers[symbol].rules
+        return BookPublic(
+            symbol=symbol,
+            sequence=snapshot.sequence,
+            bids=levels_public(snapshot.bids[:depth], rules),
+            asks=levels_public(snapshot.asks[:depth], rules),
+        )
+
+    async def trades(self, symbol: str, limit: int) -> list[TradePublic]:
+        rules = self.rules(symbol)
+        return await self.run(lambda session: queries.recent_trades(session, rules, limit))
+
+    async def orders(
+        self, *, trader_id: int, status: queries.StatusFilter = "open", symbol: str | None = None, limit: int = 100
+    ) -> list[OrderPublic]:
+        market_id = self.rules(symbol, field="symbol").id if symbol else None
+        return await self.run(
+            lambda session: queries.trader_orders(
+                session, self.rules_by_id, trader_id=trader_id, status=status, market_id=market_id, limit=limit
+            )
+        )
+
+    async def order(self, *, trader_id: int, order_id: int) -> OrderPublic:
+        found = await self.run(
+            lambda session: queries.trader_order(session, self.rules_by_id, trader_id=trader_id, order_id=order_id)
+        )
+        if found is None:
+            raise NotFound(f"order {order_id} not found")
+        return found
+
+
+def validate_order(rules: MarketRules, order_in: OrderCreate) -> int | None:
+    """Check an order against its market's rules; its limit price in ticks (None for a market order)."""
+    if order_in.type == "market":
+        if order_in.price is not None:
+            raise InvalidInput("price", "must be omitted for a market order")
+        if order_in.post_only:
+            raise InvalidInput("post_only", "a market order always takes liquidity; post_only needs a limit order")
+        return None
+    if order_in.price is None:
+        raise InvalidInput("price", "is required for a limit order")
+    if order_in.post_only and order_in.time_in_force != "GTC":
+        raise InvalidInput("post_only", f"needs time_in_force GTC, not {order_in.time_in_force}")
+    price = rules.check_price(order_in.price)
+    rules.check_quantity(order_in.quantity)
+    rules.check_notional(order_in.price, order_in.quantity)
+    return price

@@ -1,0 +1,338 @@
+"""One market's writer: the only code that changes its book, one batch of commands per database transaction."""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from app import store
+from app.db import Database
+from app.engine import BookOrder, OrderBook
+from app.errors import Conflict, InvalidInput, NotFound, ServiceError, Unavailable
+from app.money import MarketRules
+from app.present import order_public
+from models import Order, OrderPublic, Trade
+from models.clock import utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 256
+SNAPSHOT_DEPTH = 500
+
+
+@dataclass(slots=True)
+class Command:
+    """A request to the writer; `future` receives its result or its ServiceError."""
+
+    trader_id: int
+    future: asyncio.Future = field(repr=False)
+
+
+@dataclass(slots=True)
+class PlaceOrder(Command):
+    side: str
+    type: str
+    price: int | None
+    quantity: int
+    time_in_force: str
+    post_only: bool
+    client_order_id: str | None
+
+
+@dataclass(slots=True)
+class CancelOrder(Command):
+    order_id: int
+
+
+@dataclass(slots=True)
+class CancelAll(Command):
+    pass
+
+
+@dataclass(slots=True)
+class ReduceOrder(Command):
+    order_id: int
+    quantity: int
+
+
+@dataclass(slots=True)
+class Sync(Command):
+    """Reload the book if another process changed it; changes nothing itself."""
+
+
+@dataclass(frozen=True, slots=True)
+class BookSnapshot:
+    """An immutable view of the book at a sequence, safe to read from any coroutine."""
+
+    sequence: int
+    bids: tuple[tuple[int, int, int], ...]
+    asks: tuple[tuple[int, int, int], ...]
+
+
+class Batch:
+    """What one batch did, collected while matching and written in bulk at the end."""
+
+    def __init__(self, session: Any, rules: MarketRules, sequence: int, places: int) -> None:
+        self.session = session
+        self.rules = rules
+        self.sequence = sequence
+        self.now = utcnow()
+        self.order_ids = store.IdAllocator(session, store.ORDERS, expected=places)
+        self.trade_ids = store.IdAllocator(session, store.TRADES)
+        self.new_orders: dict[int, tuple[BookOrder, str | None, int]] = {}
+        self.new_trades: list[dict] = []
+        self.changed: dict[int, BookOrder] = {}
+        self.client_order_ids: dict[tuple[int, str], int] = {}
+
+    def next_sequence(self) -> int:
+        self.sequence += 1
+        return self.sequence
+
+    def public(self, order: BookOrder, client_order_id: str | None, fills: list[Trade]) -> OrderPublic:
+        """An order placed in this batch, as it stands now."""
+        row = Order(**store.order_row(order, self.rules, client_order_id, self.sequence, self.now))
+        return order_public(row, self.rules, fills)
+
+    def write(self) -> None:
+        rules = self.rules
+        store.write_batch(
+            self.session,
+            market_id=rules.id,
+            sequence=self.sequence,
+            new_orders=[
+                store.order_row(order, rules, client_order_id, sequence, self.now)
+                for order, client_order_id, sequence in self.new_orders.values()
+            ],
+            new_trades=self.new_trades,
+            changed_orders=[
+                {
+                    "id": order.id,
+                    "quantity": rules.quantity_of(order.quantity),
+                    "filled_quantity": rules.quantity_of(order.filled),
+                    "status": order.status,
+                    "updated_at": self.now,
+                }
+                for order in self.changed.values()
+                if order.id not in self.new_orders
+            ],
+        )
+
+
+class MarketWriter:
+    """Owns one market's in-memory book: a cache of the database, valid while the stored sequence matches."""
+
+    def __init__(self, rules: MarketRules, database: Database, on_change: Callable[[str, int], None]) -> None:
+        self.rules = rules
+        self.database = database
+        self.on_change = on_change
+        self.book = OrderBook()
+        self.sequence = -1  # -1: the cache must be (re)loaded before use
+        self.snapshot = BookSnapshot(-1, (), ())
+        self.queue: asyncio.Queue[Command | None] = asyncio.Queue()
+        self.task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self._run(), name=f"writer {self.rules.symbol}")
+
+    async def stop(self) -> None:
+        """Finish what was queued, then stop."""
+        if self.task is not None:
+            self.queue.put_nowait(None)
+            await self.task
+            self.task = None
+
+    async def submit(self, command: Command) -> Any:
+        if self.task is None:
+            raise Unavailable("the exchange is not running")
+        self.queue.put_nowait(command)
+        return await command.future
+
+    async def _run(self) -> None:
+        while True:
+            first = await self.queue.get()
+            if first is None:
+                return
+            batch = [first]
+            stopping = False
+            while len(batch) < MAX_BATCH and not self.queue.empty():
+                command = self.queue.get_nowait()
+                if command is None:
+                    stopping = True
+                    break
+                batch.append(command)
+            await self._apply(batch)
+            if stopping:
+                return
+
+    async def _apply(self, commands: list[Command]) -> None:
+        before = self.sequence
+        try:
+            results = await asyncio.to_thread(self._transaction, commands)
+        except (SQLAlchemyError, OSError) as error:
+            log.warning("%s: batch of %d rolled back: %s", self.rules.symbol, len(commands), error)
+            self.sequence = -1  # the book may hold changes that were not committed: reload it next time
+            if len(commands) > 1:
+                # One bad command (e.g. a duplicate key raced in from another process) must not sink the rest.
+                for command in commands:
+                    await self._apply([command])
+                return
+            results = [Unavailable("the order could not be stored; nothing was changed, please retry")]
+        except Exception:
+            log.exception("%s: batch failed", self.rules.symbol)
+            self.sequence = -1
+            results = [Unavailable("internal error; nothing was changed")] * len(commands)
+        for command, result in zip(commands, results, strict=True):
+            if command.future.done():
+                continue
+            if isinstance(result, ServiceError):
+                command.future.set_exception(result)
+            else:
+                command.future.set_result(result)
+        if self.sequence != before and self.sequence >= 0:
+            self.on_change(self.rules.symbol, self.sequence)
+
+    def _transaction(self, commands: list[Command]) -> list[Any]:
+        """Runs in a worker thread: lock, reload if stale, match, write, commit."""
+        with self.database.write() as session:
+            stored = store.lock_market(session, self.rules.id)
+            if stored != self.sequence:
+                self._reload(session, stored)
+            places = sum(isinstance(command, PlaceOrder) for command in commands)
+            batch = Batch(session, self.rules, stored, places)
+            results = [self._run_command(batch, command) for command in commands]
+            if batch.sequence != stored:
+                batch.write()
+        self.sequence = batch.sequence
+        if batch.sequence != stored or self.snapshot.sequence != self.sequence:
+            bids, asks = self.book.depth(SNAPSHOT_DEPTH)
+            self.snapshot = BookSnapshot(self.sequence, tuple(bids), tuple(asks))
+        return results
+
+    def _reload(self, session: Any, stored: int) -> None:
+        book = OrderBook()
+        for order in store.resting_orders(session, self.rules):
+            book.add_resting(order)
+        self.book = book
+        log.info("%s: book reloaded at sequence %d (%d resting orders)", self.rules.symbol, stored, len(book))
+
+    def _run_command(self, batch: Batch, command: Command) -> Any:
+        try:
+            if isinstance(command, PlaceOrder):
+                return self._place(batch, command)
+            if isinstance(command, CancelOrder):
+                return self._cancel(batch, command.trader_id, command.order_id)
+            if isinstance(command, CancelAll):
+                return [
+                    self._cancel(batch, command.trader_id, order.id)
+                    for order in sorted(self.book.resting_orders(), key=lambda order: order.id)
+                    if order.trader_id == command.trader_id
+                ]
+            if isinstance(command, ReduceOrder):
+                return self._reduce(batch, command)
+            return self.sequence
+        except ServiceError as error:
+            return error
+
+    def _place(self, batch: Batch, command: PlaceOrder) -> tuple[OrderPublic, bool]:
+        if command.client_order_id is not None:
+            key = (command.trader_id, command.client_order_id)
+            earlier = batch.client_order_ids.get(key)
+            if earlier is not None:
+                order, client_order_id, _ = batch.new_orders[earlier]
+                return batch.public(order, client_order_id, self._fills_of(batch, order.id)), False
+            stored = store.find_by_client_order_id(batch.session, *key)
+            if stored is not None:
+                return self._stored_public(batch, stored), False
+        order = BookOrder(
+            id=batch.order_ids.next(),
+            trader_id=command.trader_id,
+            side=command.side,
+            price=command.price,
+            quantity=command.quantity,
+            type=command.type,
+            time_in_force=command.time_in_force,
+            post_only=command.post_only,
+        )
+        execution = self.book.submit(order)
+        sequence = batch.next_sequence()
+        batch.new_orders[order.id] = (order, command.client_order_id, sequence)
+        if command.client_order_id is not None:
+            batch.client_order_ids[(command.trader_id, command.client_order_id)] = order.id
+        fills = []
+        for fill in execution.fills:
+            trade = Trade(
+                id=batch.trade_ids.next(),
+                market_id=self.rules.id,
+                sequence=sequence,
+                price=self.rules.price_of(fill.price),
+                quantity=self.rules.quantity_of(fill.quantity),
+                taker_side=order.side,
+                taker_order_id=order.id,
+                maker_order_id=fill.maker.id,
+                created_at=batch.now,
+            )
+            batch.new_trades.append(trade.model_dump())
+            batch.changed[fill.maker.id] = fill.maker
+            fills.append(trade)
+        return batch.public(order, command.client_order_id, fills), True
+
+    def _resting_own_order(self, batch: Batch, trader_id: int, order_id: int) -> BookOrder:
+        order = self.book.get(order_id)
+        if order is None or order.trader_id != trader_id:
+            stored = store.find_order(batch.session, trader_id, order_id)
+            if stored is None or stored.market_id != self.rules.id:
+                raise NotFound(f"order {order_id} not found")
+            raise Conflict(f"order {order_id} is {stored.status}, not resting: it cannot be changed")
+        return order
+
+    def _cancel(self, batch: Batch, trader_id: int, order_id: int) -> OrderPublic:
+        self._resting_own_order(batch, trader_id, order_id)
+        order = self.book.cancel(order_id)
+        assert order is not None
+        batch.next_sequence()
+        batch.changed[order.id] = order
+        return self._changed_public(batch, order)
+
+    def _reduce(self, batch: Batch, command: ReduceOrder) -> OrderPublic:
+        order = self._resting_own_order(batch, command.trader_id, command.order_id)
+        if command.quantity >= order.quantity:
+            current = self.rules.quantity_text(self.rules.quantity_of(order.quantity))
+            raise InvalidInput(
+                "quantity", f"must be less than the current quantity {current}: orders can only be reduced"
+            )
+        if command.quantity <= order.filled:
+            filled = self.rules.quantity_text(self.rules.quantity_of(order.filled))
+            raise InvalidInput("quantity", f"must be greater than the filled quantity {filled}")
+        self.book.reduce(order.id, command.quantity)
+        batch.next_sequence()
+        batch.changed[order.id] = order
+        return self._changed_public(batch, order)
+
+    def _changed_public(self, batch: Batch, order: BookOrder) -> OrderPublic:
+        if order.id in batch.new_orders:
+            _, client_order_id, _ = batch.new_orders[order.id]
+            return batch.public(order, client_order_id, self._fills_of(batch, order.id))
+        stored = batch.session.get(Order, order.id)
+        assert stored is not None
+        stored.quantity = self.rules.quantity_of(order.quantity)
+        stored.filled_quantity = self.rules.quantity_of(order.filled)
+        stored.status = order.status
+        stored.updated_at = batch.now
+        public = self._stored_public(batch, stored)
+        batch.session.expunge(stored)  # the bulk update writes it; the ORM must not flush it too
+        return public
+
+    def _stored_public(self, batch: Batch, stored: Order) -> OrderPublic:
+        assert stored.id is not None
+        fills = store.fills_of(batch.session, [stored.id])[stored.id] + self._fills_of(batch, stored.id)
+        return order_public(stored, self.rules, fills)
+
+    def _fills_of(self, batch: Batch, order_id: int) -> list[Trade]:
+        return [
+            Trade(**trade)
+            for trade in batch.new_trades
+            if order_id in (trade["taker_order_id"], trade["maker_order_id"])
+        ]

@@ -1,0 +1,117 @@
+"""A market's money rules: Decimal <-> integer ticks and lots, formatting, and validation of order input."""
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation, localcontext
+
+from app.errors import InvalidInput
+from models import Market, MarketPublic
+
+
+def _places(step: Decimal) -> int:
+    return max(0, -step.normalize().as_tuple().exponent)  # type: ignore[operator]
+
+
+@dataclass(frozen=True, slots=True)
+class MarketRules:
+    """Everything about a market that does not change while it trades."""
+
+    id: int
+    symbol: str
+    base: str
+    quote: str
+    tick_size: Decimal
+    lot_size: Decimal
+    min_notional: Decimal
+    max_price: Decimal
+    max_quantity: Decimal
+
+    @classmethod
+    def of(cls, market: Market) -> "MarketRules":
+        assert market.id is not None
+        return cls(
+            id=market.id,
+            symbol=market.symbol,
+            base=market.base,
+            quote=market.quote,
+            tick_size=market.tick_size,
+            lot_size=market.lot_size,
+            min_notional=market.min_notional,
+            max_price=market.max_price,
+            max_quantity=market.max_quantity,
+        )
+
+    @property
+    def price_places(self) -> int:
+        return _places(self.tick_size)
+
+    @property
+    def quantity_places(self) -> int:
+        return _places(self.lot_size)
+
+    def price_text(self, price: Decimal) -> str:
+        return f"{price:.{self.price_places}f}"
+
+    def quantity_text(self, quantity: Decimal) -> str:
+        return f"{quantity:.{self.quantity_places}f}"
+
+    def price_of(self, ticks: int) -> Decimal:
+        return ticks * self.tick_size
+
+    def quantity_of(self, lots: int) -> Decimal:
+        return lots * self.lot_size
+
+    def ticks(self, price: Decimal) -> int:
+        """Integer ticks of a price already known to be on the tick."""
+        return int(price / self.tick_size)
+
+    def lots(self, quantity: Decimal) -> int:
+        """Integer lots of a quantity already known to be on the lot."""
+        return int(quantity / self.lot_size)
+
+    def public(self) -> MarketPublic:
+        return MarketPublic(
+            symbol=self.symbol,
+            base=self.base,
+            quote=self.quote,
+            tick_size=self.price_text(self.tick_size),
+            lot_size=self.quantity_text(self.lot_size),
+            min_notional=self.price_text(self.min_notional),
+            max_price=self.price_text(self.max_price),
+            max_quantity=self.quantity_text(self.max_quantity),
+        )
+
+    def check_price(self, price: Decimal, field: str = "price") -> int:
+        """The price in ticks, or InvalidInput naming the field and why."""
+        step_multiple(price, self.tick_size, self.max_price, field, "tick size")
+        return self.ticks(price)
+
+    def check_quantity(self, quantity: Decimal, field: str = "quantity") -> int:
+        """The quantity in lots, or InvalidInput naming the field and why."""
+        step_multiple(quantity, self.lot_size, self.max_quantity, field, "lot size")
+        return self.lots(quantity)
+
+    def check_notional(self, price: Decimal, quantity: Decimal) -> None:
+        if price * quantity < self.min_notional:
+            raise InvalidInput(
+                "quantity",
+                f"order value {price * quantity} {self.quote} is below the minimum notional "
+                f"{self.price_text(self.min_notional)} {self.quote}",
+            )
+
+
+def step_multiple(value: Decimal, step: Decimal, maximum: Decimal, field: str, step_name: str) -> None:
+    """Check that a value is finite, positive, at most the maximum and a whole multiple of the step."""
+    if not value.is_finite():
+        raise InvalidInput(field, "must be a finite number")
+    if value <= 0:
+        raise InvalidInput(field, "must be greater than 0")
+    if value > maximum:
+        raise InvalidInput(field, f"must be at most {maximum}")
+    with localcontext() as context:
+        context.prec = 60  # enough for any value below the maximum, so the remainder is exact
+        try:
+            off_step = value % step != 0
+        except InvalidOperation:
+            off_step = True
+    if off_step:
+        raise InvalidInput(field, f"must be a multiple of the {step_name} {step}")

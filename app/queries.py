@@ -1,0 +1,52 @@
+"""The read side: trades and a trader's orders, straight from the database (run in a worker thread)."""
+
+from typing import Literal
+
+from sqlmodel import Session, col, select
+
+from app import store
+from app.money import MarketRules
+from app.present import RESTING_STATUSES, order_public, trade_public
+from models import Order, OrderPublic, Trade, TradePublic
+
+StatusFilter = Literal["open", "closed", "all"]
+
+
+def recent_trades(session: Session, rules: MarketRules, limit: int) -> list[TradePublic]:
+    """A market's trades, newest first."""
+    trades = session.exec(
+        select(Trade).where(Trade.market_id == rules.id).order_by(col(Trade.id).desc()).limit(limit)
+    ).all()
+    return [trade_public(trade, rules) for trade in trades]
+
+
+def trader_orders(
+    session: Session,
+    rules_by_id: dict[int, MarketRules],
+    *,
+    trader_id: int,
+    status: StatusFilter,
+    market_id: int | None,
+    limit: int,
+) -> list[OrderPublic]:
+    """A trader's orders, newest first, each with its fills."""
+    query = select(Order).where(Order.trader_id == trader_id)
+    if status == "open":
+        query = query.where(col(Order.status).in_(RESTING_STATUSES))
+    elif status == "closed":
+        query = query.where(col(Order.status).not_in(RESTING_STATUSES))
+    if market_id is not None:
+        query = query.where(Order.market_id == market_id)
+    orders = session.exec(query.order_by(col(Order.id).desc()).limit(limit)).all()
+    fills = store.fills_of(session, [order.id for order in orders if order.id is not None])
+    return [order_public(order, rules_by_id[order.market_id], fills[order.id]) for order in orders if order.id]
+
+
+def trader_order(
+    session: Session, rules_by_id: dict[int, MarketRules], *, trader_id: int, order_id: int
+) -> OrderPublic | None:
+    """One of the trader's orders, or None when it is not theirs."""
+    order = store.find_order(session, trader_id, order_id)
+    if order is None or order.id is None:
+        return None
+    return order_public(order, rules_by_id[order.market_id], store.fills_of(session, [order.id])[order.id])

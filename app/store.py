@@ -1,0 +1,157 @@
+"""The SQL a market's writer runs inside one transaction: lock, reload, allocate ids, write a batch."""
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlmodel import Session
+
+from app.engine import BookOrder
+from app.money import MarketRules
+from app.present import RESTING_STATUSES
+from models import Market, Order, Trade
+
+ORDERS = Order.__table__  # type: ignore[attr-defined]
+TRADES = Trade.__table__  # type: ignore[attr-defined]
+MARKETS = Market.__table__  # type: ignore[attr-defined]
+
+
+def lock_market(session: Session, market_id: int) -> int:
+    """The stored sequence, with the market locked until commit (SQLite: BEGIN IMMEDIATE already holds it)."""
+    query = select(MARKETS.c.sequence).where(MARKETS.c.id == market_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return int(session.execute(query).scalar_one())
+
+
+def stored_sequences(session: Session) -> dict[int, int]:
+    """Every market's stored sequence: the cheap check for changes made by other processes."""
+    return {row.id: row.sequence for row in session.execute(select(MARKETS.c.id, MARKETS.c.sequence))}
+
+
+def resting_orders(session: Session, rules: MarketRules) -> Iterator[BookOrder]:
+    """The market's resting orders in time priority, as engine orders."""
+    rows = session.execute(
+        select(ORDERS)
+        .where(ORDERS.c.market_id == rules.id, ORDERS.c.status.in_(RESTING_STATUSES))
+        .order_by(ORDERS.c.sequence, ORDERS.c.id)
+    )
+    for row in rows:
+        yield BookOrder(
+            id=row.id,
+            trader_id=row.trader_id,
+            side=row.side,
+            price=rules.ticks(row.price),
+            quantity=rules.lots(row.quantity),
+            type=row.type,
+            time_in_force=row.time_in_force,
+            post_only=row.post_only,
+            filled=rules.lots(row.filled_quantity),
+            status=row.status,
+        )
+
+
+def find_by_client_order_id(session: Session, trader_id: int, client_order_id: str) -> Order | None:
+    return session.exec(  # type: ignore[call-overload]
+        select(Order).where(Order.trader_id == trader_id, Order.client_order_id == client_order_id)
+    ).scalar_one_or_none()
+
+
+def find_order(session: Session, trader_id: int, order_id: int) -> Order | None:
+    return session.exec(  # type: ignore[call-overload]
+        select(Order).where(Order.id == order_id, Order.trader_id == trader_id)
+    ).scalar_one_or_none()
+
+
+class IdAllocator:
+    """Ids for new rows, taken inside the batch's transaction so that the batch can be written in bulk."""
+
+    def __init__(self, session: Session, table: Any, *, expected: int = 16) -> None:
+        self.session = session
+        self.table = table
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+        self.block = max(1, expected)  # PostgreSQL: how many ids the first round trip takes
+        self.free: list[int] = []
+        self.last: int | None = None
+
+    def next(self) -> int:
+        if self.postgres:
+            if not self.free:
+                # One round trip per block; an id left unused is only a gap.
+                sequence = f"pg_get_serial_sequence('{self.table.name}', 'id')"
+                query = text(f"SELECT nextval({sequence}) FROM generate_series(1, :count)")
+                self.free = list(self.session.execute(query, {"count": self.block}).scalars())[::-1]
+                self.block = 16
+            return self.free.pop()
+        if self.last is None:
+            # SQLite: the write lock is held, so nobody else can take the next id.
+            self.last = int(self.session.execute(select(func.coalesce(func.max(self.table.c.id), 0))).scalar_one())
+        self.last += 1
+        return self.last
+
+
+def order_row(order: BookOrder, rules: MarketRules, client_order_id: str | None, sequence: int, now: datetime) -> dict:
+    return {
+        "id": order.id,
+        "market_id": rules.id,
+        "trader_id": order.trader_id,
+        "client_order_id": client_order_id,
+        "side": order.side,
+        "type": order.type,
+        "price": None if order.price is None else rules.price_of(order.price),
+        "quantity": rules.quantity_of(order.quantity),
+        "filled_quantity": rules.quantity_of(order.filled),
+        "status": order.status,
+        "time_in_force": order.time_in_force,
+        "post_only": order.post_only,
+        "sequence": sequence,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def write_batch(
+    session: Session,
+    *,
+    market_id: int,
+    sequence: int,
+    new_orders: list[dict],
+    new_trades: list[dict],
+    changed_orders: list[dict],
+) -> None:
+    """Write what a batch did, in bulk, and move the market's sequence: all in the caller's transaction."""
+    if new_orders:
+        session.execute(insert(ORDERS), new_orders)
+    if new_trades:
+        session.execute(insert(TRADES), new_trades)
+    if changed_orders:
+        session.execute(
+            update(ORDERS)
+            .where(ORDERS.c.id == bindparam("changed_id"))
+            .values(
+                quantity=bindparam("changed_quantity"),
+                filled_quantity=bindparam("changed_filled_quantity"),
+                status=bindparam("changed_status"),
+                updated_at=bindparam("changed_updated_at"),
+            ),
+            [{f"changed_{key}": value for key, value in change.items()} for change in changed_orders],
+        )
+    session.execute(update(MARKETS).where(MARKETS.c.id == market_id).values(sequence=sequence))
+
+
+def fills_of(session: Session, order_ids: list[int]) -> dict[int, list[Trade]]:
+    """The stored trades of each order (as taker or maker), oldest first."""
+    fills: dict[int, list[Trade]] = {order_id: [] for order_id in order_ids}
+    if not order_ids:
+        return fills
+    trades = session.exec(  # type: ignore[call-overload]
+        select(Trade)
+        .where((Trade.taker_order_id.in_(order_ids)) | (Trade.maker_order_id.in_(order_ids)))  # type: ignore[attr-defined]
+        .order_by(Trade.id)  # type: ignore[arg-type]
+    ).scalars()
+    for trade in trades:
+        for order_id in (trade.taker_order_id, trade.maker_order_id):
+            if order_id in fills:
+                fills[order_id].append(trade)
+    return fills

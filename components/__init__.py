@@ -1,0 +1,1 @@
+"""NiceGUI components: each owns its elements and its subscription to the change feed."""

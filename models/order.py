@@ -1,0 +1,131 @@
+"""Orders and trades: the SQLModel tables and the shapes the API receives and returns."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import ConfigDict
+from sqlalchemy import BigInteger, Column, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.clock import utcnow
+from models.types import ExactDecimal
+
+# SQLite only auto-increments an INTEGER primary key; PostgreSQL gets a BIGINT.
+IdType = BigInteger().with_variant(Integer(), "sqlite")
+
+Side = Literal["buy", "sell"]
+OrderType = Literal["limit", "market"]
+TimeInForce = Literal["GTC", "IOC", "FOK"]
+OrderStatus = Literal["open", "partially_filled", "filled", "cancelled", "expired", "rejected"]
+
+
+# Properties to receive when placing an order; decimals accept strings or numbers.
+class OrderCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    symbol: str = Field(min_length=1, max_length=32, schema_extra={"examples": ["BTC-USD"]})
+    side: Side
+    type: OrderType = "limit"
+    price: Decimal | None = Field(default=None, schema_extra={"examples": ["100.00"]})
+    quantity: Decimal = Field(schema_extra={"examples": ["0.5000"]})
+    time_in_force: TimeInForce = "GTC"
+    post_only: bool = False
+    client_order_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+# Properties to receive when reducing an order.
+class OrderAmend(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    quantity: Decimal = Field(schema_extra={"examples": ["0.2500"]})
+
+
+# Database model: `sequence` is the market sequence at acceptance, which orders the FIFO of a price level.
+class Order(SQLModel, table=True):
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("trader_id", "client_order_id", name="uq_orders_trader_client_order_id"),
+        Index("ix_orders_market_status_sequence", "market_id", "status", "sequence"),
+        Index("ix_orders_trader_id_id", "trader_id", "id"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(IdType, primary_key=True, autoincrement=True))
+    market_id: int = Field(foreign_key="markets.id")
+    trader_id: int = Field(foreign_key="traders.id")
+    client_order_id: str | None = Field(default=None, max_length=64)
+    side: str = Field(max_length=4)
+    type: str = Field(max_length=6)
+    price: Decimal | None = Field(default=None, sa_type=ExactDecimal)
+    quantity: Decimal = Field(sa_type=ExactDecimal)
+    filled_quantity: Decimal = Field(sa_type=ExactDecimal)
+    status: str = Field(max_length=16)
+    time_in_force: str = Field(max_length=3)
+    post_only: bool = False
+    sequence: int = Field(sa_type=BigInteger)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+# Database model: one fill between a resting (maker) order and an incoming (taker) order.
+class Trade(SQLModel, table=True):
+    __tablename__ = "trades"
+    __table_args__ = (Index("ix_trades_market_id_id", "market_id", "id"),)
+
+    id: int | None = Field(default=None, sa_column=Column(IdType, primary_key=True, autoincrement=True))
+    market_id: int = Field(foreign_key="markets.id")
+    sequence: int = Field(sa_type=BigInteger)
+    price: Decimal = Field(sa_type=ExactDecimal)
+    quantity: Decimal = Field(sa_type=ExactDecimal)
+    taker_side: str = Field(max_length=4)
+    taker_order_id: int = Field(sa_type=BigInteger, index=True)
+    maker_order_id: int = Field(sa_type=BigInteger, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# Returned by the API: one fill of an order.
+class FillPublic(SQLModel):
+    id: int
+    price: str
+    quantity: str
+    taker_side: Side
+    created_at: datetime
+
+
+# Returned by the API: a trade on a market's tape.
+class TradePublic(FillPublic):
+    symbol: str
+
+
+# Returned by the API: an order in its current state, with its fills.
+class OrderPublic(SQLModel):
+    id: int
+    client_order_id: str | None
+    symbol: str
+    side: Side
+    type: OrderType
+    price: str | None
+    quantity: str
+    filled_quantity: str
+    remaining_quantity: str
+    status: OrderStatus
+    time_in_force: TimeInForce
+    post_only: bool
+    created_at: datetime
+    updated_at: datetime
+    trades: list[FillPublic]
+
+
+# Returned by the API: one price level of a book.
+class LevelPublic(SQLModel):
+    price: str
+    quantity: str
+    orders: int
+
+
+# Returned by the API: a depth-limited book, best first, at a known sequence.
+class BookPublic(SQLModel):
+    symbol: str
+    sequence: int
+    bids: list[LevelPublic]
+    asks: list[LevelPublic]

@@ -1,0 +1,97 @@
+"""Shared fixtures: a real server process per module and backend, API clients and freshly registered traders.
+
+A module that only checks validation runs on SQLite alone with
+`pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="module")`.
+"""
+
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.servers import ServerProcess, Trader, postgres_database, register_trader, sqlite_url
+
+ServerFactory = Callable[[str], ServerProcess]
+TraderFactory = Callable[..., Trader]
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database the server runs on."""
+    return str(request.param)
+
+
+def _database_url(backend: str, directory: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        yield sqlite_url(directory / "orderbook.db")
+    else:
+        with postgres_database() as url:
+            yield url
+
+
+@pytest.fixture(scope="module")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh database shared by the tests of one module."""
+    yield from _database_url(backend, tmp_path_factory.mktemp("db"))
+
+
+@pytest.fixture
+def fresh_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh database for one test alone."""
+    yield from _database_url(backend, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One `python main.py` shared by the tests of a module; they isolate themselves by fresh traders."""
+    process = ServerProcess(database_url, tmp_path_factory.mktemp("log") / "server.log").start()
+    try:
+        yield process
+    finally:
+        process.stop()
+    process.assert_clean_log()
+
+
+@pytest.fixture
+def server_factory(tmp_path: Path) -> Iterator[ServerFactory]:
+    """Starts servers on a given database URL; each is stopped, and its log checked, after the test."""
+    started: list[ServerProcess] = []
+
+    def start(url: str) -> ServerProcess:
+        process = ServerProcess(url, tmp_path / f"server-{len(started)}.log")
+        started.append(process)
+        return process.start()
+
+    yield start
+    for process in started:
+        process.stop()
+    for process in started:
+        process.assert_clean_log()
+
+
+@pytest.fixture
+def api(server: ServerProcess) -> Iterator[httpx.Client]:
+    """An anonymous client of the module's server; the test fails if the server logs an error meanwhile."""
+    log_offset = server.log_size()
+    with httpx.Client(base_url=server.base_url, timeout=20) as client:
+        yield client
+    server.assert_clean_log(since=log_offset)
+
+
+@pytest.fixture
+def trader(server: ServerProcess, api: httpx.Client) -> Iterator[TraderFactory]:
+    """Registers new traders: `username, api_key, client = trader()`; their resting orders are cancelled after."""
+    traders: list[Trader] = []
+
+    def register(base_url: str | None = None) -> Trader:
+        new = register_trader(base_url or server.base_url)
+        traders.append(new)
+        return new
+
+    yield register
+    for registered in traders:
+        with contextlib.suppress(httpx.HTTPError):  # its server may already be gone
+            registered.client.delete("/api/orders")
+        registered.client.close()

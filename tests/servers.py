@@ -1,0 +1,159 @@
+"""Real `python main.py` processes for black-box tests: free ports, fresh databases, start, stop, log checks."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, NamedTuple
+
+import httpx
+import psycopg
+from psycopg import sql
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres:postgres@127.0.0.1:5432/postgres")
+STARTUP_TIMEOUT = 30.0
+SHUTDOWN_TIMEOUT = 10.0
+# A traceback, or a log record at ERROR level ("ERROR:    Exception in ASGI application", "... ERROR ...").
+ERROR_LINE = re.compile(r"Traceback|(^|\s)ERROR\b")
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def sqlite_url(path: Path) -> str:
+    """The DATABASE_URL of a SQLite file."""
+    return f"sqlite:///{path.resolve()}"
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for the duration of the block; dropped afterwards."""
+    name = f"orderbook_test_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    info = psycopg.conninfo.conninfo_to_dict(POSTGRES_ADMIN_URL)
+    user, password = info.get("user", "postgres"), info.get("password")
+    host, port = info.get("host", "127.0.0.1"), info.get("port", "5432")
+    credentials = f"{user}:{password}" if password else str(user)
+    try:
+        yield f"postgresql+psycopg://{credentials}@{host}:{port}/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@dataclass
+class ServerProcess:
+    """One running `python main.py`, its URL and its log file."""
+
+    database_url: str
+    log_path: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    _log_file: IO[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "ServerProcess":
+        """Start the process and wait until `/api/health` answers."""
+        env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_CURRENT_TEST", "HOST", "PORT"}}
+        env.update(DATABASE_URL=self.database_url, STORAGE_SECRET="test-storage-secret", PYTHONUNBUFFERED="1")
+        command = [sys.executable, "main.py", "--host", "127.0.0.1", "--port", str(self.port)]
+        command += ["--database-url", self.database_url]
+        self._log_file = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            command, cwd=REPO_ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self._wait_until_healthy()
+        return self
+
+    def _wait_until_healthy(self) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode} on start:\n{self.log()}")
+            try:
+                response = httpx.get(f"{self.base_url}/api/health", timeout=1.0)
+                if response.status_code == 200 and response.json() == {"status": "ok"}:
+                    if os.environ.get("TMP_WAIT_MARKETS") and httpx.get(f"{self.base_url}/api/markets").is_error:
+                        continue  # TEMPORARY-HACK
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"server not healthy after {STARTUP_TIMEOUT} s:\n{self.log()}")
+
+    def stop(self) -> None:
+        """SIGTERM and wait for a clean shutdown; kill it when it hangs."""
+        process, self.process = self.process, None
+        if process is not None and process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=SHUTDOWN_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def log_size(self) -> int:
+        return self.log_path.stat().st_size if self.log_path.exists() else 0
+
+    def error_lines(self, since: int = 0) -> list[str]:
+        """Log lines from byte offset `since` on that show a traceback or an ERROR record."""
+        if not self.log_path.exists():
+            return []
+        with self.log_path.open("rb") as file:
+            file.seek(since)
+            text = file.read().decode(errors="replace")
+        return [line for line in text.splitlines() if ERROR_LINE.search(line)]
+
+    def assert_clean_log(self, since: int = 0) -> None:
+        """Fail, showing the log, when the server logged an error."""
+        if errors := self.error_lines(since):
+            raise AssertionError(f"server {self.base_url} logged errors: {errors[:5]}\n--- log ---\n{self.log()}")
+
+
+class Trader(NamedTuple):
+    """A registered trader and a client that sends its API key."""
+
+    username: str
+    api_key: str
+    client: httpx.Client
+
+
+def unique_username(prefix: str = "t") -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+def register_trader(base_url: str, username: str | None = None) -> Trader:
+    """Register a new trader through the API."""
+    username = username or unique_username()
+    response = httpx.post(
+        f"{base_url}/api/traders", json={"username": username, "password": "correct-horse-battery"}, timeout=10
+    )
+    assert response.status_code == 201, response.text
+    api_key = response.json()["api_key"]
+    client = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {api_key}"}, timeout=20)
+    return Trader(username, api_key, client)
