@@ -1,5 +1,6 @@
 """Trader accounts: registration with an argon2-hashed password, API keys kept only as SHA-256 hashes."""
 
+import asyncio
 import hashlib
 import secrets
 
@@ -8,6 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from app.db import Database
 from app.errors import Conflict
 from models import Trader, TraderCreate, TraderCreated
 
@@ -56,3 +58,31 @@ def trader_by_password(*, session: Session, username: str, password: str) -> Tra
 
 
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class Accounts:
+    """Async account operations for routes and pages: each runs in a worker thread (argon2 is slow on purpose)."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def register(self, trader_in: TraderCreate) -> TraderCreated:
+        def work() -> TraderCreated:
+            with self.database.write() as session:
+                return register(session=session, trader_in=trader_in)
+
+        return await asyncio.to_thread(work)
+
+    async def sign_in(self, username: str, password: str) -> Trader | None:
+        def work() -> Trader | None:
+            with self.database.read() as session:
+                return trader_by_password(session=session, username=username, password=password)
+
+        return await asyncio.to_thread(work)
+
+    async def by_api_key(self, api_key: str) -> Trader | None:
+        def work() -> Trader | None:
+            with self.database.read() as session:
+                return trader_by_api_key(session=session, api_key=api_key)
+
+        return await asyncio.to_thread(work)

@@ -10,10 +10,12 @@ from sqlmodel import Session, select
 from app import queries, store
 from app.db import Database
 from app.errors import InvalidInput, NotFound
+from app.market_data import MarketFeedData, MarketState
 from app.market_writer import (
     BookSnapshot,
     CancelAll,
     CancelOrder,
+    ChangeListener,
     Command,
     MarketWriter,
     PlaceOrder,
@@ -34,8 +36,9 @@ class Exchange:
     def __init__(self, database: Database) -> None:
         self.database = database
         self.writers: dict[str, MarketWriter] = {}
+        self.feed_data: dict[str, MarketFeedData] = {}
         self.rules_by_id: dict[int, MarketRules] = {}
-        self.listeners: list[Callable[[str, int], None]] = []
+        self.listeners: list[ChangeListener] = []
         self._watch_task: asyncio.Task | None = None
 
     # --- life cycle -------------------------------------------------------------------------------------------
@@ -48,6 +51,7 @@ class Exchange:
             self.rules_by_id[rules.id] = rules
             writer = MarketWriter(rules, self.database, self._publish)
             self.writers[rules.symbol] = writer
+            self.feed_data[rules.symbol] = MarketFeedData(writer, self.database)
             writer.start()
         await asyncio.gather(*(self.sync(symbol) for symbol in self.writers))
         if watch_interval > 0:
@@ -59,15 +63,15 @@ class Exchange:
             self._watch_task = None
         await asyncio.gather(*(writer.stop() for writer in self.writers.values()))
 
-    def subscribe(self, listener: Callable[[str, int], None]) -> Callable[[], None]:
-        """Call `listener(symbol, sequence)` after every committed change; returns the unsubscribe function."""
+    def subscribe(self, listener: ChangeListener) -> Callable[[], None]:
+        """Call `listener(symbol, sequence, traders)` after every committed change; returns the unsubscribe function."""
         self.listeners.append(listener)
         return lambda: self.listeners.remove(listener)
 
-    def _publish(self, symbol: str, sequence: int) -> None:
+    def _publish(self, symbol: str, sequence: int, traders: frozenset[int] | None) -> None:
         for listener in list(self.listeners):
             try:
-                listener(symbol, sequence)
+                listener(symbol, sequence, traders)
             except Exception:
                 log.exception("change listener failed")
 
@@ -178,6 +182,17 @@ class Exchange:
             if stored != writer.snapshot.sequence:
                 await self.sync(symbol)
         return writer.snapshot
+
+    async def market_state(self, symbol: str) -> MarketState:
+        """What a market page shows, at the latest sequence this process knows (shared by every page)."""
+        data = self.feed_data.get(symbol)
+        if data is None:
+            raise NotFound(f"market {symbol!r} not found")
+        return await data.current()
+
+    def latest_sequence(self, symbol: str) -> int:
+        """The sequence of the cached book: free to ask, for timers that check whether a page is behind."""
+        return self.writers[symbol].snapshot.sequence
 
     async def book(self, symbol: str, depth: int) -> BookPublic:
         snapshot = await self.snapshot(symbol)

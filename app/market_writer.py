@@ -20,6 +20,9 @@ from models.clock import utcnow
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 256
+
+# Called after every committed change: (symbol, sequence, ids of the traders whose orders changed, or None if unknown).
+ChangeListener = Callable[[str, int, frozenset[int] | None], None]
 SNAPSHOT_DEPTH = 500
 
 
@@ -86,6 +89,7 @@ class Batch:
         self.new_trades: list[dict] = []
         self.changed: dict[int, BookOrder] = {}
         self.client_order_ids: dict[tuple[int, str], int] = {}
+        self.traders: set[int] = set()  # whose orders changed: their pages refresh their own orders
 
     def next_sequence(self) -> int:
         self.sequence += 1
@@ -124,7 +128,7 @@ class Batch:
 class MarketWriter:
     """Owns one market's in-memory book: a cache of the database, valid while the stored sequence matches."""
 
-    def __init__(self, rules: MarketRules, database: Database, on_change: Callable[[str, int], None]) -> None:
+    def __init__(self, rules: MarketRules, database: Database, on_change: ChangeListener) -> None:
         self.rules = rules
         self.database = database
         self.on_change = on_change
@@ -169,6 +173,7 @@ class MarketWriter:
 
     async def _apply(self, commands: list[Command]) -> None:
         before = self.sequence
+        self.changed_traders: set[int] | None = set()
         try:
             results = await asyncio.to_thread(self._transaction, commands)
         except (SQLAlchemyError, OSError) as error:
@@ -192,19 +197,24 @@ class MarketWriter:
             else:
                 command.future.set_result(result)
         if self.sequence != before and self.sequence >= 0:
-            self.on_change(self.rules.symbol, self.sequence)
+            traders = None if self.changed_traders is None else frozenset(self.changed_traders)
+            self.on_change(self.rules.symbol, self.sequence, traders)
 
     def _transaction(self, commands: list[Command]) -> list[Any]:
         """Runs in a worker thread: lock, reload if stale, match, write, commit."""
         with self.database.write() as session:
             stored = store.lock_market(session, self.rules.id)
             if stored != self.sequence:
+                if self.sequence >= 0:
+                    self.changed_traders = None  # another process changed the book: whose orders is unknown
                 self._reload(session, stored)
             places = sum(isinstance(command, PlaceOrder) for command in commands)
             batch = Batch(session, self.rules, stored, places)
             results = [self._run_command(batch, command) for command in commands]
             if batch.sequence != stored:
                 batch.write()
+            if self.changed_traders is not None:
+                self.changed_traders |= batch.traders
         self.sequence = batch.sequence
         if batch.sequence != stored or self.snapshot.sequence != self.sequence:
             bids, asks = self.book.depth(SNAPSHOT_DEPTH)
@@ -259,6 +269,7 @@ class MarketWriter:
         execution = self.book.submit(order)
         sequence = batch.next_sequence()
         batch.new_orders[order.id] = (order, command.client_order_id, sequence)
+        batch.traders.add(order.trader_id)
         if command.client_order_id is not None:
             batch.client_order_ids[(command.trader_id, command.client_order_id)] = order.id
         fills = []
@@ -276,6 +287,7 @@ class MarketWriter:
             )
             batch.new_trades.append(trade.model_dump())
             batch.changed[fill.maker.id] = fill.maker
+            batch.traders.add(fill.maker.trader_id)
             fills.append(trade)
         return batch.public(order, command.client_order_id, fills), True
 
@@ -294,6 +306,7 @@ class MarketWriter:
         assert order is not None
         batch.next_sequence()
         batch.changed[order.id] = order
+        batch.traders.add(order.trader_id)
         return self._changed_public(batch, order)
 
     def _reduce(self, batch: Batch, command: ReduceOrder) -> OrderPublic:
@@ -309,6 +322,7 @@ class MarketWriter:
         self.book.reduce(order.id, command.quantity)
         batch.next_sequence()
         batch.changed[order.id] = order
+        batch.traders.add(order.trader_id)
         return self._changed_public(batch, order)
 
     def _changed_public(self, batch: Batch, order: BookOrder) -> OrderPublic:

@@ -9,12 +9,14 @@ from collections.abc import Sequence
 from nicegui import app, ui
 
 from app import services
+from app.accounts import Accounts
 from app.api import api_router
 from app.api.deps import service_error_handler
 from app.db import connect, create_schema
 from app.errors import ServiceError
 from app.exchange import Exchange
 from app.settings import Settings, load_settings, storage_secret
+from components import live
 
 log = logging.getLogger("orderbook")
 
@@ -30,7 +32,10 @@ def build(settings: Settings) -> None:
         await asyncio.to_thread(create_schema, database)
         exchange = Exchange(database)
         await exchange.start()
-        services.install(services.Services(settings=settings, database=database, exchange=exchange))
+        services.install(
+            services.Services(settings=settings, database=database, exchange=exchange, accounts=Accounts(database))
+        )
+        live.connect(exchange)
         log.info("Live Orderbook serving %s on http://%s:%d", ", ".join(exchange.writers), settings.host, settings.port)
 
     async def stop() -> None:

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from app.accounts import Accounts
 from app.db import Database
 from app.exchange import Exchange
 from app.settings import Settings
@@ -12,6 +13,7 @@ class Services:
     settings: Settings
     database: Database
     exchange: Exchange
+    accounts: Accounts
 
 
 _current: Services | None = None

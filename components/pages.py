@@ -1,14 +1,58 @@
-"""The pages: thin handlers that compose components."""
+"""The market pages: thin handlers that compose components around one LiveMarket."""
 
 from nicegui import ui
 
 from app import services
+from components import auth_pages  # noqa: F401  (registers /login, /register, /logout)
+from components.depth_chart import DepthChart
+from components.layout import frame, signed_in
+from components.live import LiveMarket
+from components.market_stats import MarketStatsBar
+from components.my_orders import MyOrders
+from components.order_form import OrderForm
+from components.orderbook import OrderbookView
+from components.trades_tape import TradesTape
 
 
 @ui.page("/")
-def index() -> None:
+async def index() -> None:
     exchange = services.current().exchange
-    ui.label("Live Orderbook").classes("text-2xl")
-    for rules in exchange.markets:
-        ui.label(f"{rules.symbol}: tick {rules.price_text(rules.tick_size)}, lot {rules.quantity_text(rules.lot_size)}")
-    ui.link("API documentation", "/docs")
+    await market_page(next(iter(exchange.writers)))
+
+
+@ui.page("/market/{symbol}")
+async def market_page(symbol: str) -> None:
+    exchange = services.current().exchange
+    symbols = list(exchange.writers)
+    if symbol not in exchange.writers:
+        with frame("Unknown market", symbols):
+            ui.label(f"There is no market {symbol}.").classes("text-h6")
+            for known in symbols:
+                ui.link(known, f"/market/{known}")
+        return
+    rules = exchange.writers[symbol].rules
+    trader = signed_in()
+    with frame(symbol, symbols, symbol):
+        live = LiveMarket(exchange, symbol, trader.trader_id if trader else None)
+        live.add(MarketStatsBar(rules).show)
+        form: OrderForm | None = None
+        with ui.row().classes("w-full gap-3 items-start"):
+            with ui.column().classes("flex-1 min-w-[300px] gap-3"):
+                book = OrderbookView(rules, on_pick=lambda price: form.set_price(price) if form else None)
+                live.add(book.show)
+            with ui.column().classes("flex-[2] min-w-[320px] gap-3"):
+                live.add(DepthChart().show)
+                live.add(TradesTape().show)
+            with ui.column().classes("flex-1 min-w-[280px] gap-3"):
+                if trader is not None:
+                    form = OrderForm(exchange, rules, trader.trader_id, on_placed=lambda _: live.refresh_trader_parts())
+                else:
+                    with ui.card().classes("w-full p-4 gap-2").props("flat bordered"):
+                        ui.label("Sign in to trade").classes("text-subtitle1")
+                        with ui.row():
+                            ui.link("Sign in", "/login")
+                            ui.link("Register", "/register")
+        if trader is not None:
+            mine = MyOrders(exchange, symbol, trader.trader_id)
+            live.add_trader_part(mine.refresh)
+        await live.start()

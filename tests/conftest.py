@@ -80,18 +80,30 @@ def api(server: ServerProcess) -> Iterator[httpx.Client]:
     server.assert_clean_log(since=log_offset)
 
 
-@pytest.fixture
-def trader(server: ServerProcess, api: httpx.Client) -> Iterator[TraderFactory]:
-    """Registers new traders: `username, api_key, client = trader()`; their resting orders are cancelled after."""
-    traders: list[Trader] = []
-
-    def register(base_url: str | None = None) -> Trader:
-        new = register_trader(base_url or server.base_url)
-        traders.append(new)
-        return new
-
-    yield register
-    for registered in traders:
-        with contextlib.suppress(httpx.HTTPError):  # its server may already be gone
-            registered.client.delete("/api/orders")
+@pytest.fixture(scope="module")
+def idle_traders(server: ServerProcess) -> Iterator[list[Trader]]:
+    """Traders whose tests are over, with nothing resting: registering costs ~0.4 s (argon2), so they are reused."""
+    idle: list[Trader] = []
+    yield idle
+    for registered in idle:
         registered.client.close()
+
+
+@pytest.fixture
+def trader(server: ServerProcess, api: httpx.Client, idle_traders: list[Trader]) -> Iterator[TraderFactory]:
+    """Hands out traders: `username, api_key, client = trader()`; one with no orders at all: `trader(fresh=True)`.
+
+    Whatever a test leaves resting is cancelled afterwards, so every test starts with empty books.
+    """
+    in_use: list[Trader] = []
+
+    def hand_out(*, fresh: bool = False) -> Trader:
+        chosen = idle_traders.pop(0) if idle_traders and not fresh else register_trader(server.base_url)
+        in_use.append(chosen)
+        return chosen
+
+    yield hand_out
+    for used in in_use:
+        with contextlib.suppress(httpx.HTTPError):
+            used.client.delete("/api/orders")
+        idle_traders.append(used)

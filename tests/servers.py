@@ -91,8 +91,8 @@ class ServerProcess:
             try:
                 response = httpx.get(f"{self.base_url}/api/health", timeout=1.0)
                 if response.status_code == 200 and response.json() == {"status": "ok"}:
-                    if os.environ.get("TMP_WAIT_MARKETS") and httpx.get(f"{self.base_url}/api/markets").is_error:
-                        continue  # TEMPORARY-HACK
+                    if os.environ.get("TMP_WAIT_MARKETS"):
+                        time.sleep(2)  # TEMPORARY-HACK
                     return
             except httpx.HTTPError:
                 pass

@@ -195,7 +195,7 @@ def test_a_trader_never_trades_with_itself_and_earlier_fills_stand(trader: Trade
 
 
 def test_repeating_a_client_order_id_returns_the_original_order_and_places_nothing(trader: TraderFactory) -> None:
-    _, _, client = trader()
+    _, _, client = trader(fresh=True)
     body = {"symbol": "BTC-USD", "side": "buy", "price": "95.00", "quantity": "0.1", "client_order_id": "my-1"}
     first = client.post("/api/orders", json=body)
     again = client.post("/api/orders", json=body | {"price": "96.00"})
@@ -207,8 +207,8 @@ def test_repeating_a_client_order_id_returns_the_original_order_and_places_nothi
 
 
 def test_two_traders_may_use_the_same_client_order_id(trader: TraderFactory) -> None:
-    _, _, alice = trader()
-    _, _, bob = trader()
+    _, _, alice = trader(fresh=True)
+    _, _, bob = trader(fresh=True)
     first = place(alice, "buy", "95.00", "0.1", client_order_id="same")
     second = place(bob, "buy", "95.00", "0.1", client_order_id="same")
     assert first["id"] != second["id"]
@@ -216,7 +216,7 @@ def test_two_traders_may_use_the_same_client_order_id(trader: TraderFactory) -> 
 
 
 def test_listing_orders_shows_the_callers_resting_orders_newest_first_by_default(trader: TraderFactory) -> None:
-    _, _, client = trader()
+    _, _, client = trader(fresh=True)
     _, _, other = trader()
     place(other, "sell", "100.00", "0.1")
     older = place(client, "buy", "90.00", "0.1")
@@ -229,7 +229,7 @@ def test_listing_orders_shows_the_callers_resting_orders_newest_first_by_default
 
 
 def test_listing_closed_orders_shows_those_that_no_longer_rest(trader: TraderFactory) -> None:
-    _, _, client = trader()
+    _, _, client = trader(fresh=True)
     _, _, other = trader()
     place(other, "sell", "100.00", "0.1")
     filled = place(client, "buy", "100.00", "0.1")
@@ -246,7 +246,7 @@ def test_listing_closed_orders_shows_those_that_no_longer_rest(trader: TraderFac
 
 
 def test_listing_all_orders_filters_by_symbol_and_limit(trader: TraderFactory) -> None:
-    _, _, client = trader()
+    _, _, client = trader(fresh=True)
     btc = [place(client, "buy", f"{90 + n}.00", "0.1") for n in range(3)]
     place(client, "buy", "90.00", "0.5", symbol="ETH-USD")
     listed = client.get("/api/orders", params={"status": "all", "symbol": "BTC-USD", "limit": 2}).json()
@@ -256,7 +256,7 @@ def test_listing_all_orders_filters_by_symbol_and_limit(trader: TraderFactory) -
 
 def test_a_trader_sees_only_its_own_orders(trader: TraderFactory) -> None:
     _, _, alice = trader()
-    _, _, bob = trader()
+    _, _, bob = trader(fresh=True)
     order = place(alice, "buy", "90.00", "0.1")
     assert bob.get("/api/orders", params={"status": "all"}).json() == []
     assert bob.get(f"/api/orders/{order['id']}").status_code == 404

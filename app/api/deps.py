@@ -1,13 +1,12 @@
 """What the routes depend on: the exchange, the database and the calling trader."""
 
-import asyncio
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app import accounts, services
+from app import services
 from app.errors import InvalidInput, ServiceError, Unauthorized
 from app.exchange import Exchange
 from models import Trader
@@ -24,13 +23,7 @@ async def get_current_trader(
 ) -> Trader:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("missing API key: send 'Authorization: Bearer <api_key>'")
-    database = services.current().database
-
-    def lookup() -> Trader | None:
-        with database.read() as session:
-            return accounts.trader_by_api_key(session=session, api_key=credentials.credentials)
-
-    trader = await asyncio.to_thread(lookup)
+    trader = await services.current().accounts.by_api_key(credentials.credentials)
     if trader is None:
         raise Unauthorized("invalid API key")
     return trader

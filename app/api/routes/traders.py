@@ -1,10 +1,8 @@
 """Trader registration and the health check."""
 
-import asyncio
-
 from fastapi import APIRouter, status
 
-from app import accounts, services
+from app import services
 from models import TraderCreate, TraderCreated
 
 router = APIRouter(tags=["traders"])
@@ -21,10 +19,4 @@ async def health() -> dict[str, str]:
 @router.post("/traders", status_code=status.HTTP_201_CREATED, responses=ERRORS)
 async def register_trader(trader_in: TraderCreate) -> TraderCreated:
     """Register a trader; the API key in the response is shown this once only."""
-    database = services.current().database
-
-    def register() -> TraderCreated:
-        with database.write() as session:
-            return accounts.register(session=session, trader_in=trader_in)
-
-    return await asyncio.to_thread(register)
+    return await services.current().accounts.register(trader_in)

@@ -1,0 +1,85 @@
+"""Sign in, register and sign out: the same accounts as the API, the session in `app.storage.user`."""
+
+from nicegui import app, ui
+from pydantic import ValidationError
+
+from app import services
+from app.errors import ServiceError
+from components.layout import frame
+from models import TraderCreate
+
+
+def _sign_in(trader_id: int, username: str) -> None:
+    app.storage.user.update(trader_id=trader_id, username=username)
+
+
+@ui.page("/login")
+def login_page() -> None:
+    with frame("Sign in"), ui.card().classes("w-96 mx-auto q-mt-xl p-6 gap-3"):
+        ui.label("Sign in").classes("text-h6")
+        username = ui.input("Username").props('outlined dense data-field="username"').classes("w-full")
+        password = ui.input("Password", password=True).props('outlined dense data-field="password"').classes("w-full")
+        error = ui.label().classes("text-negative login-error")
+
+        async def submit() -> None:
+            error.set_text("")
+            trader = await services.current().accounts.sign_in(username.value.strip(), password.value)
+            if trader is None or trader.id is None:
+                error.set_text("Wrong username or password")
+                return
+            _sign_in(trader.id, trader.username)
+            ui.navigate.to("/")
+
+        password.on("keydown.enter", submit)
+        ui.button("Sign in", on_click=submit).props("unelevated no-caps").classes("w-full sign-in-button")
+        with ui.row().classes("gap-1 text-caption"):
+            ui.label("No account?")
+            ui.link("Register", "/register")
+
+
+@ui.page("/register")
+def register_page() -> None:
+    with frame("Register"), ui.card().classes("w-96 mx-auto q-mt-xl p-6 gap-3"):
+        ui.label("Register").classes("text-h6")
+        username = (
+            ui.input("Username", placeholder="3-32 of a-z 0-9 _ -")
+            .props('outlined dense data-field="username"')
+            .classes("w-full")
+        )
+        password = (
+            ui.input("Password", password=True, placeholder="8-128 characters")
+            .props('outlined dense data-field="password"')
+            .classes("w-full")
+        )
+        fields = {"username": username, "password": password}
+
+        async def submit() -> None:
+            for element in fields.values():
+                element.error = None
+            try:
+                trader_in = TraderCreate(username=username.value.strip(), password=password.value)
+            except ValidationError as error:
+                for problem in error.errors():
+                    fields[str(problem["loc"][0])].error = problem["msg"]
+                return
+            try:
+                created = await services.current().accounts.register(trader_in)
+            except ServiceError as error:
+                username.error = error.message
+                return
+            _sign_in(created.id, created.username)
+            with ui.dialog().props("persistent") as dialog, ui.card().classes("p-6 gap-3"):
+                ui.label(f"Welcome, {created.username}").classes("text-h6")
+                ui.label("Your API key, shown this once (Authorization: Bearer <key>):")
+                ui.code(created.api_key).classes("w-full api-key")
+                ui.button("Start trading", on_click=lambda: ui.navigate.to("/")).props("unelevated no-caps")
+            dialog.open()
+
+        password.on("keydown.enter", submit)
+        ui.button("Register", on_click=submit).props("unelevated no-caps").classes("w-full register-button")
+
+
+@ui.page("/logout")
+def logout_page() -> None:
+    app.storage.user.clear()
+    ui.navigate.to("/")

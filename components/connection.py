@@ -1,0 +1,48 @@
+"""The connection indicator: Live (websocket), Polling (long-polling) or Offline, read from the socket.io client."""
+
+from nicegui import ui
+
+# Outside Vue's #app, so Vue never overwrites what the script writes (see NICEGUI-NOTES.md).
+INDICATOR_HTML = r"""
+<div id="connection-indicator" class="conn conn-offline" role="status" aria-live="polite"
+     title="Connection to the server">Offline</div>
+<script>
+(function () {
+  const words = {live: "Live", polling: "Polling", offline: "Offline"};
+  function state() {
+    const socket = window.socket;
+    if (!socket || !socket.connected) return "offline";
+    const transport = socket.io && socket.io.engine && socket.io.engine.transport;
+    return transport && transport.name === "websocket" ? "live" : "polling";
+  }
+  function show() {
+    const element = document.getElementById("connection-indicator");
+    if (!element) return;
+    const now = state();
+    if (element.dataset.state === now) return;
+    element.dataset.state = now;
+    element.className = "conn conn-" + now;
+    element.textContent = words[now];
+  }
+  setInterval(show, 250);
+  document.addEventListener("visibilitychange", show);
+})();
+</script>
+"""
+
+CSS = """
+.conn { position: fixed; top: 14px; right: 16px; z-index: 3000; padding: 2px 10px; border-radius: 12px;
+        font: 600 12px/20px Roboto, sans-serif; color: white; letter-spacing: .02em; }
+.conn::before { content: ""; display: inline-block; width: 8px; height: 8px; border-radius: 50%;
+                margin-right: 6px; background: white; vertical-align: 0; }
+.conn-live { background: #21ba45; }
+.conn-polling { background: #f2c037; color: #3a2c00; }
+.conn-polling::before { background: #3a2c00; }
+.conn-offline { background: #c10015; }
+"""
+
+
+def connection_indicator() -> None:
+    """Add the indicator to the current page."""
+    ui.add_css(CSS)
+    ui.add_body_html(INDICATOR_HTML)

@@ -1,0 +1,68 @@
+"""The page shell: header with the market selector, the trader's name and sign-in/out, and the connection indicator."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from nicegui import app, ui
+
+from components.connection import connection_indicator
+
+CSS = """
+body { background: #f6f7f9; }
+.ob-table .q-table th, .ob-table .q-table td, .trades-tape .q-table td { padding: 1px 8px; height: 22px; }
+.ob-table .q-table { font-variant-numeric: tabular-nums; }
+.trades-tape .q-table, .my-open-orders .q-table, .my-closed-orders .q-table { font-variant-numeric: tabular-nums; }
+.ob-row td { position: relative; }
+.ob-bar { position: absolute; top: 1px; bottom: 1px; right: 0; z-index: 0; pointer-events: none; }
+.ob-asks .ob-bar, .ob-bids .ob-bar { left: auto; }
+.ob-bar-ask { background: rgba(193, 0, 21, .12); }
+.ob-bar-bid { background: rgba(33, 186, 69, .14); }
+.ob-cell { position: relative; z-index: 1; }
+.ob-row td:first-child { position: static; }
+.ob-row { position: relative; }
+@keyframes ob-flash { from { background: rgba(242, 192, 55, .55); } to { background: transparent; } }
+.ob-flash td { animation: ob-flash .8s ease-out; }
+"""
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    trader_id: int
+    username: str
+
+
+def signed_in() -> SignedIn | None:
+    """The trader signed in on this browser, if any (server-side storage behind a signed cookie)."""
+    trader_id = app.storage.user.get("trader_id")
+    username = app.storage.user.get("username")
+    if isinstance(trader_id, int) and isinstance(username, str):
+        return SignedIn(trader_id, username)
+    return None
+
+
+@contextmanager
+def frame(title: str, symbols: list[str] | None = None, symbol: str | None = None) -> Iterator[None]:
+    """Header and page body; the page's components go inside the `with` block."""
+    ui.page_title(f"{title} · Live Orderbook")
+    ui.add_css(CSS)
+    connection_indicator()
+    trader = signed_in()
+    with ui.header(elevated=False).classes("bg-white text-dark items-center gap-4 px-4 py-2 pr-32 border-b"):
+        ui.link("Live Orderbook", "/").classes("text-h6 text-weight-bold no-underline text-primary")
+        if symbols:
+            ui.select(
+                symbols,
+                value=symbol,
+                on_change=lambda event: ui.navigate.to(f"/market/{event.value}"),
+            ).props("dense outlined options-dense").classes("w-36 market-selector")
+        ui.space()
+        if trader is not None:
+            ui.icon("person").classes("text-grey-7")
+            ui.label(trader.username).classes("text-body1 trader-name")
+            ui.button("Sign out", on_click=lambda: ui.navigate.to("/logout")).props("flat dense no-caps")
+        else:
+            ui.link("Sign in", "/login").classes("sign-in")
+            ui.link("Register", "/register").classes("register")
+    with ui.column().classes("w-full max-w-screen-2xl mx-auto p-3 gap-3"):
+        yield

@@ -1,0 +1,104 @@
+"""Pushing market changes to pages: one app-wide event, and per page a coalescing renderer with a timer fallback."""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from nicegui import Event, background_tasks, ui
+
+from app.exchange import Exchange
+from app.market_data import MarketState
+
+# Fired after every committed change: (symbol, sequence, traders whose orders changed or None if unknown).
+market_changed: Event[str, int, frozenset[int] | None] = Event()
+
+RENDER_INTERVAL = 0.1  # a page renders a market at most this often; bursts in between coalesce
+CHECK_INTERVAL = 2.0  # the fallback timer: a page that missed a push notices within this time
+
+
+def connect(exchange: Exchange) -> None:
+    """Forward the exchange's change feed to the app-wide event that pages subscribe to."""
+    exchange.subscribe(market_changed.emit)
+
+
+Part = Callable[[MarketState], Any]
+TraderPart = Callable[[], Awaitable[Any]]
+
+
+class LiveMarket:
+    """One page's live view of one market: subscribes, coalesces bursts, renders its parts at the newest sequence."""
+
+    def __init__(self, exchange: Exchange, symbol: str, trader_id: int | None = None) -> None:
+        self.exchange = exchange
+        self.symbol = symbol
+        self.trader_id = trader_id
+        self.parts: list[Part] = []
+        self.trader_parts: list[TraderPart] = []
+        self.shown_sequence = -1
+        self._wanted_sequence = -1
+        self._trader_dirty = True
+        self._scheduled = False
+        self._last_render = 0.0
+        self._render_lock = asyncio.Lock()
+        # Subscribed inside the page: NiceGUI drops the subscription (and the timer) when the client is deleted.
+        market_changed.subscribe(self._on_change)
+        self.timer = ui.timer(CHECK_INTERVAL, self._check)
+
+    def add(self, part: Part) -> None:
+        """A part re-rendered with every new market state."""
+        self.parts.append(part)
+
+    def add_trader_part(self, part: TraderPart) -> None:
+        """A part about the signed-in trader's own orders, refreshed when they change."""
+        self.trader_parts.append(part)
+
+    async def start(self) -> None:
+        await self.render()
+
+    def _on_change(self, symbol: str, sequence: int, traders: frozenset[int] | None) -> None:
+        if symbol != self.symbol:
+            return
+        if self.trader_id is not None and (traders is None or self.trader_id in traders):
+            self._trader_dirty = True
+        self._wanted_sequence = max(self._wanted_sequence, sequence)
+        self._schedule()
+
+    def _check(self) -> None:
+        """The fallback: nearly free when nothing changed (one integer comparison)."""
+        if self.exchange.latest_sequence(self.symbol) != self.shown_sequence:
+            self._trader_dirty = True
+            self._schedule()
+
+    def _schedule(self) -> None:
+        if self._scheduled:
+            return
+        self._scheduled = True
+        delay = max(0.0, self._last_render + RENDER_INTERVAL - time.monotonic())
+        background_tasks.create(self._render_later(delay), name=f"render {self.symbol}")
+
+    async def _render_later(self, delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        self._scheduled = False
+        await self.render()
+
+    async def refresh_trader_parts(self) -> None:
+        """Re-read the trader's orders now (after the trader acted on this page)."""
+        self._trader_dirty = True
+        await self.render()
+
+    async def render(self) -> None:
+        async with self._render_lock:
+            self._last_render = time.monotonic()
+            state = await self.exchange.market_state(self.symbol)
+            if state.sequence != self.shown_sequence:
+                for part in self.parts:
+                    part(state)
+                self.shown_sequence = state.sequence
+            if self._trader_dirty and self.trader_parts:
+                self._trader_dirty = False
+                for trader_part in self.trader_parts:
+                    await trader_part()
+        if self._wanted_sequence > self.shown_sequence and not self._scheduled:
+            self._schedule()  # a newer change arrived while rendering: end on the latest state

@@ -1,0 +1,136 @@
+"""The order form: buy or sell, limit or market, price, quantity, time in force, post-only; errors beside the field."""
+
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+
+from nicegui import ui
+from pydantic import ValidationError
+
+from app.errors import InvalidInput, ServiceError
+from app.exchange import Exchange
+from app.money import MarketRules
+from models import OrderCreate, OrderPublic
+
+
+class OrderForm:
+    """Places orders through the same service as the REST route."""
+
+    def __init__(
+        self,
+        exchange: Exchange,
+        rules: MarketRules,
+        trader_id: int,
+        on_placed: Callable[[OrderPublic], Awaitable[None]] | None = None,
+    ) -> None:
+        self.exchange = exchange
+        self.rules = rules
+        self.trader_id = trader_id
+        self.on_placed = on_placed
+        with ui.card().classes("w-full p-3 gap-2").props("flat bordered"):
+            ui.label("Place order").classes("text-subtitle1 text-weight-medium")
+            self.side = (
+                ui.toggle({"buy": "Buy", "sell": "Sell"}, value="buy", on_change=self._restyle)
+                .props("spread no-caps unelevated")
+                .classes("w-full order-side")
+            )
+            self.type = (
+                ui.toggle({"limit": "Limit", "market": "Market"}, value="limit", on_change=self._restyle)
+                .props("spread no-caps dense flat")
+                .classes("w-full order-type")
+            )
+            self.price = (
+                ui.input(f"Price ({rules.quote})", placeholder=rules.price_text(rules.tick_size))
+                .props('dense outlined inputmode="decimal" data-field="price"')
+                .classes("w-full")
+            )
+            self.quantity = (
+                ui.input(f"Quantity ({rules.base})", placeholder=rules.quantity_text(rules.lot_size))
+                .props('dense outlined inputmode="decimal" data-field="quantity"')
+                .classes("w-full")
+            )
+            with ui.row().classes("w-full items-center no-wrap gap-2"):
+                self.time_in_force = (
+                    ui.select({"GTC": "GTC", "IOC": "IOC", "FOK": "FOK"}, value="GTC", label="Time in force")
+                    .props('dense outlined data-field="time_in_force"')
+                    .classes("grow")
+                )
+                self.post_only = ui.checkbox("Post-only").props('dense data-field="post_only"')
+            self.post_only_error = ui.label().classes("text-negative text-caption post-only-error")
+            self.post_only_error.set_visibility(False)
+            self.submit = (
+                ui.button("Buy", on_click=self.place).props("unelevated no-caps").classes("w-full place-order")
+            )
+        self.fields = {"price": self.price, "quantity": self.quantity, "time_in_force": self.time_in_force}
+        self._restyle()
+
+    def set_price(self, price: str) -> None:
+        """Fill the price (e.g. from a click on the book) and switch to a limit order."""
+        self.type.value = "limit"
+        self.price.value = price
+        self.price.error = None
+
+    def _restyle(self) -> None:
+        buy = self.side.value == "buy"
+        self.submit.set_text(f"{'Buy' if buy else 'Sell'} {self.rules.base}")
+        self.submit.props(f"color={'positive' if buy else 'negative'}")
+        self.side.props(f"toggle-color={'positive' if buy else 'negative'}")
+        market = self.type.value == "market"
+        self.price.set_enabled(not market)
+        self.post_only.set_enabled(not market)
+        if market:
+            self.post_only.value = False
+
+    def clear_errors(self) -> None:
+        for element in self.fields.values():
+            element.error = None
+        self.post_only_error.set_visibility(False)
+
+    def show_error(self, field: str, message: str) -> None:
+        """Put the message beside its field; messages about the whole order become a notification."""
+        element = self.fields.get(field)
+        if element is not None:
+            element.error = message
+        elif field == "post_only":
+            self.post_only_error.set_text(message)
+            self.post_only_error.set_visibility(True)
+        else:
+            ui.notify(f"{field}: {message}", type="negative")
+
+    def order_in(self) -> OrderCreate | None:
+        """The form as an order request, or None after showing what is wrong."""
+        market = self.type.value == "market"
+        price_text = (self.price.value or "").strip()
+        try:
+            return OrderCreate(
+                symbol=self.rules.symbol,
+                side=self.side.value,
+                type=self.type.value,
+                price=None if market or not price_text else price_text,  # type: ignore[arg-type]
+                quantity=(self.quantity.value or "").strip() or None,  # type: ignore[arg-type]
+                time_in_force=self.time_in_force.value,
+                post_only=bool(self.post_only.value),
+            )
+        except ValidationError as error:
+            for problem in error.errors():
+                field = str(problem["loc"][0]) if problem["loc"] else "order"
+                message = "is required" if problem["type"] in {"missing", "decimal_type"} else problem["msg"]
+                self.show_error(field, message)
+            return None
+
+    async def place(self) -> None:
+        self.clear_errors()
+        order_in = self.order_in()
+        if order_in is None:
+            return
+        try:
+            order, _ = await self.exchange.place_order(trader_id=self.trader_id, order_in=order_in)
+        except InvalidInput as error:
+            self.show_error(error.field, error.reason)
+            return
+        except ServiceError as error:
+            ui.notify(error.message, type="negative")
+            return
+        filled = f", filled {order.filled_quantity}" if Decimal(order.filled_quantity) else ""
+        ui.notify(f"{order.side.capitalize()} {order.quantity} {self.rules.base}: {order.status}{filled}", type="info")
+        if self.on_placed is not None:
+            await self.on_placed(order)
