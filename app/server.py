@@ -41,7 +41,7 @@ def build(settings: Settings) -> None:
     async def stop() -> None:
         try:
             running = services.current()
-        except RuntimeError:
+        except ServiceError:
             return
         await running.exchange.stop()
         running.database.dispose()

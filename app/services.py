@@ -1,11 +1,15 @@
 """The running process's services, made at start-up and handed to routes and pages."""
 
+import asyncio
 from dataclasses import dataclass
 
 from app.accounts import Accounts
 from app.db import Database
+from app.errors import Unavailable
 from app.exchange import Exchange
 from app.settings import Settings
+
+STARTUP_WAIT = 30.0
 
 
 @dataclass(frozen=True)
@@ -17,14 +21,38 @@ class Services:
 
 
 _current: Services | None = None
+_ready: asyncio.Event | None = None
+
+
+def _ready_event() -> asyncio.Event:
+    global _ready
+    if _ready is None:
+        _ready = asyncio.Event()
+    return _ready
 
 
 def install(services: Services | None) -> None:
-    global _current
+    """Set (or, on shut-down, clear) the process's services."""
+    global _current, _ready
     _current = services
+    if services is not None:
+        _ready_event().set()
+    else:
+        _ready = None
 
 
 def current() -> Services:
+    """The services; NiceGUI runs start-up in the background, so requests can arrive first: they get a 503."""
     if _current is None:
-        raise RuntimeError("the app's services are not started yet")
+        raise Unavailable("the server is starting; retry in a moment")
     return _current
+
+
+async def started() -> Services:
+    """The services, waiting for start-up to finish if it has not yet."""
+    if _current is None:
+        try:
+            await asyncio.wait_for(_ready_event().wait(), STARTUP_WAIT)
+        except TimeoutError:
+            pass
+    return current()

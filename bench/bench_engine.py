@@ -11,7 +11,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python bench/bench_engine.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.engine import BUY, GTC, IOC, LIMIT, MARKET, SELL, BookOrder, OrderBook  # noqa: E402
+from app.engine import BUY, GTC, IOC, LIMIT, MARKET, SELL, BookOrder, OrderBook
 
 SEED = 20240601
 OPERATIONS = 200_000

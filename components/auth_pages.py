@@ -23,7 +23,7 @@ def login_page() -> None:
 
         async def submit() -> None:
             error.set_text("")
-            trader = await services.current().accounts.sign_in(username.value.strip(), password.value)
+            trader = await (await services.started()).accounts.sign_in(username.value.strip(), password.value)
             if trader is None or trader.id is None:
                 error.set_text("Wrong username or password")
                 return
@@ -63,7 +63,7 @@ def register_page() -> None:
                     fields[str(problem["loc"][0])].error = problem["msg"]
                 return
             try:
-                created = await services.current().accounts.register(trader_in)
+                created = await (await services.started()).accounts.register(trader_in)
             except ServiceError as error:
                 username.error = error.message
                 return

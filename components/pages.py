@@ -16,13 +16,13 @@ from components.trades_tape import TradesTape
 
 @ui.page("/")
 async def index() -> None:
-    exchange = services.current().exchange
+    exchange = (await services.started()).exchange
     await market_page(next(iter(exchange.writers)))
 
 
 @ui.page("/market/{symbol}")
 async def market_page(symbol: str) -> None:
-    exchange = services.current().exchange
+    exchange = (await services.started()).exchange
     symbols = list(exchange.writers)
     if symbol not in exchange.writers:
         with frame("Unknown market", symbols):

@@ -14,8 +14,8 @@ from models import Trader
 _bearer = HTTPBearer(auto_error=False, description="the API key received on registration")
 
 
-def get_exchange() -> Exchange:
-    return services.current().exchange
+async def get_exchange() -> Exchange:
+    return (await services.started()).exchange
 
 
 async def get_current_trader(
@@ -23,7 +23,7 @@ async def get_current_trader(
 ) -> Trader:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("missing API key: send 'Authorization: Bearer <api_key>'")
-    trader = await services.current().accounts.by_api_key(credentials.credentials)
+    trader = await (await services.started()).accounts.by_api_key(credentials.credentials)
     if trader is None:
         raise Unauthorized("invalid API key")
     return trader

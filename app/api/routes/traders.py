@@ -10,13 +10,14 @@ router = APIRouter(tags=["traders"])
 ERRORS = {409: {"description": "The username is taken"}}
 
 
-@router.get("/health", tags=["health"])
+@router.get("/health", tags=["health"], responses={503: {"description": "Still starting"}})
 async def health() -> dict[str, str]:
-    """Liveness for load balancers and scripts (never a page: a page visit creates a client)."""
+    """Ready once the books are loaded (a 503 before); for load balancers and scripts, never a page."""
+    services.current()
     return {"status": "ok"}
 
 
 @router.post("/traders", status_code=status.HTTP_201_CREATED, responses=ERRORS)
 async def register_trader(trader_in: TraderCreate) -> TraderCreated:
     """Register a trader; the API key in the response is shown this once only."""
-    return await services.current().accounts.register(trader_in)
+    return await (await services.started()).accounts.register(trader_in)
