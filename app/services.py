@@ -1,6 +1,7 @@
 """The running process's services, made at start-up and handed to routes and pages."""
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
 
 from app.accounts import Accounts
@@ -51,8 +52,6 @@ def current() -> Services:
 async def started() -> Services:
     """The services, waiting for start-up to finish if it has not yet."""
     if _current is None:
-        try:
+        with contextlib.suppress(TimeoutError):  # then current() says 503
             await asyncio.wait_for(_ready_event().wait(), STARTUP_WAIT)
-        except TimeoutError:
-            pass
     return current()
