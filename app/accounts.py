@@ -80,6 +80,13 @@ class Accounts:
 
         return await asyncio.to_thread(work)
 
+    async def by_username(self, username: str) -> Trader | None:
+        def work() -> Trader | None:
+            with self.database.read() as session:
+                return session.exec(select(Trader).where(Trader.username == username)).first()
+
+        return await asyncio.to_thread(work)
+
     async def by_api_key(self, api_key: str) -> Trader | None:
         def work() -> Trader | None:
             with self.database.read() as session:

@@ -6,9 +6,9 @@ import os
 import sys
 from collections.abc import Sequence
 
-from nicegui import app, ui
+from nicegui import app, background_tasks, ui
 
-from app import services
+from app import demo, services
 from app.accounts import Accounts
 from app.api import api_router
 from app.api.deps import service_error_handler
@@ -31,11 +31,13 @@ def build(settings: Settings) -> None:
         database = await asyncio.to_thread(connect, settings.database_url)
         await asyncio.to_thread(create_schema, database)
         exchange = Exchange(database)
+        accounts = Accounts(database)
         await exchange.start()
-        services.install(
-            services.Services(settings=settings, database=database, exchange=exchange, accounts=Accounts(database))
-        )
+        services.install(services.Services(settings=settings, database=database, exchange=exchange, accounts=accounts))
         live.connect(exchange)
+        if settings.demo:
+            background_tasks.create(demo.simulate(exchange, accounts), name="demo market simulator")
+            log.info("demo market simulator running")
         log.info("Live Orderbook serving %s on http://%s:%d", ", ".join(exchange.writers), settings.host, settings.port)
 
     async def stop() -> None:

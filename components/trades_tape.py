@@ -4,7 +4,7 @@ from nicegui import ui
 
 from app.market_data import MarketState
 
-ROWS = 25
+ROWS = 20
 COLUMNS = [
     {"name": "price", "label": "Price", "field": "price", "align": "right"},
     {"name": "quantity", "label": "Size", "field": "quantity", "align": "right"},
