@@ -23,14 +23,14 @@ RESTING = frozenset({OPEN, PARTIALLY_FILLED})
 
 # A market order crosses every price: -inf is below every level key on either side.
 _NO_LIMIT = float("-inf")
-# Cancelled orders stay in their FIFO until matching reaches them; past this ratio of dead to live
-# entries the FIFO is rebuilt so that memory and the skip work stay bounded.
+# Cancelled orders stay in their FIFO until matching reaches them; past this many dead entries per live one
+# the FIFO is rebuilt, so memory and the skipping work stay bounded.
 _COMPACT_FACTOR = 2
 _COMPACT_SLACK = 16
 
 
 class BookOrder:
-    """An order as the engine sees it; `remaining` is what rests in the book (0 once it is done)."""
+    """An order as the engine sees it; `remaining` is what rests in the book (0 once the order is done)."""
 
     __slots__ = (
         "filled",
@@ -95,7 +95,7 @@ class Fill:
 
 
 class Execution:
-    """The outcome of one submit: the incoming order in its final state and its fills in order."""
+    """The outcome of one submit: the incoming order in its final state and its fills in execution order."""
 
     __slots__ = ("fills", "order")
 
@@ -105,7 +105,7 @@ class Execution:
 
 
 class PriceLevel:
-    """The FIFO of orders resting at one price, with its live total and count (dead entries excluded)."""
+    """The FIFO of orders resting at one price, with the total and count of its live orders."""
 
     __slots__ = ("count", "orders", "price", "total")
 
@@ -116,55 +116,59 @@ class PriceLevel:
         self.count = 0
 
 
+# One side of the book: levels by key, the keys sorted ascending, and the sign that turns a price into a key.
+# Keys are the price for bids and minus the price for asks, so on both sides the best level is the last key,
+# and "this level crosses the incoming limit" is one comparison: key >= sign * limit price.
+_Side = tuple[dict[int, PriceLevel], list[int], int]
+
+
 class OrderBook:
-    """One market's book: per side a dict of price levels plus their keys sorted with the best at the end."""
+    """One market's resting orders, matched by price then time."""
 
     def __init__(self) -> None:
-        # Level keys are the price for bids and minus the price for asks, so on both sides the best level is
-        # the largest key (last in the sorted list) and "crosses the limit" is one comparison: key >= limit key.
-        self._bid_levels: dict[int, PriceLevel] = {}
-        self._ask_levels: dict[int, PriceLevel] = {}
-        self._bid_keys: list[int] = []
-        self._ask_keys: list[int] = []
-        # Insertion order is resting order, so iterating it and re-adding rebuilds the same priorities.
+        self._bids: _Side = ({}, [], 1)
+        self._asks: _Side = ({}, [], -1)
+        self._own = {BUY: self._bids, SELL: self._asks}
+        self._opposite = {BUY: self._asks, SELL: self._bids}
+        # Insertion order is the order of coming to rest, so re-adding in this order rebuilds the same queues.
         self._index: dict[int, BookOrder] = {}
 
     def submit(self, order: BookOrder) -> Execution:
-        """Match the incoming order against the opposite side, then rest the remainder of a GTC limit order.
-
-        Order ids must be unique; the caller (the service) guarantees it, so the hot path does not check.
-        """
+        """Match an incoming order, then rest the remainder of a GTC limit order; ids must be unique."""
         remaining = order.quantity - order.filled
-        if remaining <= 0:
-            raise ValueError(f"order {order.id} has nothing to fill")
         price = order.price
-        if order.side == BUY:
-            levels, keys = self._ask_levels, self._ask_keys
-            limit_key = _NO_LIMIT if price is None else -price
-        else:
-            levels, keys = self._bid_levels, self._bid_keys
-            limit_key = _NO_LIMIT if price is None else price
         is_market = order.type == MARKET
-        if not is_market and price is None:
-            raise ValueError(f"limit order {order.id} needs a price")
-        crosses = keys and keys[-1] >= limit_key
-        if not crosses:
-            # The common passive case: nothing to match, so skip straight to resting or expiring.
+        if remaining <= 0 or (price is None and not is_market):
+            raise ValueError(f"cannot submit {order!r}")
+        levels, keys, sign = self._opposite[order.side]
+        limit_key = _NO_LIMIT if is_market else sign * price  # type: ignore[operator]
+        if not keys or keys[-1] < limit_key:
+            # Nothing to match, the most frequent case: rest (inlined, it is the hot path) or expire.
             if is_market or order.time_in_force != GTC:
                 order.status = EXPIRED
                 order.remaining = 0
             else:
                 order.remaining = remaining
-                self._rest(order)
+                own_levels, own_keys, own_sign = self._own[order.side]
+                key = own_sign * price  # type: ignore[operator]
+                level = own_levels.get(key)
+                if level is None:
+                    level = own_levels[key] = PriceLevel(price)  # type: ignore[arg-type]
+                    insort(own_keys, key)
+                level.orders.append(order)
+                level.total += remaining
+                level.count += 1
+                self._index[order.id] = order
             return Execution(order, [])
+
         fills: list[Fill] = []
+        trader_id = order.trader_id
+        time_in_force = order.time_in_force
         if order.post_only:
             order.status = REJECTED
             order.remaining = 0
             return Execution(order, fills)
-        tif = order.time_in_force
-        trader_id = order.trader_id
-        if tif == FOK and self._fillable(levels, keys, limit_key, trader_id, remaining) < remaining:
+        if time_in_force == FOK and _fillable(levels, keys, limit_key, trader_id, remaining) < remaining:
             order.status = EXPIRED
             order.remaining = 0
             return Execution(order, fills)
@@ -177,6 +181,7 @@ class OrderBook:
             level = levels[key]
             queue = level.orders
             level_price = level.price
+            # A level in the dict has count > 0, so a live order is always found before the queue runs out.
             while True:
                 maker = queue[0]
                 maker_remaining = maker.remaining
@@ -216,69 +221,44 @@ class OrderBook:
         if not remaining:
             order.status = FILLED
             order.remaining = 0
-        elif self_trade or is_market or tif != GTC:
+        elif self_trade or is_market or time_in_force != GTC:
             order.status = EXPIRED
             order.remaining = 0
         else:
-            order.status = PARTIALLY_FILLED
+            order.status = PARTIALLY_FILLED  # it crossed without meeting its own order first, so it filled some
             order.remaining = remaining
             self._rest(order)
         return Execution(order, fills)
 
-    def _fillable(
-        self, levels: dict[int, PriceLevel], keys: list[int], limit_key: float, trader_id: int, wanted: int
-    ) -> int:
-        """Lots available to this trader right now, stopping at the limit, at `wanted`, or at its own order."""
-        available = 0
-        for key in reversed(keys):
-            if key < limit_key:
-                break
-            for maker in levels[key].orders:
-                if not maker.remaining:
-                    continue
-                if maker.trader_id == trader_id:
-                    return available
-                available += maker.remaining
-                if available >= wanted:
-                    return available
-        return available
-
     def _rest(self, order: BookOrder) -> None:
-        if order.side == BUY:
-            levels, keys, key = self._bid_levels, self._bid_keys, order.price
-        else:
-            levels, keys, key = self._ask_levels, self._ask_keys, -order.price
+        levels, keys, sign = self._own[order.side]
+        key = sign * order.price  # type: ignore[operator]
         level = levels.get(key)
         if level is None:
-            level = levels[key] = PriceLevel(order.price)
+            level = levels[key] = PriceLevel(order.price)  # type: ignore[arg-type]
             insort(keys, key)
         level.orders.append(order)
         level.total += order.remaining
         level.count += 1
         self._index[order.id] = order
 
-    def _level_of(self, order: BookOrder) -> tuple[dict[int, PriceLevel], list[int], int, PriceLevel]:
-        if order.side == BUY:
-            levels, keys, key = self._bid_levels, self._bid_keys, order.price
-        else:
-            levels, keys, key = self._ask_levels, self._ask_keys, -order.price
-        return levels, keys, key, levels[key]
-
     def add_resting(self, order: BookOrder) -> None:
         """Put an order loaded from storage at the back of its level, without matching."""
         if order.status not in RESTING or order.price is None or order.quantity <= order.filled:
-            raise ValueError(f"order {order.id} cannot rest: {order!r}")
+            raise ValueError(f"cannot rest {order!r}")
         if order.id in self._index:
             raise ValueError(f"order {order.id} is already resting")
         order.remaining = order.quantity - order.filled
         self._rest(order)
 
     def cancel(self, order_id: int) -> BookOrder | None:
-        """Take a resting order out of the book; its FIFO entry is dropped lazily. None if it is not resting."""
+        """Take a resting order out of the book (its queue entry goes lazily); None if it is not resting."""
         order = self._index.pop(order_id, None)
         if order is None:
             return None
-        levels, keys, key, level = self._level_of(order)
+        levels, keys, sign = self._own[order.side]
+        key = sign * order.price  # type: ignore[operator]
+        level = levels[key]
         level.total -= order.remaining
         level.count -= 1
         order.remaining = 0
@@ -287,19 +267,16 @@ class OrderBook:
             del levels[key]
             del keys[bisect_left(keys, key)]
         elif len(level.orders) > _COMPACT_FACTOR * level.count + _COMPACT_SLACK:
-            level.orders = deque(o for o in level.orders if o.remaining)
+            level.orders = deque(live for live in level.orders if live.remaining)
         return order
 
     def reduce(self, order_id: int, new_quantity: int) -> BookOrder:
-        """Lower a resting order's total quantity in place, so it keeps its time priority."""
+        """Lower a resting order's total quantity in place, so that it keeps its time priority."""
         order = self._index[order_id]
         if not order.filled < new_quantity < order.quantity:
-            raise ValueError(
-                f"order {order_id}: new quantity {new_quantity} must be above filled {order.filled} "
-                f"and below quantity {order.quantity}"
-            )
-        level = self._level_of(order)[3]
-        level.total -= order.quantity - new_quantity
+            raise ValueError(f"new quantity {new_quantity} is not between filled and quantity of {order!r}")
+        levels, _, sign = self._own[order.side]
+        levels[sign * order.price].total -= order.quantity - new_quantity  # type: ignore[operator]
         order.quantity = new_quantity
         order.remaining = new_quantity - order.filled
         return order
@@ -310,23 +287,44 @@ class OrderBook:
 
     def depth(self, levels: int) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
         """Bids and asks, best first, as (price, total remaining, number of orders) for up to `levels` each."""
-        sides = []
-        for book_levels, keys in ((self._bid_levels, self._bid_keys), (self._ask_levels, self._ask_keys)):
-            best_first = (book_levels[key] for key in reversed(keys[-levels:] if levels > 0 else []))
-            sides.append([(level.price, level.total, level.count) for level in best_first])
-        return sides[0], sides[1]
+        return _depth(self._bids, levels), _depth(self._asks, levels)
 
     @property
     def best_bid(self) -> int | None:
-        return self._bid_keys[-1] if self._bid_keys else None
+        keys = self._bids[1]
+        return keys[-1] if keys else None
 
     @property
     def best_ask(self) -> int | None:
-        return -self._ask_keys[-1] if self._ask_keys else None
+        keys = self._asks[1]
+        return -keys[-1] if keys else None
 
     def resting_orders(self) -> Iterator[BookOrder]:
-        """All resting orders in the order they came to rest; adding them back in this order rebuilds the book."""
+        """All resting orders in the order they came to rest: adding them back in it rebuilds the same book."""
         return iter(list(self._index.values()))
 
     def __len__(self) -> int:
         return len(self._index)
+
+
+def _fillable(levels: dict[int, PriceLevel], keys: list[int], limit_key: float, trader_id: int, wanted: int) -> int:
+    """Lots this trader could take right now: up to its limit and `wanted`, stopping at its own first order."""
+    available = 0
+    for key in reversed(keys):
+        if key < limit_key:
+            break
+        for maker in levels[key].orders:
+            if not maker.remaining:
+                continue
+            if maker.trader_id == trader_id:
+                return available
+            available += maker.remaining
+            if available >= wanted:
+                return available
+    return available
+
+
+def _depth(side: _Side, count: int) -> list[tuple[int, int, int]]:
+    levels, keys, _ = side
+    best_first = reversed(keys[-count:]) if count > 0 else ()
+    return [(levels[key].price, levels[key].total, levels[key].count) for key in best_first]

@@ -89,6 +89,8 @@ class LiveMarket:
         await self.render()
 
     async def render(self) -> None:
+        if self.timer.is_deleted:
+            return  # the page has gone; a render scheduled just before must not touch its elements
         async with self._render_lock:
             self._last_render = time.monotonic()
             state = await self.exchange.market_state(self.symbol)

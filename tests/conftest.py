@@ -23,24 +23,23 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def _database_url(backend: str, directory: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        yield sqlite_url(directory / "orderbook.db")
-    else:
-        with postgres_database() as url:
-            yield url
+@pytest.fixture(scope="module")
+def new_database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], str]]:
+    """Creates fresh, empty databases on demand; PostgreSQL ones are dropped after the module."""
+    with contextlib.ExitStack() as created:
+
+        def new() -> str:
+            if backend == "sqlite":
+                return sqlite_url(tmp_path_factory.mktemp("db") / "orderbook.db")
+            return created.enter_context(postgres_database())
+
+        yield new
 
 
 @pytest.fixture(scope="module")
-def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(new_database_url: Callable[[], str]) -> str:
     """A fresh database shared by the tests of one module."""
-    yield from _database_url(backend, tmp_path_factory.mktemp("db"))
-
-
-@pytest.fixture
-def fresh_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
-    """A fresh database for one test alone."""
-    yield from _database_url(backend, tmp_path)
+    return new_database_url()
 
 
 @pytest.fixture(scope="module")

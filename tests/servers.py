@@ -71,6 +71,12 @@ class ServerProcess:
 
     def start(self) -> "ServerProcess":
         """Start the process and wait until `/api/health` answers."""
+        self.launch()
+        self.wait_until_healthy()
+        return self
+
+    def launch(self) -> None:
+        """Start the process without waiting (start several, then wait for each)."""
         env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_CURRENT_TEST", "HOST", "PORT"}}
         env.update(DATABASE_URL=self.database_url, STORAGE_SECRET="test-storage-secret", PYTHONUNBUFFERED="1")
         command = [sys.executable, "main.py", "--host", "127.0.0.1", "--port", str(self.port)]
@@ -79,10 +85,8 @@ class ServerProcess:
         self.process = subprocess.Popen(
             command, cwd=REPO_ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True
         )
-        self._wait_until_healthy()
-        return self
 
-    def _wait_until_healthy(self) -> None:
+    def wait_until_healthy(self) -> None:
         assert self.process is not None
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline:
@@ -91,8 +95,6 @@ class ServerProcess:
             try:
                 response = httpx.get(f"{self.base_url}/api/health", timeout=1.0)
                 if response.status_code == 200 and response.json() == {"status": "ok"}:
-                    if os.environ.get("TMP_WAIT_MARKETS"):
-                        time.sleep(2)  # TEMPORARY-HACK
                     return
             except httpx.HTTPError:
                 pass

@@ -27,6 +27,10 @@ def fetch(client: httpx.Client, order: dict[str, Any]) -> dict[str, Any]:
     return response.json()
 
 
+def state(order: dict[str, Any]) -> tuple[str, str, str]:
+    return order["status"], order["filled_quantity"], order["remaining_quantity"]
+
+
 def fills(order: dict[str, Any]) -> list[tuple[str, str]]:
     return [(trade["price"], trade["quantity"]) for trade in order["trades"]]
 
@@ -63,7 +67,7 @@ def test_a_crossing_limit_order_trades_at_the_resting_orders_price(trader: Trade
     _, _, taker_client = trader()
     maker = place(maker_client, "sell", "100.00", "1")
     taker = place(taker_client, "buy", "105.00", "1")
-    assert (taker["status"], taker["filled_quantity"], taker["remaining_quantity"]) == ("filled", "1.0000", "0.0000")
+    assert state(taker) == ("filled", "1.0000", "0.0000")
     assert [(t["price"], t["quantity"], t["taker_side"]) for t in taker["trades"]] == [("100.00", "1.0000", "buy")]
     maker = fetch(maker_client, maker)
     assert (maker["status"], maker["filled_quantity"]) == ("filled", "1.0000")
@@ -76,7 +80,7 @@ def test_a_partly_filled_limit_order_rests_its_remainder(trader: TraderFactory) 
     _, _, taker_client = trader()
     place(maker_client, "sell", "100.00", "0.3")
     taker = place(taker_client, "buy", "100.00", "1")
-    assert (taker["status"], taker["filled_quantity"], taker["remaining_quantity"]) == (
+    assert state(taker) == (
         "partially_filled",
         "0.3000",
         "0.7000",
@@ -138,7 +142,7 @@ def test_an_ioc_order_fills_what_it_can_and_expires_the_rest(trader: TraderFacto
     _, _, taker_client = trader()
     place(maker_client, "sell", "100.00", "0.2")
     taker = place(taker_client, "buy", "100.00", "0.5", time_in_force="IOC")
-    assert (taker["status"], taker["filled_quantity"], taker["remaining_quantity"]) == ("expired", "0.2000", "0.0000")
+    assert state(taker) == ("expired", "0.2000", "0.0000")
     assert levels(taker_client, "bids") == []
 
 
@@ -167,7 +171,7 @@ def test_a_post_only_order_that_would_cross_is_rejected_without_trading(trader: 
     _, _, taker_client = trader()
     place(maker_client, "sell", "100.00", "0.2")
     order = place(taker_client, "buy", "100.00", "0.1", post_only=True)
-    assert (order["status"], order["filled_quantity"], order["remaining_quantity"]) == ("rejected", "0.0000", "0.0000")
+    assert state(order) == ("rejected", "0.0000", "0.0000")
     assert order["trades"] == []
     assert levels(taker_client, "asks") == [("100.00", "0.2000", 1)]
     assert levels(taker_client, "bids") == []
@@ -187,7 +191,7 @@ def test_a_trader_never_trades_with_itself_and_earlier_fills_stand(trader: Trade
     own_sell = place(self_client, "sell", "101.00", "0.1")
     place(other_client, "sell", "102.00", "0.1")
     buy = place(self_client, "buy", "102.00", "0.3")
-    assert (buy["status"], buy["filled_quantity"], buy["remaining_quantity"]) == ("expired", "0.1000", "0.0000")
+    assert state(buy) == ("expired", "0.1000", "0.0000")
     assert fills(buy) == [("100.00", "0.1000")]
     assert fetch(self_client, own_sell)["status"] == "open"
     assert levels(self_client, "asks") == [("101.00", "0.1000", 1), ("102.00", "0.1000", 1)]
@@ -269,7 +273,7 @@ def test_getting_an_order_shows_its_current_state_and_fills(trader: TraderFactor
     place(taker_client, "buy", "100.00", "0.2")
     place(taker_client, "buy", "100.00", "0.1")
     current = fetch(maker_client, maker)
-    assert (current["status"], current["filled_quantity"], current["remaining_quantity"]) == (
+    assert state(current) == (
         "partially_filled",
         "0.3000",
         "0.2000",
@@ -327,7 +331,7 @@ def test_cancelling_a_partly_filled_order_keeps_its_fills(trader: TraderFactory)
     maker = place(maker_client, "sell", "100.00", "0.5")
     place(taker_client, "buy", "100.00", "0.2")
     body = maker_client.delete(f"/api/orders/{maker['id']}").json()
-    assert (body["status"], body["filled_quantity"], body["remaining_quantity"]) == ("cancelled", "0.2000", "0.0000")
+    assert state(body) == ("cancelled", "0.2000", "0.0000")
     assert fills(body) == [("100.00", "0.2000")]
 
 

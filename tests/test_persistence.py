@@ -2,13 +2,13 @@
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import ServerFactory
 from tests.servers import ServerProcess, Trader, register_trader
 
 Connect = Callable[[ServerProcess, Trader], httpx.Client]
@@ -31,20 +31,74 @@ def connect() -> Iterator[Connect]:
         client.close()
 
 
+def start_all(servers: list[ServerProcess]) -> None:
+    for server in servers:
+        server.launch()
+    for server in servers:
+        server.wait_until_healthy()
+
+
+def stop_and_check(servers: list[ServerProcess]) -> None:
+    for server in servers:
+        server.stop()
+    for server in servers:
+        server.assert_clean_log()
+
+
 @pytest.fixture(scope="module")
 def two_servers(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[ServerProcess]]:
     """Two `python main.py` processes on one database, shared by the module's tests."""
     logs = tmp_path_factory.mktemp("logs")
     servers = [ServerProcess(database_url, logs / f"server-{name}.log") for name in "ab"]
     try:
-        for server in servers:
-            server.start()
+        start_all(servers)
         yield servers
     finally:
-        for server in servers:
-            server.stop()
-    for server in servers:
-        server.assert_clean_log()
+        stop_and_check(servers)
+
+
+@dataclass
+class Restarted:
+    """What the API showed before a restart and right after it, and the server now running."""
+
+    before: dict[str, Any]
+    after: dict[str, Any]
+    server: ServerProcess
+    traders: list[Trader]
+    resting: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def restarted(new_database_url: Callable[[], str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Restarted]:
+    """Orders, fills, a reduction and cancellations through one process, then the same database in a new one."""
+    url, logs = new_database_url(), tmp_path_factory.mktemp("logs")
+    first, second = ServerProcess(url, logs / "first.log"), ServerProcess(url, logs / "second.log")
+    clients: list[httpx.Client] = []
+    try:
+        first.start()
+        alice, bob = register_trader(first.base_url), register_trader(first.base_url)
+        clients += [alice.client, bob.client]
+        resting = place(alice.client, "sell", "100.00", "0.5")
+        reduced = place(alice.client, "sell", "101.00", "0.4")
+        assert alice.client.patch(f"/api/orders/{reduced['id']}", json={"quantity": "0.1"}).status_code == 200
+        place(bob.client, "buy", "100.00", "0.3")
+        place(bob.client, "buy", "95.00", "0.2")
+        cancelled = place(bob.client, "buy", "90.00", "0.2")
+        assert bob.client.delete(f"/api/orders/{cancelled['id']}").status_code == 200
+        place(bob.client, "sell", "3000.00", "0.5", symbol="ETH-USD")
+        before = snapshot([alice.client, bob.client])
+        first.stop()
+
+        second.start()
+        for registered in (alice, bob):
+            headers = {"Authorization": f"Bearer {registered.api_key}"}
+            clients.append(httpx.Client(base_url=second.base_url, headers=headers, timeout=30))
+        after = snapshot(clients[2:])
+        yield Restarted(before, after, second, [alice, bob], resting)
+    finally:
+        for client in clients:
+            client.close()
+        stop_and_check([first, second])
 
 
 def place(client: httpx.Client, side: str, price: str, quantity: str, **extra: Any) -> dict[str, Any]:
@@ -78,43 +132,20 @@ def quantity_sum(items: list[dict[str, Any]], key: str = "quantity") -> Decimal:
     return sum((Decimal(item[key]) for item in items), Decimal(0))
 
 
-def test_resting_orders_fills_and_trades_survive_a_restart(
-    fresh_database_url: str, server_factory: ServerFactory, connect: Connect
-) -> None:
-    first = server_factory(fresh_database_url)
-    alice, bob = register_trader(first.base_url), register_trader(first.base_url)
-    place(alice.client, "sell", "100.00", "0.5")
-    reduced = place(alice.client, "sell", "101.00", "0.4")
-    assert alice.client.patch(f"/api/orders/{reduced['id']}", json={"quantity": "0.1"}).status_code == 200
-    place(bob.client, "buy", "100.00", "0.3")
-    place(bob.client, "buy", "95.00", "0.2")
-    cancelled = place(bob.client, "buy", "90.00", "0.2")
-    assert bob.client.delete(f"/api/orders/{cancelled['id']}").status_code == 200
-    place(bob.client, "sell", "3000.00", "0.5", symbol="ETH-USD")
-    before = snapshot([alice.client, bob.client])
-    first.stop()
-
-    second = server_factory(fresh_database_url)
-    after = snapshot([connect(second, alice), connect(second, bob)])
-    assert after == before
-    assert len(after["trades"][0]) == 1 and after["books"][0]["asks"][0]["quantity"] == "0.2000"
+def test_resting_orders_fills_and_trades_survive_a_restart(restarted: Restarted) -> None:
+    assert restarted.after == restarted.before
+    assert len(restarted.after["trades"][0]) == 1
+    assert restarted.after["books"][0]["asks"][0] == {"price": "100.00", "quantity": "0.2000", "orders": 1}
 
 
-def test_a_resting_order_from_before_a_restart_still_matches_after_it(
-    fresh_database_url: str, server_factory: ServerFactory, connect: Connect
-) -> None:
-    first = server_factory(fresh_database_url)
-    alice = register_trader(first.base_url)
-    maker = place(alice.client, "sell", "100.00", "0.5")
-    first.stop()
-
-    second = server_factory(fresh_database_url)
-    bob = connect(second, register_trader(second.base_url))
-    taker = place(bob, "buy", "101.00", "0.2")
+def test_a_resting_order_from_before_a_restart_still_matches_after_it(restarted: Restarted, connect: Connect) -> None:
+    alice = restarted.traders[0]
+    bob = connect(restarted.server, register_trader(restarted.server.base_url))
+    taker = place(bob, "buy", "100.00", "0.1")
     assert (taker["status"], [t["price"] for t in taker["trades"]]) == ("filled", ["100.00"])
-    maker = get(connect(second, alice), f"/api/orders/{maker['id']}")
-    assert (maker["status"], maker["filled_quantity"]) == ("partially_filled", "0.2000")
-    assert book(bob)["asks"] == [{"price": "100.00", "quantity": "0.3000", "orders": 1}]
+    maker = get(connect(restarted.server, alice), f"/api/orders/{restarted.resting['id']}")
+    assert (maker["status"], maker["filled_quantity"]) == ("partially_filled", "0.4000")
+    assert book(bob)["asks"][0] == {"price": "100.00", "quantity": "0.1000", "orders": 1}
 
 
 def test_an_order_placed_through_one_process_is_in_the_other_processes_book(
@@ -142,7 +173,7 @@ def test_an_order_resting_through_one_process_matches_an_order_placed_through_th
     taker = place(connect(b, taker_trader), "buy", "2100.00", "0.1", symbol="ETH-USD")
     assert (taker["status"], [t["price"] for t in taker["trades"]]) == ("filled", ["2100.00"])
     maker = get(connect(a, maker_trader), f"/api/orders/{maker['id']}")
-    assert (maker["status"], maker["filled_quantity"]) == ("partially_filled", "0.200")
+    assert (maker["status"], maker["filled_quantity"]) == ("partially_filled", "0.100")
     assert connect(b, maker_trader).delete("/api/orders").status_code == 200
 
 
