@@ -190,9 +190,9 @@ class Exchange:
             raise NotFound(f"market {symbol!r} not found")
         return await data.current()
 
-    def latest_sequence(self, symbol: str) -> int:
-        """The sequence of the cached book: free to ask, for timers that check whether a page is behind."""
-        return self.writers[symbol].snapshot.sequence
+    def market_state_stale(self, symbol: str) -> bool:
+        """Whether a page showing the last market state is behind: free to ask, for the pages' fallback timers."""
+        return self.feed_data[symbol].stale
 
     async def book(self, symbol: str, depth: int) -> BookPublic:
         snapshot = await self.snapshot(symbol)

@@ -106,14 +106,20 @@ class MarketFeedData:
         self.state: MarketState | None = None
         self.lock = asyncio.Lock()
 
+    @property
+    def stale(self) -> bool:
+        """True when the state is behind the book, or a trade in it has aged out of the 24 h window."""
+        if self.state is None or self.state.sequence != self.writer.snapshot.sequence:
+            return True
+        return bool(self.window.trades) and self.window.trades[0][0] < utcnow() - WINDOW
+
     async def current(self) -> MarketState:
         """The state at the writer's latest sequence (one database read per new sequence, whoever asks)."""
-        snapshot = self.writer.snapshot
-        if self.state is not None and self.state.sequence == snapshot.sequence:
+        if self.state is not None and not self.stale:
             return self.state
         async with self.lock:  # one read per sequence, however many pages ask at once
             snapshot = self.writer.snapshot
-            if self.state is None or self.state.sequence != snapshot.sequence:
+            if self.state is None or self.stale:
                 new_trades = await asyncio.to_thread(self._read_new_trades)
                 self._add(new_trades)
                 self.window.expire(utcnow())

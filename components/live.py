@@ -36,6 +36,7 @@ class LiveMarket:
         self.parts: list[Part] = []
         self.trader_parts: list[TraderPart] = []
         self.shown_sequence = -1
+        self._shown_state: MarketState | None = None
         self._wanted_sequence = -1
         self._trader_dirty = True
         self._scheduled = False
@@ -65,8 +66,11 @@ class LiveMarket:
         self._schedule()
 
     def _check(self) -> None:
-        """The fallback: nearly free when nothing changed (one integer comparison)."""
-        if self.exchange.latest_sequence(self.symbol) != self.shown_sequence:
+        """The fallback: nearly free when nothing changed (two comparisons, no I/O)."""
+        if (
+            self.exchange.market_state_stale(self.symbol)
+            or self._shown_state is not self.exchange.feed_data[self.symbol].state
+        ):
             self._trader_dirty = True
             self._schedule()
 
@@ -94,9 +98,10 @@ class LiveMarket:
         async with self._render_lock:
             self._last_render = time.monotonic()
             state = await self.exchange.market_state(self.symbol)
-            if state.sequence != self.shown_sequence:
+            if state is not self._shown_state:
                 for part in self.parts:
                     part(state)
+                self._shown_state = state
                 self.shown_sequence = state.sequence
             if self._trader_dirty and self.trader_parts:
                 self._trader_dirty = False

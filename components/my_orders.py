@@ -95,6 +95,10 @@ class MyOrders:
         await self.refresh()
 
     async def cancel_all(self) -> None:
-        cancelled = await self.exchange.cancel_all(trader_id=self.trader_id, symbol=self.symbol)
-        ui.notify(f"{len(cancelled)} order(s) cancelled", type="info")
+        try:
+            cancelled = await self.exchange.cancel_all(trader_id=self.trader_id, symbol=self.symbol)
+        except ServiceError as error:
+            ui.notify(error.message, type="warning")
+        else:
+            ui.notify(f"{len(cancelled)} order(s) cancelled", type="info")
         await self.refresh()

@@ -98,6 +98,11 @@ class OrderbookView:
 
     def _set_rows(self, table: ui.table, rows: tuple[BookRow, ...], flash: bool) -> None:
         new_rows = []
+        if rows:  # forget the side's levels that are gone, so that the bookkeeping stays as small as the ladder
+            side = rows[0].side
+            shown = {(row.side, row.price) for row in rows}
+            for key in [key for key in self._shown if key[0] == side and key not in shown]:
+                del self._shown[key]
         for row in rows:
             previous = self._shown.get((row.side, row.price))
             changed = previous is None or previous[0] != row.size

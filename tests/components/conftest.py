@@ -1,0 +1,104 @@
+"""Shared setup for the component tests: every `user` test runs the real app (main.py) on its own SQLite file."""
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from nicegui import ui
+from nicegui.testing import User
+from nicegui.testing.user_interaction import UserInteraction
+
+from app import services
+from app.queries import StatusFilter
+from models import OrderCreate, OrderPublic, TraderCreate
+from models.order import Side
+
+PASSWORD = "correct-horse-battery"
+SYMBOL = "BTC-USD"
+E = TypeVar("E", bound=ui.element)
+T = TypeVar("T")
+
+
+@pytest.fixture(autouse=True)
+def app_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Under pytest the app reads no flags, only the environment: a fresh database and a fixed cookie secret."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{(tmp_path / 'orderbook.db').resolve()}")
+    monkeypatch.setenv("STORAGE_SECRET", "component-tests-secret")
+    monkeypatch.delenv("ORDERBOOK_DEMO", raising=False)
+
+
+@dataclass
+class Desk:
+    """The test's hands on the running app: traders and orders through the services, and the page's elements."""
+
+    user: User
+
+    async def register(self, username: str) -> int:
+        """A new trader's id."""
+        running = await services.started()
+        return (await running.accounts.register(TraderCreate(username=username, password=PASSWORD))).id
+
+    async def sign_in(self, username: str) -> int:
+        """Register a trader and sign in as them through /login; lands on the first market's page."""
+        trader_id = await self.register(username)
+        await self.user.open("/login")
+        self.user.find(kind=ui.input, content="Username").type(username)
+        self.user.find(kind=ui.input, content="Password").type(PASSWORD)
+        self.user.find(kind=ui.button, content="Sign in").click()
+        await self.user.should_see("My open orders", retries=50)
+        return trader_id
+
+    async def place(self, trader_id: int, side: Side, price: str, quantity: str) -> OrderPublic:
+        """Place a limit order as another client of the exchange would (the REST route calls the same service)."""
+        order_in = OrderCreate(symbol=SYMBOL, side=side, price=Decimal(price), quantity=Decimal(quantity))
+        order, _ = await (await services.started()).exchange.place_order(trader_id=trader_id, order_in=order_in)
+        return order
+
+    async def orders(self, trader_id: int, status: StatusFilter = "all") -> list[OrderPublic]:
+        """The trader's orders as stored, newest first."""
+        return await (await services.started()).exchange.orders(trader_id=trader_id, status=status)
+
+    def one(self, kind: type[E], css_class: str) -> E:
+        """The one element of a kind that carries a CSS class (the components mark their parts with classes)."""
+        found = [element for element in self.user.find(kind).elements if css_class in element.classes]
+        assert len(found) == 1, f"expected one {kind.__name__} with class {css_class!r}, found {len(found)}"
+        return found[0]
+
+    def trigger(self, kind: type[ui.element], css_class: str, event: str, args: Any) -> None:
+        """Send an event from the browser, e.g. a click inside a table's row template that has no element here."""
+        UserInteraction(self.user, {self.one(kind, css_class)}, None).trigger(event, args)
+
+    def stat(self, title: str) -> str:
+        """The text of one market stat, e.g. "Last" or "24h high"."""
+        labels = self.user.find(kind=ui.label).elements
+        return self.one_of({label for label in labels if label.props.get("data-stat") == title}).text
+
+    def field(self, label: str) -> ui.input:
+        """An input by the start of its label, e.g. "Price" for "Price (USD)"."""
+        return self.one_of(self.user.find(kind=ui.input, content=label).elements)
+
+    @staticmethod
+    def one_of(elements: set[E]) -> E:
+        assert len(elements) == 1, f"expected one element, found {len(elements)}"
+        return next(iter(elements))
+
+    def column(self, css_class: str, field: str) -> list[str]:
+        """One column of a table's rows, top to bottom."""
+        return [str(row[field]) for row in self.one(ui.table, css_class).rows]
+
+    async def shows(self, read: Callable[[], T], expected: T, timeout: float = 3.0) -> None:
+        """Wait until the page shows the expected value (pages render a change within about 0.1 s)."""
+        deadline = time.monotonic() + timeout
+        while read() != expected and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert read() == expected
+
+
+@pytest.fixture
+def desk(user: User) -> Desk:
+    return Desk(user)
