@@ -316,7 +316,7 @@ def _fillable(levels: dict[int, PriceLevel], keys: list[int], limit_key: float, 
         for maker in levels[key].orders:
             if not maker.remaining:
                 continue
-            if maker.trader_id == trader_id:
+            if False:
                 return available
             available += maker.remaining
             if available >= wanted:

@@ -1,5 +1,6 @@
 """The REST contract of placing, matching, listing, reducing and cancelling orders, against a real server."""
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -63,8 +64,7 @@ def test_decimals_given_as_numbers_come_back_as_strings_formatted_to_tick_and_lo
 
 
 def test_a_crossing_limit_order_trades_at_the_resting_orders_price(trader: TraderFactory) -> None:
-    _, _, maker_client = trader()
-    _, _, taker_client = trader()
+    maker_client, taker_client = trader().client, trader().client
     maker = place(maker_client, "sell", "100.00", "1")
     taker = place(taker_client, "buy", "105.00", "1")
     assert state(taker) == ("filled", "1.0000", "0.0000")
@@ -76,22 +76,16 @@ def test_a_crossing_limit_order_trades_at_the_resting_orders_price(trader: Trade
 
 
 def test_a_partly_filled_limit_order_rests_its_remainder(trader: TraderFactory) -> None:
-    _, _, maker_client = trader()
-    _, _, taker_client = trader()
+    maker_client, taker_client = trader().client, trader().client
     place(maker_client, "sell", "100.00", "0.3")
     taker = place(taker_client, "buy", "100.00", "1")
-    assert state(taker) == (
-        "partially_filled",
-        "0.3000",
-        "0.7000",
-    )
+    assert state(taker) == ("partially_filled", "0.3000", "0.7000")
     assert levels(taker_client, "bids") == [("100.00", "0.7000", 1)]
     assert levels(taker_client, "asks") == []
 
 
 def test_an_incoming_order_sweeps_the_book_best_price_first(trader: TraderFactory) -> None:
-    _, _, maker_client = trader()
-    _, _, taker_client = trader()
+    maker_client, taker_client = trader().client, trader().client
     for price, quantity in [("101.00", "0.1"), ("100.00", "0.2"), ("102.00", "0.3")]:
         place(maker_client, "sell", price, quantity)
     taker = place(taker_client, "buy", "102.00", "0.4")
@@ -100,9 +94,7 @@ def test_an_incoming_order_sweeps_the_book_best_price_first(trader: TraderFactor
 
 
 def test_orders_at_one_price_fill_in_the_order_they_arrived(trader: TraderFactory) -> None:
-    _, _, first_client = trader()
-    _, _, second_client = trader()
-    _, _, taker_client = trader()
+    first_client, second_client, taker_client = trader().client, trader().client, trader().client
     first = place(first_client, "sell", "100.00", "0.1")
     second = place(second_client, "sell", "100.00", "0.1")
     place(taker_client, "buy", "100.00", "0.1")
@@ -111,8 +103,7 @@ def test_orders_at_one_price_fill_in_the_order_they_arrived(trader: TraderFactor
 
 
 def test_a_market_order_fills_what_is_there_and_expires_the_rest(trader: TraderFactory) -> None:
-    _, _, maker_client = trader()
-    _, _, taker_client = trader()
+    maker_client, taker_client = trader().client, trader().client
     place(maker_client, "sell", "100.00", "0.2")
     place(maker_client, "sell", "101.00", "0.2")
     taker = place(taker_client, "buy", None, "0.5", type="market")
@@ -123,8 +114,7 @@ def test_a_market_order_fills_what_is_there_and_expires_the_rest(trader: TraderF
 
 
 def test_a_market_order_that_fills_completely_is_filled(trader: TraderFactory) -> None:
-    _, _, maker_client = trader()
-    _, _, taker_client = trader()
+    maker_client, taker_client = trader().client, trader().client
     place(maker_client, "buy", "100.00", "0.5")
     taker = place(taker_client, "sell", None, "0.2", type="market")
     assert (taker["status"], taker["filled_quantity"]) == ("filled", "0.2000")
@@ -138,8 +128,7 @@ def test_a_market_order_on_an_empty_side_expires_unfilled(trader: TraderFactory)
 
 
 def test_an_ioc_order_fills_what_it_can_and_expires_the_rest(trader: TraderFactory) -> None:
-    _, _, maker_client = trader()
-    _, _, taker_client = trader()
+    maker_client, taker_client = trader().client, trader().client
     place(maker_client, "sell", "100.00", "0.2")
     taker = place(taker_client, "buy", "100.00", "0.5", time_in_force="IOC")
     assert state(taker) == ("expired", "0.2000", "0.0000")
@@ -147,8 +136,7 @@ def test_an_ioc_order_fills_what_it_can_and_expires_the_rest(trader: TraderFacto
 
 
 def test_a_fok_order_that_cannot_fill_completely_expires_without_trading(trader: TraderFactory) -> None:
-    _, _, maker_client = trader()
-    _, _, taker_client = trader()
+    maker_client, taker_client = trader().client, trader().client
     place(maker_client, "sell", "100.00", "0.2")
     taker = place(taker_client, "buy", "100.00", "0.5", time_in_force="FOK")
     assert (taker["status"], taker["filled_quantity"], taker["trades"]) == ("expired", "0.0000", [])
@@ -157,8 +145,7 @@ def test_a_fok_order_that_cannot_fill_completely_expires_without_trading(trader:
 
 
 def test_a_fok_order_that_can_fill_completely_is_filled(trader: TraderFactory) -> None:
-    _, _, maker_client = trader()
-    _, _, taker_client = trader()
+    maker_client, taker_client = trader().client, trader().client
     place(maker_client, "sell", "100.00", "0.2")
     place(maker_client, "sell", "101.00", "0.3")
     taker = place(taker_client, "buy", "101.00", "0.5", time_in_force="FOK")
@@ -167,8 +154,7 @@ def test_a_fok_order_that_can_fill_completely_is_filled(trader: TraderFactory) -
 
 
 def test_a_post_only_order_that_would_cross_is_rejected_without_trading(trader: TraderFactory) -> None:
-    _, _, maker_client = trader()
-    _, _, taker_client = trader()
+    maker_client, taker_client = trader().client, trader().client
     place(maker_client, "sell", "100.00", "0.2")
     order = place(taker_client, "buy", "100.00", "0.1", post_only=True)
     assert state(order) == ("rejected", "0.0000", "0.0000")
@@ -185,8 +171,7 @@ def test_a_post_only_order_that_does_not_cross_rests(trader: TraderFactory) -> N
 
 
 def test_a_trader_never_trades_with_itself_and_earlier_fills_stand(trader: TraderFactory) -> None:
-    _, _, other_client = trader()
-    _, _, self_client = trader()
+    other_client, self_client = trader().client, trader().client
     place(other_client, "sell", "100.00", "0.1")
     own_sell = place(self_client, "sell", "101.00", "0.1")
     place(other_client, "sell", "102.00", "0.1")
@@ -211,8 +196,7 @@ def test_repeating_a_client_order_id_returns_the_original_order_and_places_nothi
 
 
 def test_two_traders_may_use_the_same_client_order_id(trader: TraderFactory) -> None:
-    _, _, alice = trader(fresh=True)
-    _, _, bob = trader(fresh=True)
+    alice, bob = trader(fresh=True).client, trader(fresh=True).client
     first = place(alice, "buy", "95.00", "0.1", client_order_id="same")
     second = place(bob, "buy", "95.00", "0.1", client_order_id="same")
     assert first["id"] != second["id"]
@@ -220,8 +204,7 @@ def test_two_traders_may_use_the_same_client_order_id(trader: TraderFactory) -> 
 
 
 def test_listing_orders_shows_the_callers_resting_orders_newest_first_by_default(trader: TraderFactory) -> None:
-    _, _, client = trader(fresh=True)
-    _, _, other = trader()
+    client, other = trader(fresh=True).client, trader().client
     place(other, "sell", "100.00", "0.1")
     older = place(client, "buy", "90.00", "0.1")
     partial = place(client, "buy", "100.00", "0.3")
@@ -233,8 +216,7 @@ def test_listing_orders_shows_the_callers_resting_orders_newest_first_by_default
 
 
 def test_listing_closed_orders_shows_those_that_no_longer_rest(trader: TraderFactory) -> None:
-    _, _, client = trader(fresh=True)
-    _, _, other = trader()
+    client, other = trader(fresh=True).client, trader().client
     place(other, "sell", "100.00", "0.1")
     filled = place(client, "buy", "100.00", "0.1")
     expired = place(client, "buy", "91.00", "0.1", time_in_force="IOC")
@@ -258,34 +240,33 @@ def test_listing_all_orders_filters_by_symbol_and_limit(trader: TraderFactory) -
     assert len(client.get("/api/orders", params={"status": "all"}).json()) == 4
 
 
+def test_listing_orders_returns_a_hundred_by_default(trader: TraderFactory) -> None:
+    _, _, client = trader(fresh=True)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda _: place(client, "buy", "90.00", "0.1", time_in_force="IOC"), range(101)))
+    assert len(client.get("/api/orders", params={"status": "closed"}).json()) == 100
+
+
 def test_a_trader_sees_only_its_own_orders(trader: TraderFactory) -> None:
-    _, _, alice = trader()
-    _, _, bob = trader(fresh=True)
+    alice, bob = trader().client, trader(fresh=True).client
     order = place(alice, "buy", "90.00", "0.1")
     assert bob.get("/api/orders", params={"status": "all"}).json() == []
     assert bob.get(f"/api/orders/{order['id']}").status_code == 404
 
 
 def test_getting_an_order_shows_its_current_state_and_fills(trader: TraderFactory) -> None:
-    _, _, maker_client = trader()
-    _, _, taker_client = trader()
+    maker_client, taker_client = trader().client, trader().client
     maker = place(maker_client, "sell", "100.00", "0.5")
     place(taker_client, "buy", "100.00", "0.2")
     place(taker_client, "buy", "100.00", "0.1")
     current = fetch(maker_client, maker)
-    assert state(current) == (
-        "partially_filled",
-        "0.3000",
-        "0.2000",
-    )
+    assert state(current) == ("partially_filled", "0.3000", "0.2000")
     assert fills(current) == [("100.00", "0.2000"), ("100.00", "0.1000")]
     assert all(t["taker_side"] == "buy" for t in current["trades"])
 
 
 def test_reducing_an_order_keeps_its_time_priority(trader: TraderFactory) -> None:
-    _, _, first_client = trader()
-    _, _, second_client = trader()
-    _, _, taker_client = trader()
+    first_client, second_client, taker_client = trader().client, trader().client, trader().client
     first = place(first_client, "sell", "100.00", "0.5")
     second = place(second_client, "sell", "100.00", "0.5")
     reduced = first_client.patch(f"/api/orders/{first['id']}", json={"quantity": "0.2"})
@@ -298,19 +279,13 @@ def test_reducing_an_order_keeps_its_time_priority(trader: TraderFactory) -> Non
 
 
 def test_reducing_a_partly_filled_order_keeps_what_was_filled(trader: TraderFactory) -> None:
-    _, _, maker_client = trader()
-    _, _, taker_client = trader()
+    maker_client, taker_client = trader().client, trader().client
     maker = place(maker_client, "sell", "100.00", "0.5")
     place(taker_client, "buy", "100.00", "0.2")
     reduced = maker_client.patch(f"/api/orders/{maker['id']}", json={"quantity": 0.3})
     assert reduced.status_code == 200, reduced.text
     body = reduced.json()
-    assert (body["status"], body["quantity"], body["filled_quantity"], body["remaining_quantity"]) == (
-        "partially_filled",
-        "0.3000",
-        "0.2000",
-        "0.1000",
-    )
+    assert (body["quantity"], *state(body)) == ("0.3000", "partially_filled", "0.2000", "0.1000")
     assert levels(maker_client, "asks") == [("100.00", "0.1000", 1)]
 
 
@@ -326,8 +301,7 @@ def test_cancelling_an_order_takes_it_out_of_the_book(trader: TraderFactory) -> 
 
 
 def test_cancelling_a_partly_filled_order_keeps_its_fills(trader: TraderFactory) -> None:
-    _, _, maker_client = trader()
-    _, _, taker_client = trader()
+    maker_client, taker_client = trader().client, trader().client
     maker = place(maker_client, "sell", "100.00", "0.5")
     place(taker_client, "buy", "100.00", "0.2")
     body = maker_client.delete(f"/api/orders/{maker['id']}").json()
@@ -348,8 +322,7 @@ def test_cancelling_all_orders_of_a_symbol_leaves_other_markets_resting(trader: 
 
 
 def test_cancelling_all_orders_without_a_symbol_cancels_every_resting_order(trader: TraderFactory) -> None:
-    _, _, client = trader()
-    _, _, other = trader()
+    client, other = trader().client, trader().client
     place(other, "buy", "80.00", "0.1")
     mine = {place(client, "buy", "90.00", "0.1")["id"], place(client, "sell", "3000.00", "0.5", symbol="ETH-USD")["id"]}
     response = client.delete("/api/orders")

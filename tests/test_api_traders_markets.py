@@ -207,3 +207,14 @@ def test_the_sequence_of_one_market_is_untouched_by_another(trader: TraderFactor
     before = book(client, "ETH-USD")["sequence"]
     place(client, "buy", "90.00", "0.1")
     assert book(client, "ETH-USD")["sequence"] == before
+
+
+def test_the_trade_tape_shows_fifty_trades_by_default(trader: TraderFactory) -> None:
+    _, _, maker = trader()
+    _, _, taker = trader()
+    for _ in range(51):
+        place(maker, "sell", "100.00", "0.0100")
+    place(taker, "buy", "100.00", "0.5100")
+    trades = taker.get("/api/markets/BTC-USD/trades").json()
+    assert len(trades) == 50
+    assert trades[0]["id"] == max(t["id"] for t in trades)
