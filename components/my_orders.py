@@ -89,16 +89,16 @@ class MyOrders:
         try:
             order = await self.exchange.cancel_order(trader_id=self.trader_id, order_id=order_id)
         except ServiceError as error:
-            ui.notify(error.message, type="warning")
+            ui.notify(error.message, type="warning", position="bottom-right")
         else:
-            ui.notify(f"Order {order.id} cancelled", type="info")
+            ui.notify(f"Order {order.id} cancelled", type="info", position="bottom-right")
         await self.refresh()
 
     async def cancel_all(self) -> None:
         try:
             cancelled = await self.exchange.cancel_all(trader_id=self.trader_id, symbol=self.symbol)
         except ServiceError as error:
-            ui.notify(error.message, type="warning")
+            ui.notify(error.message, type="warning", position="bottom-right")
         else:
-            ui.notify(f"{len(cancelled)} order(s) cancelled", type="info")
+            ui.notify(f"{len(cancelled)} order(s) cancelled", type="info", position="bottom-right")
         await self.refresh()

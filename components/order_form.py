@@ -94,7 +94,7 @@ class OrderForm:
             self.post_only_error.set_text(message)
             self.post_only_error.set_visibility(True)
         else:
-            ui.notify(f"{field}: {message}", type="negative")
+            ui.notify(f"{field}: {message}", type="negative", position="bottom-right")
 
     def order_in(self) -> OrderCreate | None:
         """The form as an order request, or None after showing what is wrong."""
@@ -128,9 +128,10 @@ class OrderForm:
             self.show_error(error.field, error.reason)
             return
         except ServiceError as error:
-            ui.notify(error.message, type="negative")
+            ui.notify(error.message, type="negative", position="bottom-right")
             return
         filled = f", filled {order.filled_quantity}" if Decimal(order.filled_quantity) else ""
-        ui.notify(f"{order.side.capitalize()} {order.quantity} {self.rules.base}: {order.status}{filled}", type="info")
+        message = f"{order.side.capitalize()} {order.quantity} {self.rules.base}: {order.status}{filled}"
+        ui.notify(message, type="info", position="bottom-right")
         if self.on_placed is not None:
             await self.on_placed(order)
