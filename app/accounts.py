@@ -43,6 +43,17 @@ def register(*, session: Session, trader_in: TraderCreate) -> TraderCreated:
     return TraderCreated(id=trader.id, username=trader.username, api_key=api_key)
 
 
+def rotate_api_key(*, session: Session, trader_id: int) -> str:
+    """A new API key for the trader; the old one stops working when this commits."""
+    api_key = new_api_key()
+    trader = session.get(Trader, trader_id)
+    if trader is None:
+        raise Conflict("the trader no longer exists")
+    trader.api_key_hash = hash_api_key(api_key)
+    session.add(trader)
+    return api_key
+
+
 def trader_by_api_key(*, session: Session, api_key: str) -> Trader | None:
     return session.exec(select(Trader).where(Trader.api_key_hash == hash_api_key(api_key))).first()
 
@@ -77,6 +88,13 @@ class Accounts:
         def work() -> Trader | None:
             with self.database.read() as session:
                 return trader_by_password(session=session, username=username, password=password)
+
+        return await asyncio.to_thread(work)
+
+    async def rotate_api_key(self, trader_id: int) -> str:
+        def work() -> str:
+            with self.database.write() as session:
+                return rotate_api_key(session=session, trader_id=trader_id)
 
         return await asyncio.to_thread(work)
 

@@ -214,7 +214,7 @@ class OrderBook:
             if not level.count:
                 del levels[key]
                 keys.pop()
-            if self_trade or not remaining or not keys or keys[-1] < limit_key:
+            if self_trade or not remaining or not keys or keys[-1] < limit_key - 1:
                 break
 
         order.filled = order.quantity - remaining
@@ -316,7 +316,7 @@ def _fillable(levels: dict[int, PriceLevel], keys: list[int], limit_key: float, 
         for maker in levels[key].orders:
             if not maker.remaining:
                 continue
-            if False:
+            if maker.trader_id == trader_id:
                 return available
             available += maker.remaining
             if available >= wanted:

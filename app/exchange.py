@@ -8,20 +8,11 @@ from typing import Any, TypeVar
 from sqlmodel import Session, select
 
 from app import queries, store
+from app.commands import BookSnapshot, CancelAll, CancelOrder, Command, PlaceOrder, ReduceOrder, Sync
 from app.db import Database
 from app.errors import InvalidInput, NotFound
 from app.market_data import MarketFeedData, MarketState
-from app.market_writer import (
-    BookSnapshot,
-    CancelAll,
-    CancelOrder,
-    ChangeListener,
-    Command,
-    MarketWriter,
-    PlaceOrder,
-    ReduceOrder,
-    Sync,
-)
+from app.market_writer import ChangeListener, MarketWriter
 from app.money import MarketRules
 from app.present import levels_public
 from models import BookPublic, Market, OrderAmend, OrderCreate, OrderPublic, TradePublic
@@ -33,8 +24,9 @@ T = TypeVar("T")
 class Exchange:
     """All markets of one process. The database is the source of truth; each writer's book is its cache."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, max_resting_per_trader: int = 1000) -> None:
         self.database = database
+        self.max_resting_per_trader = max_resting_per_trader
         self.writers: dict[str, MarketWriter] = {}
         self.feed_data: dict[str, MarketFeedData] = {}
         self.rules_by_id: dict[int, MarketRules] = {}
@@ -49,7 +41,9 @@ class Exchange:
         for market in markets:
             rules = MarketRules.of(market)
             self.rules_by_id[rules.id] = rules
-            writer = MarketWriter(rules, self.database, self._publish)
+            writer = MarketWriter(
+                rules, self.database, self._publish, max_resting_per_trader=self.max_resting_per_trader
+            )
             self.writers[rules.symbol] = writer
             self.feed_data[rules.symbol] = MarketFeedData(writer, self.database)
             writer.start()

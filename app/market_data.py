@@ -8,8 +8,9 @@ from decimal import Decimal
 
 from sqlmodel import select
 
+from app.commands import BookSnapshot
 from app.db import Database
-from app.market_writer import BookSnapshot, MarketWriter
+from app.market_writer import MarketWriter
 from app.money import MarketRules
 from app.present import trade_public
 from models import Trade, TradePublic

@@ -2,20 +2,28 @@
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import store
+from app.commands import (
+    Batch,
+    BookSnapshot,
+    CancelAll,
+    CancelOrder,
+    Command,
+    PlaceOrder,
+    ReduceOrder,
+)
 from app.db import Database
-from app.engine import BookOrder, OrderBook
+from app.engine import RESTING, BookOrder, OrderBook
 from app.errors import Conflict, InvalidInput, NotFound, ServiceError, Unavailable
 from app.money import MarketRules
 from app.present import order_public
 from models import Order, OrderPublic, Trade
-from models.clock import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -26,112 +34,17 @@ ChangeListener = Callable[[str, int, frozenset[int] | None], None]
 SNAPSHOT_DEPTH = 500
 
 
-@dataclass(slots=True)
-class Command:
-    """A request to the writer; `future` receives its result or its ServiceError."""
-
-    trader_id: int
-    future: asyncio.Future = field(repr=False)
-
-
-@dataclass(slots=True)
-class PlaceOrder(Command):
-    side: str
-    type: str
-    price: int | None
-    quantity: int
-    time_in_force: str
-    post_only: bool
-    client_order_id: str | None
-
-
-@dataclass(slots=True)
-class CancelOrder(Command):
-    order_id: int
-
-
-@dataclass(slots=True)
-class CancelAll(Command):
-    pass
-
-
-@dataclass(slots=True)
-class ReduceOrder(Command):
-    order_id: int
-    quantity: int
-
-
-@dataclass(slots=True)
-class Sync(Command):
-    """Reload the book if another process changed it; changes nothing itself."""
-
-
-@dataclass(frozen=True, slots=True)
-class BookSnapshot:
-    """An immutable view of the book at a sequence, safe to read from any coroutine."""
-
-    sequence: int
-    bids: tuple[tuple[int, int, int], ...]
-    asks: tuple[tuple[int, int, int], ...]
-
-
-class Batch:
-    """What one batch did, collected while matching and written in bulk at the end."""
-
-    def __init__(self, session: Any, rules: MarketRules, sequence: int, places: int) -> None:
-        self.session = session
-        self.rules = rules
-        self.sequence = sequence
-        self.now = utcnow()
-        self.order_ids = store.IdAllocator(session, store.ORDERS, expected=places)
-        self.trade_ids = store.IdAllocator(session, store.TRADES)
-        self.new_orders: dict[int, tuple[BookOrder, str | None, int]] = {}
-        self.new_trades: list[dict] = []
-        self.changed: dict[int, BookOrder] = {}
-        self.client_order_ids: dict[tuple[int, str], int] = {}
-        self.traders: set[int] = set()  # whose orders changed: their pages refresh their own orders
-
-    def next_sequence(self) -> int:
-        self.sequence += 1
-        return self.sequence
-
-    def public(self, order: BookOrder, client_order_id: str | None, fills: list[Trade]) -> OrderPublic:
-        """An order placed in this batch, as it stands now."""
-        row = Order(**store.order_row(order, self.rules, client_order_id, self.sequence, self.now))
-        return order_public(row, self.rules, fills)
-
-    def write(self) -> None:
-        rules = self.rules
-        store.write_batch(
-            self.session,
-            market_id=rules.id,
-            sequence=self.sequence,
-            new_orders=[
-                store.order_row(order, rules, client_order_id, sequence, self.now)
-                for order, client_order_id, sequence in self.new_orders.values()
-            ],
-            new_trades=self.new_trades,
-            changed_orders=[
-                {
-                    "id": order.id,
-                    "quantity": rules.quantity_of(order.quantity),
-                    "filled_quantity": rules.quantity_of(order.filled),
-                    "status": order.status,
-                    "updated_at": self.now,
-                }
-                for order in self.changed.values()
-                if order.id not in self.new_orders
-            ],
-        )
-
-
 class MarketWriter:
     """Owns one market's in-memory book: a cache of the database, valid while the stored sequence matches."""
 
-    def __init__(self, rules: MarketRules, database: Database, on_change: ChangeListener) -> None:
+    def __init__(
+        self, rules: MarketRules, database: Database, on_change: ChangeListener, *, max_resting_per_trader: int = 1000
+    ) -> None:
         self.rules = rules
         self.database = database
         self.on_change = on_change
+        self.max_resting_per_trader = max_resting_per_trader
+        self.resting_by_trader: Counter[int] = Counter()  # kept with the book, for the cap on resting orders
         self.book = OrderBook()
         self.sequence = -1  # -1: the cache must be (re)loaded before use
         self.snapshot = BookSnapshot(-1, (), ())
@@ -226,6 +139,7 @@ class MarketWriter:
         for order in store.resting_orders(session, self.rules):
             book.add_resting(order)
         self.book = book
+        self.resting_by_trader = Counter(order.trader_id for order in book.resting_orders())
         log.info("%s: book reloaded at sequence %d (%d resting orders)", self.rules.symbol, stored, len(book))
 
     def _run_command(self, batch: Batch, command: Command) -> Any:
@@ -256,6 +170,12 @@ class MarketWriter:
             stored = store.find_by_client_order_id(batch.session, *key)
             if stored is not None:
                 return self._stored_public(batch, stored), False
+        may_rest = command.type == "limit" and command.time_in_force == "GTC"
+        if may_rest and self.resting_by_trader[command.trader_id] >= self.max_resting_per_trader:
+            raise Conflict(
+                f"you have {self.max_resting_per_trader} resting orders in {self.rules.symbol}, the most allowed: "
+                "cancel some before placing more"
+            )
         order = BookOrder(
             id=batch.order_ids.next(),
             trader_id=command.trader_id,
@@ -267,6 +187,8 @@ class MarketWriter:
             post_only=command.post_only,
         )
         execution = self.book.submit(order)
+        if order.status in RESTING:
+            self.resting_by_trader[order.trader_id] += 1
         sequence = batch.next_sequence()
         batch.new_orders[order.id] = (order, command.client_order_id, sequence)
         batch.traders.add(order.trader_id)
@@ -287,6 +209,8 @@ class MarketWriter:
             )
             batch.new_trades.append(trade.model_dump())
             batch.changed[fill.maker.id] = fill.maker
+            if fill.maker.status not in RESTING:
+                self.resting_by_trader[fill.maker.trader_id] -= 1
             batch.traders.add(fill.maker.trader_id)
             fills.append(trade)
         return batch.public(order, command.client_order_id, fills), True
@@ -304,6 +228,7 @@ class MarketWriter:
         self._resting_own_order(batch, trader_id, order_id)
         order = self.book.cancel(order_id)
         assert order is not None
+        self.resting_by_trader[order.trader_id] -= 1
         batch.next_sequence()
         batch.changed[order.id] = order
         batch.traders.add(order.trader_id)

@@ -30,7 +30,7 @@ def build(settings: Settings) -> None:
     async def start() -> None:
         database = await asyncio.to_thread(connect, settings.database_url)
         await asyncio.to_thread(create_schema, database)
-        exchange = Exchange(database)
+        exchange = Exchange(database, max_resting_per_trader=settings.max_resting_orders)
         accounts = Accounts(database)
         await exchange.start()
         services.install(services.Services(settings=settings, database=database, exchange=exchange, accounts=accounts))

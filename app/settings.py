@@ -23,6 +23,7 @@ class Settings:
     demo: bool = False
     transports: tuple[str, ...] = ("websocket", "polling")
     reconnect_timeout: float = 15.0
+    max_resting_orders: int = 1000  # per trader and market
 
     @property
     def is_sqlite(self) -> bool:
@@ -66,7 +67,15 @@ def load_settings(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
         default=env.get("ORDERBOOK_TRANSPORTS", ",".join(defaults.transports)),
         help="socket.io transports the browser may use, in order: websocket,polling (ORDERBOOK_TRANSPORTS)",
     )
+    parser.add_argument(
+        "--max-resting-orders",
+        type=int,
+        default=int(env.get("ORDERBOOK_MAX_RESTING_ORDERS", defaults.max_resting_orders)),
+        help="most resting orders a trader may have in one market (ORDERBOOK_MAX_RESTING_ORDERS)",
+    )
     args = parser.parse_args(argv)
+    if args.max_resting_orders < 1:
+        parser.error("--max-resting-orders must be at least 1")
     transports = tuple(t.strip() for t in args.transports.split(",") if t.strip())
     unknown = set(transports) - {"websocket", "polling"}
     if not transports or unknown:
@@ -78,6 +87,7 @@ def load_settings(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
         storage_secret=args.storage_secret,
         demo=args.demo,
         transports=transports,
+        max_resting_orders=args.max_resting_orders,
     )
 
 

@@ -1,9 +1,9 @@
 """Sign in, register and sign out: the same accounts as the API, the session in `app.storage.user`."""
 
-from nicegui import app, ui
+from nicegui import app, context, ui
 from pydantic import ValidationError
 
-from app import services
+from app import services, throttle
 from app.errors import ServiceError
 from components.layout import frame
 from models import TraderCreate
@@ -23,10 +23,21 @@ def login_page() -> None:
 
         async def submit() -> None:
             error.set_text("")
-            trader = await (await services.started()).accounts.sign_in(username.value.strip(), password.value)
+            name = username.value.strip()
+            keys = (f"user:{name}", f"address:{context.client.ip}")
+            try:
+                throttle.SIGN_IN_PER_USER.check(keys[0])
+                throttle.SIGN_IN_PER_ADDRESS.check(keys[1])
+            except throttle.TooManyAttempts as refused:
+                error.set_text(f"Too many failed sign-ins: try again in {refused.retry_after} s")
+                return
+            trader = await (await services.started()).accounts.sign_in(name, password.value)
             if trader is None or trader.id is None:
+                throttle.SIGN_IN_PER_USER.fail(keys[0])
+                throttle.SIGN_IN_PER_ADDRESS.fail(keys[1])
                 error.set_text("Wrong username or password")
                 return
+            throttle.SIGN_IN_PER_USER.succeed(keys[0])
             _sign_in(trader.id, trader.username)
             ui.navigate.to("/")
 

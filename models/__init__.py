@@ -12,9 +12,10 @@ from models.order import (
     Trade,
     TradePublic,
 )
-from models.trader import Trader, TraderCreate, TraderCreated
+from models.trader import ApiKeyPublic, Trader, TraderCreate, TraderCreated
 
 __all__ = [
+    "ApiKeyPublic",
     "BookPublic",
     "FillPublic",
     "LevelPublic",

@@ -30,6 +30,11 @@ class Trader(TraderBase, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+# Returned once, when a key is rotated: the new key (the old one no longer works).
+class ApiKeyPublic(SQLModel):
+    api_key: str
+
+
 # Returned once, on registration: the only time the API key is shown.
 class TraderCreated(SQLModel):
     id: int

@@ -4,7 +4,9 @@ from fastapi import APIRouter
 
 from app.api.routes import markets, orders, traders
 
-api_router = APIRouter(prefix="/api")
+MAX_BODY_BYTES = 16 * 1024  # an order is a few hundred bytes; anything larger is refused with a 413
+
+api_router = APIRouter(prefix="/api", max_body_size=MAX_BODY_BYTES)
 api_router.include_router(traders.router)
 api_router.include_router(markets.router)
 api_router.include_router(orders.router)

@@ -6,7 +6,7 @@ from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app import services
+from app import services, throttle
 from app.errors import InvalidInput, ServiceError, Unauthorized
 from app.exchange import Exchange
 from models import Trader
@@ -19,14 +19,22 @@ async def get_exchange() -> Exchange:
 
 
 async def get_current_trader(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Trader:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("missing API key: send 'Authorization: Bearer <api_key>'")
+    address = client_address(request)
+    throttle.API_KEY_PER_ADDRESS.check(address)  # key guessing from one address gets 429s, not answers
     trader = await (await services.started()).accounts.by_api_key(credentials.credentials)
     if trader is None:
+        throttle.API_KEY_PER_ADDRESS.fail(address)
         raise Unauthorized("invalid API key")
     return trader
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
 
 
 ExchangeDep = Annotated[Exchange, Depends(get_exchange)]
@@ -42,5 +50,9 @@ def error_body(error: ServiceError) -> dict:
 
 async def service_error_handler(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ServiceError)
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorized) else None
+    headers = None
+    if isinstance(error, Unauthorized):
+        headers = {"WWW-Authenticate": "Bearer"}
+    elif isinstance(error, throttle.TooManyAttempts):
+        headers = {"Retry-After": str(error.retry_after)}
     return JSONResponse(error_body(error), status_code=error.status_code, headers=headers)

@@ -1,0 +1,111 @@
+"""What a market's writer is asked to do, and what one batch of those commands collects before it is written."""
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from app import store
+from app.engine import BookOrder
+from app.money import MarketRules
+from app.present import order_public
+from models import Order, OrderPublic, Trade
+from models.clock import utcnow
+
+
+@dataclass(slots=True)
+class Command:
+    """A request to the writer; `future` receives its result or its ServiceError."""
+
+    trader_id: int
+    future: asyncio.Future = field(repr=False)
+
+
+@dataclass(slots=True)
+class PlaceOrder(Command):
+    side: str
+    type: str
+    price: int | None
+    quantity: int
+    time_in_force: str
+    post_only: bool
+    client_order_id: str | None
+
+
+@dataclass(slots=True)
+class CancelOrder(Command):
+    order_id: int
+
+
+@dataclass(slots=True)
+class CancelAll(Command):
+    pass
+
+
+@dataclass(slots=True)
+class ReduceOrder(Command):
+    order_id: int
+    quantity: int
+
+
+@dataclass(slots=True)
+class Sync(Command):
+    """Reload the book if another process changed it; changes nothing itself."""
+
+
+@dataclass(frozen=True, slots=True)
+class BookSnapshot:
+    """An immutable view of the book at a sequence, safe to read from any coroutine."""
+
+    sequence: int
+    bids: tuple[tuple[int, int, int], ...]
+    asks: tuple[tuple[int, int, int], ...]
+
+
+class Batch:
+    """What one batch did, collected while matching and written in bulk at the end."""
+
+    def __init__(self, session: Any, rules: MarketRules, sequence: int, places: int) -> None:
+        self.session = session
+        self.rules = rules
+        self.sequence = sequence
+        self.now = utcnow()
+        self.order_ids = store.IdAllocator(session, store.ORDERS, expected=places)
+        self.trade_ids = store.IdAllocator(session, store.TRADES)
+        self.new_orders: dict[int, tuple[BookOrder, str | None, int]] = {}
+        self.new_trades: list[dict] = []
+        self.changed: dict[int, BookOrder] = {}
+        self.client_order_ids: dict[tuple[int, str], int] = {}
+        self.traders: set[int] = set()  # whose orders changed: their pages refresh their own orders
+
+    def next_sequence(self) -> int:
+        self.sequence += 1
+        return self.sequence
+
+    def public(self, order: BookOrder, client_order_id: str | None, fills: list[Trade]) -> OrderPublic:
+        """An order placed in this batch, as it stands now."""
+        row = Order(**store.order_row(order, self.rules, client_order_id, self.sequence, self.now))
+        return order_public(row, self.rules, fills)
+
+    def write(self) -> None:
+        rules = self.rules
+        store.write_batch(
+            self.session,
+            market_id=rules.id,
+            sequence=self.sequence,
+            new_orders=[
+                store.order_row(order, rules, client_order_id, sequence, self.now)
+                for order, client_order_id, sequence in self.new_orders.values()
+            ],
+            new_trades=self.new_trades,
+            changed_orders=[
+                {
+                    "id": order.id,
+                    "quantity": rules.quantity_of(order.quantity),
+                    "filled_quantity": rules.quantity_of(order.filled),
+                    "status": order.status,
+                    "updated_at": self.now,
+                }
+                for order in self.changed.values()
+                if order.id not in self.new_orders
+            ],
+        )
