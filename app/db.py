@@ -100,11 +100,12 @@ def create_schema(database: Database) -> None:
     """Create the tables and the default markets when missing (safe when several processes start together)."""
     with database.writer.begin() as connection:
         if connection.dialect.name == "postgresql":
-            # Two processes starting together on an empty database must not both create the tables.
+            # Processes starting together on an empty database take turns: tables and markets in one transaction.
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7160401)")
         SQLModel.metadata.create_all(connection)
-    with database.write() as session:
-        existing = set(session.exec(select(Market.symbol)).all())
-        for market in DEFAULT_MARKETS:
-            if market.symbol not in existing:
-                session.add(Market.model_validate(market.model_dump()))
+        with Session(bind=connection) as session:
+            existing = set(session.exec(select(Market.symbol)).all())
+            for market in DEFAULT_MARKETS:
+                if market.symbol not in existing:
+                    session.add(Market.model_validate(market.model_dump()))
+            session.flush()

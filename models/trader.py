@@ -10,7 +10,9 @@ from models.clock import utcnow
 
 # Shared properties of a trader.
 class TraderBase(SQLModel):
-    username: str = Field(min_length=3, max_length=32, regex=r"^[a-z0-9_-]+$", unique=True, index=True)
+    username: str = Field(
+        min_length=3, max_length=32, unique=True, index=True, schema_extra={"pattern": r"^[a-z0-9_-]+$"}
+    )
 
 
 # Properties to receive on registration.

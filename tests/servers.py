@@ -72,7 +72,11 @@ class ServerProcess:
     def start(self) -> "ServerProcess":
         """Start the process and wait until `/api/health` answers."""
         self.launch()
-        self.wait_until_healthy()
+        try:
+            self.wait_until_healthy()
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def launch(self) -> None:
@@ -99,7 +103,6 @@ class ServerProcess:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        self.stop()
         raise RuntimeError(f"server not healthy after {STARTUP_TIMEOUT} s:\n{self.log()}")
 
     def stop(self) -> None:

@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -51,7 +52,8 @@ def two_servers(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
     logs = tmp_path_factory.mktemp("logs")
     servers = [ServerProcess(database_url, logs / f"server-{name}.log") for name in "ab"]
     try:
-        start_all(servers)
+        for server in servers:
+            server.start()
         yield servers
     finally:
         stop_and_check(servers)
@@ -139,13 +141,27 @@ def test_resting_orders_fills_and_trades_survive_a_restart(restarted: Restarted)
 
 
 def test_a_resting_order_from_before_a_restart_still_matches_after_it(restarted: Restarted, connect: Connect) -> None:
-    alice = restarted.traders[0]
-    bob = connect(restarted.server, register_trader(restarted.server.base_url))
+    alice, bob_trader = restarted.traders
+    bob = connect(restarted.server, bob_trader)
     taker = place(bob, "buy", "100.00", "0.1")
     assert (taker["status"], [t["price"] for t in taker["trades"]]) == ("filled", ["100.00"])
     maker = get(connect(restarted.server, alice), f"/api/orders/{restarted.resting['id']}")
     assert (maker["status"], maker["filled_quantity"]) == ("partially_filled", "0.4000")
     assert book(bob)["asks"][0] == {"price": "100.00", "quantity": "0.1000", "orders": 1}
+
+
+def test_two_processes_starting_together_on_a_new_database_both_serve_the_default_markets(
+    new_database_url: Callable[[], str], tmp_path: Path
+) -> None:
+    url = new_database_url()
+    servers = [ServerProcess(url, tmp_path / f"server-{name}.log") for name in "ab"]
+    try:
+        start_all(servers)
+        for server in servers:
+            markets = httpx.get(f"{server.base_url}/api/markets", timeout=10).json()
+            assert sorted(market["symbol"] for market in markets) == ["BTC-USD", "ETH-USD"]
+    finally:
+        stop_and_check(servers)
 
 
 def test_an_order_placed_through_one_process_is_in_the_other_processes_book(
@@ -186,7 +202,7 @@ def test_two_processes_matching_concurrently_never_fill_an_order_twice(
 ) -> None:
     a, b = two_servers
     maker_trader = register_trader(a.base_url)
-    takers = [register_trader(server.base_url) for server in (a, b, a, b)]
+    takers = [register_trader(a.base_url), register_trader(b.base_url)]
     maker_client = connect(a, maker_trader)
     taker_clients = [connect(server, taker) for taker in takers for server in (a, b)]
     trades_before = {t["id"] for t in get(maker_client, "/api/markets/BTC-USD/trades", limit=500)}
