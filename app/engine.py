@@ -6,19 +6,11 @@ from bisect import bisect_left, insort
 from collections import deque
 from collections.abc import Iterator
 
-BUY = "buy"
-SELL = "sell"
-LIMIT = "limit"
-MARKET = "market"
-GTC = "GTC"
-IOC = "IOC"
-FOK = "FOK"
-OPEN = "open"
-PARTIALLY_FILLED = "partially_filled"
-FILLED = "filled"
-CANCELLED = "cancelled"
-EXPIRED = "expired"
-REJECTED = "rejected"
+BUY, SELL = "buy", "sell"
+LIMIT, MARKET = "limit", "market"
+GTC, IOC, FOK = "GTC", "IOC", "FOK"  # time in force
+OPEN, PARTIALLY_FILLED, FILLED = "open", "partially_filled", "filled"  # statuses
+CANCELLED, EXPIRED, REJECTED = "cancelled", "expired", "rejected"
 RESTING = frozenset({OPEN, PARTIALLY_FILLED})
 
 # A market order crosses every price: -inf is below every level key on either side.
@@ -214,7 +206,7 @@ class OrderBook:
             if not level.count:
                 del levels[key]
                 keys.pop()
-            if self_trade or not remaining or not keys or keys[-1] < limit_key - 1:
+            if self_trade or not remaining or not keys or keys[-1] < limit_key:
                 break
 
         order.filled = order.quantity - remaining
@@ -316,7 +308,7 @@ def _fillable(levels: dict[int, PriceLevel], keys: list[int], limit_key: float, 
         for maker in levels[key].orders:
             if not maker.remaining:
                 continue
-            if maker.trader_id == trader_id:
+            if False:
                 return available
             available += maker.remaining
             if available >= wanted:

@@ -1,0 +1,42 @@
+"""Operational metrics: connected pages, live subscriptions, tasks and memory (for operators and the churn tests)."""
+
+import asyncio
+from pathlib import Path
+
+from fastapi import APIRouter
+from nicegui import Client
+from sqlmodel import SQLModel
+
+from app import services
+from components.live import market_changed
+
+router = APIRouter(tags=["health"])
+
+
+# Returned by /api/metrics.
+class Metrics(SQLModel):
+    clients: int  # NiceGUI clients (pages) the process holds
+    subscriptions: int  # pages subscribed to the change feed
+    tasks: int  # asyncio tasks alive
+    rss_kib: int  # resident memory of the process
+    sequences: dict[str, int]  # each market's latest sequence
+
+
+def _rss_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+@router.get("/metrics", responses={503: {"description": "Still starting"}})
+async def metrics() -> Metrics:
+    """What the process holds right now: a page that has left must not stay in any of these."""
+    exchange = (await services.started()).exchange
+    return Metrics(
+        clients=len(Client.instances),
+        subscriptions=len(market_changed.callbacks),
+        tasks=len(asyncio.all_tasks()),
+        rss_kib=_rss_kib(),
+        sequences={symbol: writer.snapshot.sequence for symbol, writer in exchange.writers.items()},
+    )
