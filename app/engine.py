@@ -308,7 +308,7 @@ def _fillable(levels: dict[int, PriceLevel], keys: list[int], limit_key: float, 
         for maker in levels[key].orders:
             if not maker.remaining:
                 continue
-            if False:
+            if maker.trader_id == trader_id:
                 return available
             available += maker.remaining
             if available >= wanted:
