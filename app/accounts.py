@@ -3,9 +3,11 @@
 import asyncio
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -54,8 +56,21 @@ def rotate_api_key(*, session: Session, trader_id: int) -> str:
     return api_key
 
 
-def trader_by_api_key(*, session: Session, api_key: str) -> Trader | None:
-    return session.exec(select(Trader).where(Trader.api_key_hash == hash_api_key(api_key))).first()
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The trader an API request is made for (all a route needs of it)."""
+
+    id: int
+    username: str
+
+
+# Every API request runs this: a plain statement, compiled once, and no ORM object per request.
+_CALLER_BY_KEY_HASH = text("SELECT id, username FROM traders WHERE api_key_hash = :key_hash")
+
+
+def caller_by_api_key(*, session: Session, api_key: str) -> Caller | None:
+    row = session.execute(_CALLER_BY_KEY_HASH, {"key_hash": hash_api_key(api_key)}).first()
+    return None if row is None else Caller(id=row.id, username=row.username)
 
 
 def trader_by_password(*, session: Session, username: str, password: str) -> Trader | None:
@@ -105,9 +120,9 @@ class Accounts:
 
         return await asyncio.to_thread(work)
 
-    async def by_api_key(self, api_key: str) -> Trader | None:
-        def work() -> Trader | None:
+    async def by_api_key(self, api_key: str) -> Caller | None:
+        def work() -> Caller | None:
             with self.database.read() as session:
-                return trader_by_api_key(session=session, api_key=api_key)
+                return caller_by_api_key(session=session, api_key=api_key)
 
         return await asyncio.to_thread(work)

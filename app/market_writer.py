@@ -4,6 +4,7 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -49,6 +50,8 @@ class MarketWriter:
         self.sequence = -1  # -1: the cache must be (re)loaded before use
         self.snapshot = BookSnapshot(-1, (), ())
         self.queue: asyncio.Queue[Command | None] = asyncio.Queue()
+        # Its own thread: a commit never queues behind the reads that share the default pool.
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"writer-{rules.symbol}")
         self.task: asyncio.Task | None = None
 
     def start(self) -> None:
@@ -60,6 +63,7 @@ class MarketWriter:
             self.queue.put_nowait(None)
             await self.task
             self.task = None
+        self.executor.shutdown(wait=True)
 
     async def submit(self, command: Command) -> Any:
         if self.task is None:
@@ -88,7 +92,8 @@ class MarketWriter:
         before = self.sequence
         self.changed_traders: set[int] | None = set()
         try:
-            results = await asyncio.to_thread(self._transaction, commands)
+            loop = asyncio.get_running_loop()
+            results = await loop.run_in_executor(self.executor, self._transaction, commands)
         except (SQLAlchemyError, OSError) as error:
             log.warning("%s: batch of %d rolled back: %s", self.rules.symbol, len(commands), error)
             self.sequence = -1  # the book may hold changes that were not committed: reload it next time

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 
 from nicegui import app, background_tasks, ui
 
-from app import demo, services
+from app import api_fast_path, demo, services
 from app.accounts import Accounts
 from app.api import api_router
-from app.api.deps import service_error_handler
+from app.api.deps import method_not_allowed_handler, service_error_handler
 from app.db import connect, create_schema
 from app.errors import ServiceError
 from app.exchange import Exchange
@@ -25,6 +25,7 @@ def build(settings: Settings) -> None:
     """Register routes, pages and the start-up/shut-down hooks on NiceGUI's app."""
     app.include_router(api_router)
     app.add_exception_handler(ServiceError, service_error_handler)
+    app.add_exception_handler(405, method_not_allowed_handler)
     app.config.socket_io_js_transports = list(settings.transports)
 
     async def start() -> None:
@@ -49,6 +50,8 @@ def build(settings: Settings) -> None:
         running.database.dispose()
         services.install(None)
 
+    # Synchronous, so it runs before the first request: NiceGUI has added all its middlewares by then.
+    app.on_startup(lambda: api_fast_path.install(app))
     app.on_startup(start)
     app.on_shutdown(stop)
 

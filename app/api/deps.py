@@ -5,11 +5,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from app import services, throttle
+from app.accounts import Caller
 from app.errors import InvalidInput, ServiceError, Unauthorized
 from app.exchange import Exchange
-from models import Trader
 
 _bearer = HTTPBearer(auto_error=False, description="the API key received on registration")
 
@@ -21,7 +23,7 @@ async def get_exchange() -> Exchange:
 async def get_current_trader(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Trader:
+) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("missing API key: send 'Authorization: Bearer <api_key>'")
     address = client_address(request)
@@ -38,7 +40,7 @@ def client_address(request: Request) -> str:
 
 
 ExchangeDep = Annotated[Exchange, Depends(get_exchange)]
-CurrentTrader = Annotated[Trader, Depends(get_current_trader)]
+CurrentTrader = Annotated[Caller, Depends(get_current_trader)]
 
 
 def error_body(error: ServiceError) -> dict:
@@ -56,3 +58,19 @@ async def service_error_handler(_request: Request, error: Exception) -> JSONResp
     elif isinstance(error, throttle.TooManyAttempts):
         headers = {"Retry-After": str(error.retry_after)}
     return JSONResponse(error_body(error), status_code=error.status_code, headers=headers)
+
+
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+async def method_not_allowed_handler(request: Request, error: Exception) -> JSONResponse:
+    """A 405 whose `Allow` names every method of the path (RFC 9110), not only the first route's as Starlette does."""
+    assert isinstance(error, HTTPException)
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in HTTP_METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
+    headers = {"Allow": ", ".join(allowed)} if allowed else error.headers
+    return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=headers)

@@ -2,31 +2,35 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from app.api.deps import ExchangeDep
+from app.api.routes.responses import UNAVAILABLE, error
 from models import BookPublic, MarketPublic, TradePublic
 
 router = APIRouter(prefix="/markets", tags=["markets"])
 
-NOT_FOUND = {404: {"description": "Unknown market"}}
+Symbol = Annotated[str, Path(examples=["BTC-USD"])]
+NOT_FOUND = {404: error("Unknown market"), **UNAVAILABLE}
 
 
-@router.get("")
+@router.get("", responses=UNAVAILABLE)
 async def list_markets(exchange: ExchangeDep) -> list[MarketPublic]:
     """Every market with its tick, lot and bounds."""
     return [rules.public() for rules in exchange.markets]
 
 
 @router.get("/{symbol}/book", responses=NOT_FOUND)
-async def read_book(exchange: ExchangeDep, symbol: str, depth: Annotated[int, Query(ge=1, le=500)] = 50) -> BookPublic:
+async def read_book(
+    exchange: ExchangeDep, symbol: Symbol, depth: Annotated[int, Query(ge=1, le=500)] = 50
+) -> BookPublic:
     """The book to `depth` levels a side, best first, at the sequence it was read."""
     return await exchange.book(symbol, depth)
 
 
 @router.get("/{symbol}/trades", responses=NOT_FOUND)
 async def read_trades(
-    exchange: ExchangeDep, symbol: str, limit: Annotated[int, Query(ge=1, le=500)] = 50
+    exchange: ExchangeDep, symbol: Symbol, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[TradePublic]:
     """The market's latest trades, newest first."""
     return await exchange.trades(symbol, limit)

@@ -8,6 +8,7 @@ from nicegui import Client
 from sqlmodel import SQLModel
 
 from app import services
+from app.api.routes.responses import UNAVAILABLE
 from components.live import market_changed
 
 router = APIRouter(tags=["health"])
@@ -29,7 +30,7 @@ def _rss_kib() -> int:
     return 0
 
 
-@router.get("/metrics", responses={503: {"description": "Still starting"}})
+@router.get("/metrics", responses=UNAVAILABLE)
 async def metrics() -> Metrics:
     """What the process holds right now: a page that has left must not stay in any of these."""
     exchange = (await services.started()).exchange

@@ -1,0 +1,31 @@
+"""The error answers the routes document, so that the OpenAPI schema lists every status a client can receive."""
+
+from typing import Any
+
+from sqlmodel import SQLModel
+
+
+# Returned by the API on an error (except 422, which names the field, and 413): why nothing was done.
+class ErrorPublic(SQLModel):
+    detail: str
+
+
+def error(description: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """A documented JSON error; `headers` maps each header the answer carries to what it says."""
+    documented: dict[str, Any] = {"description": description, "model": ErrorPublic}
+    if headers:
+        documented["headers"] = {
+            name: {"description": meaning, "schema": {"type": "string"}} for name, meaning in headers.items()
+        }
+    return documented
+
+
+# A body that is not UTF-8 JSON fails to parse before validation (400); well-formed JSON that is wrong gets a 422.
+BAD_BODY = {400: error("The body is not valid JSON")}
+# The router's `max_body_size` refuses a larger body with plain text, before the route runs.
+TOO_LARGE = {413: {"description": "The body is over 16 KiB", "content": {"text/plain": {"schema": {"type": "string"}}}}}
+AUTH = {
+    401: error("Missing or invalid API key", headers={"WWW-Authenticate": "Bearer"}),
+    429: error("Too many wrong API keys from this address", headers={"Retry-After": "seconds to wait"}),
+}
+UNAVAILABLE = {503: error("Still starting, or the database could not take the change: nothing was changed")}
