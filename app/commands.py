@@ -2,13 +2,14 @@
 
 import asyncio
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from app import store
 from app.engine import BookOrder
 from app.money import MarketRules
 from app.present import order_public
-from models import Order, OrderPublic, Trade
+from models import OrderPublic
 from models.clock import utcnow
 
 
@@ -81,10 +82,10 @@ class Batch:
         self.sequence += 1
         return self.sequence
 
-    def public(self, order: BookOrder, client_order_id: str | None, fills: list[Trade]) -> OrderPublic:
+    def public(self, order: BookOrder, client_order_id: str | None, fills: list[SimpleNamespace]) -> OrderPublic:
         """An order placed in this batch, as it stands now."""
-        row = Order(**store.order_row(order, self.rules, client_order_id, self.sequence, self.now))
-        return order_public(row, self.rules, fills)
+        row = SimpleNamespace(**store.order_row(order, self.rules, client_order_id, self.sequence, self.now))
+        return order_public(row, self.rules, fills)  # type: ignore[arg-type]
 
     def write(self) -> None:
         rules = self.rules

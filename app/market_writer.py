@@ -5,6 +5,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,7 +25,7 @@ from app.engine import RESTING, BookOrder, OrderBook
 from app.errors import Conflict, InvalidInput, NotFound, ServiceError, Unavailable
 from app.money import MarketRules
 from app.present import order_public
-from models import Order, OrderPublic, Trade
+from models import Order, OrderPublic
 
 log = logging.getLogger(__name__)
 
@@ -201,23 +202,23 @@ class MarketWriter:
             batch.client_order_ids[(command.trader_id, command.client_order_id)] = order.id
         fills = []
         for fill in execution.fills:
-            trade = Trade(
-                id=batch.trade_ids.next(),
-                market_id=self.rules.id,
-                sequence=sequence,
-                price=self.rules.price_of(fill.price),
-                quantity=self.rules.quantity_of(fill.quantity),
-                taker_side=order.side,
-                taker_order_id=order.id,
-                maker_order_id=fill.maker.id,
-                created_at=batch.now,
-            )
-            batch.new_trades.append(trade.model_dump())
+            row = {
+                "id": batch.trade_ids.next(),
+                "market_id": self.rules.id,
+                "sequence": sequence,
+                "price": self.rules.price_of(fill.price),
+                "quantity": self.rules.quantity_of(fill.quantity),
+                "taker_side": order.side,
+                "taker_order_id": order.id,
+                "maker_order_id": fill.maker.id,
+                "created_at": batch.now,
+            }
+            batch.new_trades.append(row)
             batch.changed[fill.maker.id] = fill.maker
             if fill.maker.status not in RESTING:
                 self.resting_by_trader[fill.maker.trader_id] -= 1
             batch.traders.add(fill.maker.trader_id)
-            fills.append(trade)
+            fills.append(SimpleNamespace(**row))
         return batch.public(order, command.client_order_id, fills), True
 
     def _resting_own_order(self, batch: Batch, trader_id: int, order_id: int) -> BookOrder:
@@ -271,12 +272,12 @@ class MarketWriter:
 
     def _stored_public(self, batch: Batch, stored: Order) -> OrderPublic:
         assert stored.id is not None
-        fills = store.fills_of(batch.session, [stored.id])[stored.id] + self._fills_of(batch, stored.id)
+        fills: list[Any] = [*store.fills_of(batch.session, [stored.id])[stored.id], *self._fills_of(batch, stored.id)]
         return order_public(stored, self.rules, fills)
 
-    def _fills_of(self, batch: Batch, order_id: int) -> list[Trade]:
+    def _fills_of(self, batch: Batch, order_id: int) -> list[SimpleNamespace]:
         return [
-            Trade(**trade)
+            SimpleNamespace(**trade)
             for trade in batch.new_trades
             if order_id in (trade["taker_order_id"], trade["maker_order_id"])
         ]

@@ -1,16 +1,43 @@
 """Turning stored rows into what the API and the UI show: decimals as text to the market's tick or lot."""
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
 from app.money import MarketRules
-from models import FillPublic, LevelPublic, Order, OrderPublic, Trade, TradePublic
+from models import FillPublic, LevelPublic, OrderPublic, Trade, TradePublic
 from models.clock import aware
 
 RESTING_STATUSES = ("open", "partially_filled")
 
 
-def fill_public(trade: Trade, rules: MarketRules) -> FillPublic:
+class TradeLike(Protocol):
+    """A stored Trade, or the plain row of one the writer has not stored yet (no ORM object on the hot path)."""
+
+    id: int | None
+    price: Decimal
+    quantity: Decimal
+    taker_side: str
+    created_at: datetime
+
+
+class OrderLike(Protocol):
+    id: int | None
+    client_order_id: str | None
+    side: str
+    type: str
+    price: Decimal | None
+    quantity: Decimal
+    filled_quantity: Decimal
+    status: str
+    time_in_force: str
+    post_only: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+def fill_public(trade: TradeLike, rules: MarketRules) -> FillPublic:
     assert trade.id is not None
     return FillPublic(
         id=trade.id,
@@ -25,7 +52,7 @@ def trade_public(trade: Trade, rules: MarketRules) -> TradePublic:
     return TradePublic(symbol=rules.symbol, **fill_public(trade, rules).model_dump())
 
 
-def order_public(order: Order, rules: MarketRules, fills: Iterable[Trade] = ()) -> OrderPublic:
+def order_public(order: OrderLike, rules: MarketRules, fills: Iterable[TradeLike] = ()) -> OrderPublic:
     assert order.id is not None
     resting = order.status in RESTING_STATUSES
     remaining = order.quantity - order.filled_quantity if resting else Decimal(0)
