@@ -6,9 +6,10 @@ request without a cookie. The REST API needs none of them, so its requests skip 
 """
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.api import api_router
+from app.api import MAX_BODY_BYTES, api_router
 from app.api.deps import method_not_allowed_handler, service_error_handler
 from app.errors import ServiceError
 
@@ -33,9 +34,21 @@ class ApiFastPath:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(API_PREFIX):
+            if _declared_length(scope) > MAX_BODY_BYTES:
+                # Refused before reading it, in the API's JSON shape (the router's limit covers chunked bodies).
+                too_large = JSONResponse({"detail": f"request body over {MAX_BODY_BYTES} bytes"}, status_code=413)
+                await too_large(scope, receive, send)
+                return
             await self.api(scope, receive, send)
         else:
             await self.pages(scope, receive, send)
+
+
+def _declared_length(scope: Scope) -> int:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return int(value) if value.isdigit() else MAX_BODY_BYTES + 1
+    return 0
 
 
 def install(app: FastAPI) -> None:

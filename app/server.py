@@ -77,6 +77,4 @@ def run(argv: Sequence[str] | None = None) -> None:
         show=False,
         reload=False,
         show_welcome_message=False,
-        # A pending long-poll request would otherwise hold a SIGTERM for uvicorn's default graceful wait.
-        timeout_graceful_shutdown=3,
     )

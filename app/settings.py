@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
+MIN_SECRET_LENGTH = 32
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,16 +97,24 @@ def storage_secret(settings: Settings) -> str:
     if settings.storage_secret:
         return settings.storage_secret
     path = settings.data_dir / ".storage_secret"
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    secret = secrets.token_urlsafe(48)
-    # O_EXCL: two processes starting together must end up with the same secret.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as file:
-        file.write(secret)
+    if not path.exists():
+        # Written in full to a private temporary file, then linked into place: a process starting at the same time
+        # sees either no file or the whole secret, never an empty one.
+        temporary = path.with_name(f".storage_secret.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process won: use its secret
+        finally:
+            temporary.unlink()
+    secret = path.read_text().strip()
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise SystemExit(
+            f"{path} holds no usable secret (under {MIN_SECRET_LENGTH} characters): delete it or set STORAGE_SECRET"
+        )
     return secret

@@ -5,7 +5,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from nicegui import Event, background_tasks, ui
+from nicegui import Event, app, background_tasks, context
 
 from app.exchange import Exchange
 from app.market_data import MarketState
@@ -17,9 +17,19 @@ RENDER_INTERVAL = 0.1  # a page renders a market at most this often; bursts in b
 CHECK_INTERVAL = 2.0  # the fallback timer: a page that missed a push notices within this time
 
 
+# The pages showing a market now; one app-wide timer checks them all (a ui.timer per page costs an element and a task).
+_live_pages: set["LiveMarket"] = set()
+
+
 def connect(exchange: Exchange) -> None:
-    """Forward the exchange's change feed to the app-wide event that pages subscribe to."""
+    """Forward the exchange's change feed to the app-wide event pages subscribe to; start the fallback timer."""
     exchange.subscribe(market_changed.emit)
+    app.timer(CHECK_INTERVAL, _check_all)
+
+
+def _check_all() -> None:
+    for page in list(_live_pages):
+        page.check()
 
 
 Part = Callable[[MarketState], Any]
@@ -42,9 +52,11 @@ class LiveMarket:
         self._scheduled = False
         self._last_render = 0.0
         self._render_lock = asyncio.Lock()
-        # Subscribed inside the page: NiceGUI drops the subscription (and the timer) when the client is deleted.
+        # Subscribed inside the page: NiceGUI drops the subscription when the client is deleted.
         market_changed.subscribe(self._on_change)
-        self.timer = ui.timer(CHECK_INTERVAL, self._check)
+        self.client = context.client
+        _live_pages.add(self)
+        self.client.on_delete(lambda: _live_pages.discard(self))
 
     def add(self, part: Part) -> None:
         """A part re-rendered with every new market state."""
@@ -65,7 +77,7 @@ class LiveMarket:
         self._wanted_sequence = max(self._wanted_sequence, sequence)
         self._schedule()
 
-    def _check(self) -> None:
+    def check(self) -> None:
         """The fallback: nearly free when nothing changed (two comparisons, no I/O)."""
         if (
             self.exchange.market_state_stale(self.symbol)
@@ -93,7 +105,7 @@ class LiveMarket:
         await self.render()
 
     async def render(self) -> None:
-        if self.timer.is_deleted:
+        if self.client.is_deleted:
             return  # the page has gone; a render scheduled just before must not touch its elements
         async with self._render_lock:
             self._last_render = time.monotonic()
