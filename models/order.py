@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictBool
 from sqlalchemy import BigInteger, Column, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -30,7 +30,7 @@ class OrderCreate(SQLModel):
     price: Decimal | None = Field(default=None, schema_extra={"examples": ["100.00"]})
     quantity: Decimal = Field(schema_extra={"examples": ["0.5000"]})
     time_in_force: TimeInForce = "GTC"
-    post_only: bool = False
+    post_only: StrictBool = False  # as documented: true or false, not 0, 1 or "yes"
     client_order_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 

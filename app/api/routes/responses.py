@@ -5,7 +5,7 @@ from typing import Any
 from sqlmodel import SQLModel
 
 
-# Returned by the API on an error (except 422, which names the field, and 413): why nothing was done.
+# Returned by the API on an error (except 422, which names the field): why nothing was done.
 class ErrorPublic(SQLModel):
     detail: str
 
@@ -22,8 +22,8 @@ def error(description: str, headers: dict[str, str] | None = None) -> dict[str, 
 
 # A body that is not UTF-8 JSON fails to parse before validation (400); well-formed JSON that is wrong gets a 422.
 BAD_BODY = {400: error("The body is not valid JSON")}
-# The router's `max_body_size` refuses a larger body with plain text, before the route runs.
-TOO_LARGE = {413: {"description": "The body is over 16 KiB", "content": {"text/plain": {"schema": {"type": "string"}}}}}
+# Refused before the route runs: by the API fast path (Content-Length) or the router's `max_body_size` (chunked).
+TOO_LARGE = {413: error("The body is over 16 KiB")}
 AUTH = {
     401: error("Missing or invalid API key", headers={"WWW-Authenticate": "Bearer"}),
     429: error("Too many wrong API keys from this address", headers={"Retry-After": "seconds to wait"}),
