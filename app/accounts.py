@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -68,8 +68,8 @@ class Caller:
 _CALLER_BY_KEY_HASH = text("SELECT id, username FROM traders WHERE api_key_hash = :key_hash")
 
 
-def caller_by_api_key(*, session: Session, api_key: str) -> Caller | None:
-    row = session.execute(_CALLER_BY_KEY_HASH, {"key_hash": hash_api_key(api_key)}).first()
+def caller_by_api_key(*, connection: Connection, api_key: str) -> Caller | None:
+    row = connection.execute(_CALLER_BY_KEY_HASH, {"key_hash": hash_api_key(api_key)}).first()
     return None if row is None else Caller(id=row.id, username=row.username)
 
 
@@ -122,7 +122,8 @@ class Accounts:
 
     async def by_api_key(self, api_key: str) -> Caller | None:
         def work() -> Caller | None:
-            with self.database.read() as session:
-                return caller_by_api_key(session=session, api_key=api_key)
+            # A plain connection, not an ORM session: this runs on every API request.
+            with self.database.reader.connect() as connection:
+                return caller_by_api_key(connection=connection, api_key=api_key)
 
         return await asyncio.to_thread(work)
