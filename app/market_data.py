@@ -2,6 +2,7 @@
 
 import asyncio
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -17,6 +18,8 @@ from models import Trade, TradePublic
 from models.clock import aware, utcnow
 
 TAPE_LENGTH = 50
+# Its own threads: the pages' reads must not queue behind the API's per-request key checks in the default pool.
+_READER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="market-data")
 WINDOW = timedelta(hours=24)
 
 
@@ -121,7 +124,8 @@ class MarketFeedData:
         async with self.lock:  # one read per sequence, however many pages ask at once
             snapshot = self.writer.snapshot
             if self.state is None or self.stale:
-                new_trades = await asyncio.to_thread(self._read_new_trades)
+                loop = asyncio.get_running_loop()
+                new_trades = await loop.run_in_executor(_READER, self._read_new_trades)
                 self._add(new_trades)
                 self.window.expire(utcnow())
                 rules = self.writer.rules

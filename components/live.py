@@ -55,8 +55,10 @@ class LiveMarket:
         # Subscribed inside the page: NiceGUI drops the subscription when the client is deleted.
         market_changed.subscribe(self._on_change)
         self.client = context.client
+        self._missed = False  # a change came while the browser was away: render once it is back
         _live_pages.add(self)
         self.client.on_delete(lambda: _live_pages.discard(self))
+        self.client.on_connect(self._on_connect)
 
     def add(self, part: Part) -> None:
         """A part re-rendered with every new market state."""
@@ -67,7 +69,13 @@ class LiveMarket:
         self.trader_parts.append(part)
 
     async def start(self) -> None:
-        await self.render()
+        await self.render(initial=True)
+
+    def _on_connect(self) -> None:
+        if self._missed:
+            self._missed = False
+            self._trader_dirty = True
+            self._schedule()
 
     def _on_change(self, symbol: str, sequence: int, traders: frozenset[int] | None) -> None:
         if symbol != self.symbol:
@@ -79,6 +87,8 @@ class LiveMarket:
 
     def check(self) -> None:
         """The fallback: nearly free when nothing changed (two comparisons, no I/O)."""
+        if not self.client.has_socket_connection:
+            return  # rendered when it reconnects, if it missed anything
         if (
             self.exchange.market_state_stale(self.symbol)
             or self._shown_state is not self.exchange.feed_data[self.symbol].state
@@ -104,9 +114,13 @@ class LiveMarket:
         self._trader_dirty = True
         await self.render()
 
-    async def render(self) -> None:
+    async def render(self, *, initial: bool = False) -> None:
         if self.client.is_deleted:
             return  # the page has gone; a render scheduled just before must not touch its elements
+        if not initial and not self.client.has_socket_connection:
+            # Nobody is looking (the tab left, or its network is cut): no work for it until it reconnects.
+            self._missed = True
+            return
         async with self._render_lock:
             self._last_render = time.monotonic()
             state = await self.exchange.market_state(self.symbol)

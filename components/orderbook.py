@@ -57,6 +57,8 @@ class OrderbookView:
                 self.spread_label = ui.label("Spread –").classes("spread")
                 self.mid_label = ui.label("Mid –").classes("mid")
             self.bids = self._table("bids")
+            # The market sequence this ladder shows: for tests and developers, not for traders.
+            self.sequence_label = ui.label().classes("hidden ob-sequence")
         for table in (self.asks, self.bids):
             table.on("pick", lambda event: on_pick(str(event.args)) if on_pick else None)
 
@@ -77,6 +79,7 @@ class OrderbookView:
 
     def show(self, state: MarketState, *, flash: bool = True) -> None:
         self.state = state
+        self.sequence_label.set_text(str(state.sequence))
         key = ("ladder", self.group_ticks, self.depth)
         view: BookLadder | None = state.memo.get(key)
         if view is None:  # computed once per sequence and grouping, shared by every page showing it

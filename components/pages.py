@@ -14,13 +14,14 @@ from components.orderbook import OrderbookView
 from components.trades_tape import TradesTape
 
 
-@ui.page("/")
+@ui.page("/", response_timeout=15)
 async def index() -> None:
     exchange = (await services.started()).exchange
     await market_page(next(iter(exchange.writers)))
 
 
-@ui.page("/market/{symbol}")
+# Under load the first render may wait for the shared market state: more than NiceGUI's default 3 s is fine.
+@ui.page("/market/{symbol}", response_timeout=15)
 async def market_page(symbol: str) -> None:
     exchange = (await services.started()).exchange
     symbols = list(exchange.writers)

@@ -1,0 +1,286 @@
+"""Consistency under load for a full minute: 30 watching tabs, a steady order flow, each tab checked with the server.
+
+Run from the repo root: `.venv/bin/python -m bench.bench_soak [--tabs 30] [--seconds 60] [--traders 6] [--in-flight 8]`.
+The tabs are simulated socket.io clients that rebuild the page from NiceGUI's `update` messages
+(tests/sim_clients.py); the flow is limit orders around a mid (some cross) with cancels from several traders.
+tests/test_load_consistency.py runs the same `run_load` for 15 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import random
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from bench.common import (
+    MARKET,
+    cpu_seconds,
+    print_table,
+    register_traders,
+    running_server,
+    seed_book,
+    wait_for_low_load,
+)
+from tests.sim_clients import SimulatedPage, close_pages, keep_acking, open_pages, wait_for
+
+MID = Decimal("30000.00")  # bench.common.seed_book rests 20 levels a side 500 away from it
+STEP = Decimal("0.50")  # price step of the order flow: levels half a dollar apart, ~30 a side
+LOT = Decimal("0.0010")  # quantities are 1-50 of these
+
+Ladder = list[tuple[str, str]]  # (price, size) per level: asks highest first, then bids best first
+
+
+def page_ladder(page: SimulatedPage) -> Ladder:
+    """The book a tab shows: its ask table over its bid table."""
+    return [(row["price"], row["size"]) for name in ("ob-asks", "ob-bids") for row in page.table_rows(name)]
+
+
+def server_ladder(book: dict[str, Any]) -> Ladder:
+    """The same ladder from `GET /api/markets/{symbol}/book`: asks come best first there, so they are reversed."""
+    asks = [(level["price"], level["quantity"]) for level in reversed(book["asks"])]
+    return asks + [(level["price"], level["quantity"]) for level in book["bids"]]
+
+
+def tape(page: SimulatedPage) -> list[tuple[int, str, str]]:
+    """The trades tape a tab shows, newest first: (id, price, quantity)."""
+    return [(row["id"], row["price"], row["quantity"]) for row in page.table_rows("trades-tape")]
+
+
+@dataclass
+class PageWatch:
+    """Checks every state a tab passes through: the tape's newest trade never goes back, the ladder never crosses."""
+
+    newest_trade: int = -1
+    regressions: int = 0  # the tape's newest trade id went down: the tab showed an older market state
+    bad_states: int = 0  # a crossed or unsorted ladder, or an unsorted tape, was shown
+    times: list[float] = field(default_factory=list)  # when each update arrived (time.monotonic)
+
+    def __call__(self, page: SimulatedPage) -> None:
+        self.times.append(time.monotonic())
+        trades = tape(page)
+        if trades:
+            if trades[0][0] < self.newest_trade:
+                self.regressions += 1
+            self.newest_trade = max(self.newest_trade, trades[0][0])
+            if any(newer[0] <= older[0] for newer, older in itertools.pairwise(trades)):
+                self.bad_states += 1
+        prices = [Decimal(row["price"]) for name in ("ob-asks", "ob-bids") for row in page.table_rows(name)]
+        if any(higher <= lower for higher, lower in itertools.pairwise(prices)):
+            self.bad_states += 1
+
+    def longest_silence(self, start: float, end: float) -> float:
+        """The longest time between `start` and `end` in which this tab received no update."""
+        times = [start, *(t for t in self.times if start < t < end), end]
+        return max(later - earlier for earlier, later in itertools.pairwise(times))
+
+
+class OrderFlow:
+    """Several traders placing limit orders around a mid (some cross) and cancelling some of what rests."""
+
+    def __init__(self, base_url: str, api_keys: list[str], *, symbol: str, mid: Decimal, seed: int = 7) -> None:
+        self.base_url, self.api_keys, self.symbol, self.mid = base_url, api_keys, symbol, mid
+        self.random = random.Random(seed)
+        self.resting: dict[str, list[int]] = {key: [] for key in api_keys}
+        self.placed = 0
+        self.cancelled = 0
+        self.cancel_misses = 0  # 409: filled before the cancel arrived, expected
+        self.errors: list[str] = []
+
+    async def run(self, seconds: float, workers_per_trader: int = 4) -> float:
+        """Send orders for `seconds`; the seconds it really took (until the last response)."""
+        start = time.monotonic()
+        deadline = start + seconds
+        async with contextlib.AsyncExitStack() as stack:
+            # One keep-alive client per trader, keeping its cookie (a cookie-less request costs NiceGUI a session).
+            clients = {
+                key: await stack.enter_async_context(
+                    httpx.AsyncClient(base_url=self.base_url, headers={"Authorization": f"Bearer {key}"}, timeout=60)
+                )
+                for key in self.api_keys
+            }
+            await asyncio.gather(
+                *(self._work(key, http, deadline) for key, http in clients.items() for _ in range(workers_per_trader))
+            )
+        return time.monotonic() - start
+
+    async def _work(self, key: str, http: httpx.AsyncClient, deadline: float) -> None:
+        resting = self.resting[key]
+        while time.monotonic() < deadline:
+            if resting and (self.random.random() < 0.2 or len(resting) > 300):
+                order_id = resting.pop(self.random.randrange(len(resting)))
+                response = await http.delete(f"/api/orders/{order_id}")
+                if response.status_code == 200:
+                    self.cancelled += 1
+                elif response.status_code == 409:
+                    self.cancel_misses += 1
+                else:
+                    self.errors.append(f"DELETE {response.status_code} {response.text[:200]}")
+                continue
+            side = self.random.choice(("buy", "sell"))
+            offset = self.random.randint(-3, 30) * STEP  # below zero: crosses the spread
+            price = self.mid - offset if side == "buy" else self.mid + offset
+            quantity = self.random.randint(1, 50) * LOT
+            body = {"symbol": self.symbol, "side": side, "price": str(price), "quantity": str(quantity)}
+            response = await http.post("/api/orders", json=body)
+            if response.status_code != 201:
+                self.errors.append(f"POST {response.status_code} {response.text[:200]}")
+                continue
+            self.placed += 1
+            order = response.json()
+            if order["status"] in ("open", "partially_filled"):
+                resting.append(order["id"])
+
+
+@dataclass
+class LoadReport:
+    """What a load run achieved and what the tabs showed."""
+
+    pages: int
+    seconds: float
+    placed: int
+    cancelled: int
+    flow_errors: list[str]
+    mismatches: int  # tabs whose ladder or tape differ from the server's after the settle time
+    late_pages: int  # of those, tabs that caught up within the extra grace time (late, not wrong)
+    regressions: int
+    bad_states: int
+    longest_silence: float  # s: the longest a tab went without an update while orders flowed
+    lost_messages: int
+    updates: int
+    rss_before_kib: int
+    rss_after_kib: int
+    examples: list[str]
+
+    @property
+    def orders_per_s(self) -> float:
+        return self.placed / self.seconds
+
+    @property
+    def requests_per_s(self) -> float:
+        return (self.placed + self.cancelled) / self.seconds
+
+
+async def run_load(
+    base_url: str,
+    api_keys: list[str],
+    *,
+    pages: int,
+    seconds: float,
+    symbol: str,
+    mid: Decimal,
+    settle: float = 2.0,
+    workers_per_trader: int = 4,
+) -> LoadReport:
+    """`pages` tabs watch `/market/{symbol}` while the order flow runs; then each tab is compared with the server."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+        rss_before = (await http.get("/api/metrics")).json()["rss_kib"]
+        tabs = await open_pages(base_url, f"/market/{symbol}", pages, http=http)
+        watches = [PageWatch() for _ in tabs]
+        for tab, watch in zip(tabs, watches, strict=True):
+            tab.on_update.append(watch)
+        acks = asyncio.create_task(keep_acking(tabs))
+        try:
+            flow = OrderFlow(base_url, api_keys, symbol=symbol, mid=mid)
+            started = time.monotonic()
+            took = await flow.run(seconds, workers_per_trader)
+            await asyncio.sleep(settle)
+            book = (await http.get(f"/api/markets/{symbol}/book?depth=12")).json()
+            trades = [
+                (t["id"], t["price"], t["quantity"])
+                for t in (await http.get(f"/api/markets/{symbol}/trades?limit=20")).json()
+            ]
+            expected = server_ladder(book)
+
+            def wrong() -> list[SimulatedPage]:
+                return [tab for tab in tabs if page_ladder(tab) != expected or tape(tab) != trades]
+
+            mismatched = wrong()
+            examples = [f"tab shows {page_ladder(tab)[:3]}..., server {expected[:3]}..." for tab in mismatched[:3]]
+            with contextlib.suppress(TimeoutError):
+                await wait_for(lambda: not wrong(), timeout=10.0)
+            after = (await http.get(f"/api/markets/{symbol}/book?depth=12")).json()
+            assert after["sequence"] == book["sequence"], "the book moved after the order flow had stopped"
+            rss_after = (await http.get("/api/metrics")).json()["rss_kib"]
+        finally:
+            acks.cancel()
+            await close_pages(tabs)
+    return LoadReport(
+        pages=pages,
+        seconds=took,
+        placed=flow.placed,
+        cancelled=flow.cancelled,
+        flow_errors=flow.errors,
+        mismatches=len(mismatched),
+        late_pages=len(mismatched) - len(wrong()),
+        regressions=sum(watch.regressions for watch in watches),
+        bad_states=sum(watch.bad_states for watch in watches),
+        longest_silence=max((watch.longest_silence(started, started + took) for watch in watches), default=0.0),
+        lost_messages=sum(tab.lost_messages for tab in tabs),
+        updates=sum(tab.updates for tab in tabs),
+        rss_before_kib=rss_before,
+        rss_after_kib=rss_after,
+        examples=examples,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tabs", type=int, default=30, help="simulated tabs on /market/BTC-USD")
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long the order flow runs")
+    parser.add_argument("--traders", type=int, default=6, help="traders sending orders")
+    parser.add_argument("--in-flight", type=int, default=8, help="requests in flight per trader")
+    parser.add_argument("--wait-load", type=float, default=0.0, help="wait up to this many s for load < 1")
+    options = parser.parse_args()
+    wait_for_low_load(timeout=options.wait_load)
+    with running_server() as server:
+        assert server.process is not None
+        keys = register_traders(server.base_url, options.traders + 1)
+        seed_book(server.base_url, keys.pop())
+        cpu_before, wall_before = cpu_seconds(server.process.pid), time.monotonic()
+        report = asyncio.run(
+            run_load(
+                server.base_url,
+                keys,
+                pages=options.tabs,
+                seconds=options.seconds,
+                symbol=MARKET,
+                mid=MID,
+                workers_per_trader=options.in_flight,
+            )
+        )
+        server_cores = (cpu_seconds(server.process.pid) - cpu_before) / (time.monotonic() - wall_before)
+        errors = server.error_lines()
+        slow_pages = server.log().count("not ready after")
+    print(f"\nConsistency under load: {options.tabs} tabs, {options.traders} traders x {options.in_flight} in flight")
+    rows = [
+        ["order flow (s)", f"{report.seconds:.1f}"],
+        ["orders placed / s (held)", f"{report.orders_per_s:.1f}"],
+        ["requests / s incl. cancels", f"{report.requests_per_s:.1f}"],
+        ["order flow errors", len(report.flow_errors)],
+        ["server CPU (cores, whole run)", f"{server_cores:.2f}"],
+        ["`update` messages applied (all tabs)", report.updates],
+        ["longest a tab went without an update (s)", f"{report.longest_silence:.1f}"],
+        ["tabs not matching the server 2 s after the flow", report.mismatches],
+        ["  of those, caught up within 10 s more", report.late_pages],
+        ["sequence regressions (tape's newest trade id)", report.regressions],
+        ["crossed/unsorted ladders or tapes shown", report.bad_states],
+        ["messages lost (gaps in message ids)", report.lost_messages],
+        ["server errors logged", len(errors)],
+        ["pages over NiceGUI's response_timeout", slow_pages],
+        ["server RSS before / after (MiB)", f"{report.rss_before_kib / 1024:.1f} / {report.rss_after_kib / 1024:.1f}"],
+    ]
+    print_table(["", "value"], rows)
+    for line in report.flow_errors[:5] + errors[:5] + report.examples:
+        print(line)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""A thousand page visits come and go on a live market; afterwards the server holds nothing of them.
+
+Each visit is a simulated tab (tests/sim_clients.py): GET the page, connect its socket, receive its first update,
+leave. NiceGUI deletes a client `reconnect_timeout` (15 s in app/settings.py) after its socket went away.
+"""
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.servers import ServerProcess, Trader, register_trader
+from tests.sim_clients import SimulatedPage
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="module")
+
+PATH = "/market/BTC-USD"
+VISITS = 1000  # the issue's number
+WAVE = 50  # tabs open at once
+LOADING = 10  # of those, pages loading at once, as visitors arrive over a moment rather than in the same instant
+RELEASE_TIMEOUT = 90.0  # s: reconnect_timeout (15 s) plus NiceGUI's pruning, on a busy machine
+TASK_SLACK = 5  # asyncio tasks that may come and go on their own (timers, keep-alive loops)
+RSS_BOUND_KIB = 40 * 1024
+# Pages linger `reconnect_timeout` after they leave, so ~15 s of visits are held at once: by this wave that number
+# has levelled off, and so has RSS (CPython does not hand freed memory back); what grows after it is a leak.
+STEADY_WAVE = 8
+
+
+@dataclass
+class Churn:
+    """What the server held before the visits, right after them and once it had released them."""
+
+    before: dict[str, Any]
+    waves: list[dict[str, Any]]  # after each wave
+    after: dict[str, Any]
+    visits: int
+    visit_seconds: float
+    release_seconds: float
+    slow_pages: int  # visits whose page took longer than NiceGUI's response_timeout (3 s) to build
+
+
+async def metrics(http: httpx.AsyncClient) -> dict[str, Any]:
+    return (await http.get("/api/metrics")).json()
+
+
+async def trickle(buyer: Trader, seller: Trader) -> None:
+    """A trade every ~1 s, so that every open tab gets updates (an idle market sends a new tab none)."""
+    async with (
+        httpx.AsyncClient(base_url=str(buyer.client.base_url), headers=buyer.client.headers, timeout=60) as buys,
+        httpx.AsyncClient(base_url=str(seller.client.base_url), headers=seller.client.headers, timeout=60) as sells,
+    ):
+        while True:
+            for http, side in ((buys, "buy"), (sells, "sell")):
+                body = {"symbol": "BTC-USD", "side": side, "price": "30000.00", "quantity": "0.0010"}
+                (await http.post("/api/orders", json=body)).raise_for_status()
+                await asyncio.sleep(0.5)
+
+
+async def visit(base_url: str, http: httpx.AsyncClient, loading: asyncio.Semaphore, slow: list[str]) -> None:
+    """One visitor: load the page, connect, see the market move once, leave (reload once on a too-slow page)."""
+    for attempt in range(2):
+        page = SimulatedPage(base_url, PATH)
+        try:
+            async with loading:
+                await page.open(http)
+            await asyncio.wait_for(page.first_update.wait(), timeout=30)
+            return
+        except httpx.HTTPStatusError as error:
+            if "response_timeout" not in error.response.text or attempt:
+                raise
+            slow.append(error.response.text)  # NiceGUI's error page: the page took over 3 s to build
+        finally:
+            await page.close()
+
+
+async def churn(base_url: str, buyer: Trader, seller: Trader) -> Churn:
+    # One cookie jar for all visits: a cookie-less request would also cost NiceGUI a new session each time.
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+        before = await metrics(http)
+        flow = asyncio.create_task(trickle(buyer, seller))
+        started, loading, slow = time.monotonic(), asyncio.Semaphore(LOADING), []
+        try:
+            waves = []
+            for _ in range(VISITS // WAVE):
+                await asyncio.gather(*(visit(base_url, http, loading, slow) for _ in range(WAVE)))
+                waves.append(await metrics(http))
+        finally:
+            flow.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flow
+        visit_seconds = time.monotonic() - started
+
+        async def released() -> bool:
+            now = await metrics(http)
+            return (
+                now["clients"] == before["clients"]
+                and now["subscriptions"] == before["subscriptions"]
+                and now["tasks"] <= before["tasks"] + TASK_SLACK
+            )
+
+        release_started, done = time.monotonic(), False
+        while not done and time.monotonic() - release_started < RELEASE_TIMEOUT:
+            await asyncio.sleep(1)
+            done = await released()
+        after = await metrics(http)
+    return Churn(before, waves, after, VISITS, visit_seconds, time.monotonic() - release_started, len(slow))
+
+
+@pytest.fixture(scope="module")
+def churned(server: ServerProcess) -> Iterator[Churn]:
+    buyer, seller = register_trader(server.base_url), register_trader(server.base_url)
+    with buyer.client, seller.client:
+        result = asyncio.run(churn(server.base_url, buyer, seller))
+    print(
+        f"\n{result.visits} visits in {result.visit_seconds:.1f} s "
+        f"({result.visit_seconds / result.visits * 1000:.0f} ms a visit, {WAVE} tabs at a time, {LOADING} loading); "
+        f"pages held at the end: {result.waves[-1]['clients']} (most {max(w['clients'] for w in result.waves)}); "
+        f"{result.slow_pages} pages over the 3 s response_timeout; "
+        f"released {result.release_seconds:.1f} s later; tasks {result.before['tasks']} -> {result.after['tasks']}; "
+        f"RSS MiB: idle {mib(result.before)}, after wave {STEADY_WAVE} {mib(result.waves[STEADY_WAVE - 1])}, "
+        f"peak {max(mib(w) for w in result.waves)}, released {mib(result.after)}"
+    )
+    yield result
+
+
+def mib(metrics: dict[str, Any]) -> float:
+    return round(metrics["rss_kib"] / 1024, 1)
+
+
+def test_every_visitor_saw_the_market_move(churned: Churn) -> None:
+    assert churned.visits == VISITS  # a visit that got no update within 30 s would have failed the run
+
+
+@pytest.mark.xfail(reason="app gap: under churn a page build can exceed NiceGUI's 3 s response_timeout", strict=False)
+def test_every_page_builds_within_the_response_timeout(churned: Churn) -> None:
+    assert churned.slow_pages == 0
+
+
+def test_the_server_releases_every_page_that_left(churned: Churn) -> None:
+    assert churned.after["clients"] == churned.before["clients"]
+
+
+def test_no_subscription_or_task_outlives_its_page(churned: Churn) -> None:
+    assert churned.after["subscriptions"] == churned.before["subscriptions"]
+    assert churned.after["tasks"] <= churned.before["tasks"] + TASK_SLACK
+
+
+def test_memory_stops_growing_once_the_visitors_level_off(churned: Churn) -> None:
+    steady = churned.waves[STEADY_WAVE - 1]
+    assert churned.after["rss_kib"] - steady["rss_kib"] < RSS_BOUND_KIB
+
+
+def test_the_server_logs_no_error(churned: Churn, server: ServerProcess) -> None:
+    server.assert_clean_log()
