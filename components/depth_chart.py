@@ -1,4 +1,7 @@
-"""The depth chart (ECharts): cumulative bid and ask sizes by price."""
+"""The depth chart (ECharts): cumulative bid and ask sizes by price, redrawn at most once a second."""
+
+import asyncio
+import time
 
 from nicegui import ui
 
@@ -6,11 +9,13 @@ from app.book_view import depth_curve
 from app.market_data import MarketState
 
 LEVELS = 100
+MIN_REDRAW_INTERVAL = 1.0  # the chart's options are the largest part of an update: a busy book redraws it at 1 Hz
 
 
 class DepthChart:
     def __init__(self) -> None:
-        self.sequence = -1
+        self._last_redraw = 0.0
+        self._pending: MarketState | None = None
         with ui.card().classes("w-full p-2 gap-1").props("flat bordered"):
             ui.label("Depth").classes("text-subtitle1 text-weight-medium")
             self.chart = ui.echart(
@@ -28,6 +33,21 @@ class DepthChart:
             ).classes("w-full h-56 depth-chart")
 
     def show(self, state: MarketState) -> None:
+        wait = self._last_redraw + MIN_REDRAW_INTERVAL - time.monotonic()
+        if wait <= 0:
+            self._redraw(state)
+            return
+        if self._pending is None:  # one redraw is scheduled; later states just replace what it will draw
+            asyncio.get_running_loop().call_later(wait, self._redraw_pending)
+        self._pending = state
+
+    def _redraw_pending(self) -> None:
+        state, self._pending = self._pending, None
+        if state is not None and not self.chart.is_deleted:
+            self._redraw(state)
+
+    def _redraw(self, state: MarketState) -> None:
+        self._last_redraw = time.monotonic()
         key = ("depth", LEVELS)
         curves = state.memo.get(key)
         if curves is None:
