@@ -12,14 +12,17 @@ import argparse
 import asyncio
 import contextlib
 import itertools
+import multiprocessing
 import random
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
 
+from bench import bench_rest
 from bench.common import (
     MARKET,
     cpu_seconds,
@@ -178,6 +181,7 @@ async def run_load(
     mid: Decimal,
     settle: float = 2.0,
     workers_per_trader: int = 4,
+    flow_processes: int = 0,
 ) -> LoadReport:
     """`pages` tabs watch `/market/{symbol}` while the order flow runs; then each tab is compared with the server."""
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
@@ -188,9 +192,16 @@ async def run_load(
             tab.on_update.append(watch)
         acks = asyncio.create_task(keep_acking(tabs))
         try:
-            flow = OrderFlow(base_url, api_keys, symbol=symbol, mid=mid)
             started = time.monotonic()
-            took = await flow.run(seconds, workers_per_trader)
+            if flow_processes:
+                # The order flow from separate processes (bench_rest's lean client): this process only watches.
+                flow: Any = await asyncio.get_running_loop().run_in_executor(
+                    None, external_flow, base_url, api_keys, flow_processes, workers_per_trader, seconds
+                )
+                took = seconds
+            else:
+                flow = OrderFlow(base_url, api_keys, symbol=symbol, mid=mid)
+                took = await flow.run(seconds, workers_per_trader)
             await asyncio.sleep(settle)
             book = (await http.get(f"/api/markets/{symbol}/book?depth=12")).json()
             trades = [
@@ -231,12 +242,26 @@ async def run_load(
     )
 
 
+def external_flow(base_url: str, keys: list[str], processes: int, in_flight: int, seconds: float) -> SimpleNamespace:
+    """bench_rest's order stream (limit orders around its mid, some market orders) from `processes` processes."""
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        pool.map(bench_rest.ready, range(processes))
+        start = time.time() + 1.0
+        jobs = [(base_url, keys[i::processes], in_flight, start, seconds, 7000 + i) for i in range(processes)]
+        results = pool.map(bench_rest.client_process, jobs)
+    errors = [f"{result.errors} failed requests" for result in results if result.errors]
+    return SimpleNamespace(placed=sum(result.ok for result in results), cancelled=0, errors=errors)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tabs", type=int, default=30, help="simulated tabs on /market/BTC-USD")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the order flow runs")
     parser.add_argument("--traders", type=int, default=6, help="traders sending orders")
     parser.add_argument("--in-flight", type=int, default=8, help="requests in flight per trader")
+    parser.add_argument(
+        "--flow-processes", type=int, default=0, help="send the orders from this many separate processes (0: in here)"
+    )
     parser.add_argument("--wait-load", type=float, default=0.0, help="wait up to this many s for load < 1")
     options = parser.parse_args()
     wait_for_low_load(timeout=options.wait_load)
@@ -254,6 +279,7 @@ def main() -> None:
                 symbol=MARKET,
                 mid=MID,
                 workers_per_trader=options.in_flight,
+                flow_processes=options.flow_processes,
             )
         )
         server_cores = (cpu_seconds(server.process.pid) - cpu_before) / (time.monotonic() - wall_before)
