@@ -8,6 +8,7 @@ from nicegui import ui
 from app.book_view import BookLadder, BookRow, ladder
 from app.market_data import MarketState
 from app.money import MarketRules
+from components.fast_rows import set_rows
 
 DEPTH = 12  # levels a side: NiceGUI re-sends a whole table on any change, so a page gets a bounded ladder
 GROUPINGS = (1, 10, 100, 1000)  # multiples of the tick
@@ -116,5 +117,4 @@ class OrderbookView:
             # A new key re-creates the row in the browser, which replays the flash animation.
             new_rows.append({**asdict(row), "key": f"{row.price}:{version}", "flash": flash and changed})
         if new_rows != table.rows:
-            table.rows = new_rows
-            table.update()
+            set_rows(table, new_rows)

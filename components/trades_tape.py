@@ -3,6 +3,7 @@
 from nicegui import ui
 
 from app.market_data import MarketState
+from components.fast_rows import set_rows
 
 ROWS = 20
 COLUMNS = [
@@ -38,14 +39,16 @@ class TradesTape:
         if newest == self.first_trade_id:
             return  # the book changed, the tape did not
         self.first_trade_id = newest
-        self.table.rows = [
-            {
-                "id": trade.id,
-                "price": trade.price,
-                "quantity": trade.quantity,
-                "taker_side": trade.taker_side,
-                "time": trade.created_at.strftime("%H:%M:%S"),
-            }
-            for trade in state.trades[:ROWS]
-        ]
-        self.table.update()
+        set_rows(
+            self.table,
+            [
+                {
+                    "id": trade.id,
+                    "price": trade.price,
+                    "quantity": trade.quantity,
+                    "taker_side": trade.taker_side,
+                    "time": trade.created_at.strftime("%H:%M:%S"),
+                }
+                for trade in state.trades[:ROWS]
+            ],
+        )
