@@ -58,8 +58,9 @@ class DepthChart:
         series = self.chart.options["series"]
         if series[0]["data"] == bids and series[1]["data"] == asks:
             return
-        series[0]["data"] = bids
-        series[1]["data"] = asks
+        # Plain lists, not observables (as for the ladder's rows): the points are never changed in place.
+        dict.__setitem__(series[0], "data", bids)
+        dict.__setitem__(series[1], "data", asks)
         self.chart.update()
 
 
