@@ -3,20 +3,10 @@
 from decimal import Decimal
 
 from app.book_view import Level, depth_curve, group_levels, ladder
-from app.money import MarketRules
+from tests.components.rules import btc_usd_rules
 
 # Prices in ticks of 0.01 USD, quantities in lots of 0.0001 BTC: (ticks, lots, orders).
-RULES = MarketRules(
-    id=1,
-    symbol="BTC-USD",
-    base="BTC",
-    quote="USD",
-    tick_size=Decimal("0.01"),
-    lot_size=Decimal("0.0001"),
-    min_notional=Decimal("1"),
-    max_price=Decimal("1000000"),
-    max_quantity=Decimal("1000"),
-)
+RULES = btc_usd_rules()
 
 
 def prices(rows: tuple) -> list[str]:

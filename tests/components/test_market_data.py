@@ -4,19 +4,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from app.market_data import MarketStats, RollingWindow
-from app.money import MarketRules
+from tests.components.rules import btc_usd_rules
 
-RULES = MarketRules(
-    id=1,
-    symbol="BTC-USD",
-    base="BTC",
-    quote="USD",
-    tick_size=Decimal("0.01"),
-    lot_size=Decimal("0.0001"),
-    min_notional=Decimal("1"),
-    max_price=Decimal("1000000"),
-    max_quantity=Decimal("1000"),
-)
+RULES = btc_usd_rules()
 START = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 

@@ -1,0 +1,10 @@
+"""The BTC-USD market's rules as the app creates them, for the pure view tests."""
+
+from app.db import DEFAULT_MARKETS
+from app.money import MarketRules
+
+
+def btc_usd_rules() -> MarketRules:
+    """BTC-USD's rules (tick 0.01, lot 0.0001) exactly as the default market is created, with id 1."""
+    market = next(market for market in DEFAULT_MARKETS if market.symbol == "BTC-USD")
+    return MarketRules.of(market.model_copy(update={"id": 1}))
