@@ -87,6 +87,12 @@ class Batch:
         row = SimpleNamespace(**store.order_row(order, self.rules, client_order_id, self.sequence, self.now))
         return order_public(row, self.rules, fills)  # type: ignore[arg-type]
 
+    def marker(self) -> tuple[int, Any]:
+        """A row only this batch wrote, and what it wrote there: (order id, updated_at)."""
+        if self.new_orders:
+            return next(iter(self.new_orders)), self.now
+        return next(iter(self.changed)), self.now
+
     def write(self) -> None:
         rules = self.rules
         store.write_batch(

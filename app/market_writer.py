@@ -121,24 +121,40 @@ class MarketWriter:
 
     def _transaction(self, commands: list[Command]) -> list[Any]:
         """Runs in a worker thread: lock, reload if stale, match, write, commit."""
-        with self.database.write() as session:
-            stored = store.lock_market(session, self.rules.id)
-            if stored != self.sequence:
-                if self.sequence >= 0:
-                    self.changed_traders = None  # another process changed the book: whose orders is unknown
-                self._reload(session, stored)
-            places = sum(isinstance(command, PlaceOrder) for command in commands)
-            batch = Batch(session, self.rules, stored, places)
-            results = [self._run_command(batch, command) for command in commands]
-            if batch.sequence != stored:
-                batch.write()
-            if self.changed_traders is not None:
-                self.changed_traders |= batch.traders
+        batch: Batch | None = None
+        try:
+            with self.database.write() as session:
+                stored = store.lock_market(session, self.rules.id)
+                if stored != self.sequence:
+                    if self.sequence >= 0:
+                        self.changed_traders = None  # another process changed the book: whose orders is unknown
+                    self._reload(session, stored)
+                places = sum(isinstance(command, PlaceOrder) for command in commands)
+                batch = Batch(session, self.rules, stored, places)
+                results = [self._run_command(batch, command) for command in commands]
+                if batch.sequence != stored:
+                    batch.write()
+                if self.changed_traders is not None:
+                    self.changed_traders |= batch.traders
+        except (SQLAlchemyError, OSError) as error:
+            # The connection can fail after the database committed (the answer to COMMIT lost on the way): then the
+            # batch is stored, and answering "nothing changed" or retrying it would be wrong.
+            if batch is None or batch.sequence == stored or not self._stored_anyway(batch):
+                raise
+            log.warning("%s: the commit reported %s, but the batch is stored", self.rules.symbol, error)
         self.sequence = batch.sequence
         if batch.sequence != stored or self.snapshot.sequence != self.sequence:
             bids, asks = self.book.depth(SNAPSHOT_DEPTH)
             self.snapshot = BookSnapshot(self.sequence, tuple(bids), tuple(asks))
         return results
+
+    def _stored_anyway(self, batch: Batch) -> bool:
+        """Whether a batch whose commit failed is in the database after all: look for a row only it wrote."""
+        try:
+            with self.database.read() as session:
+                return store.batch_marker_stored(session, batch.marker())
+        except (SQLAlchemyError, OSError):
+            return False  # cannot tell: report the failure, and reload before the next batch
 
     def _reload(self, session: Any, stored: int) -> None:
         book = OrderBook()

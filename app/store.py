@@ -11,6 +11,7 @@ from app.engine import BookOrder
 from app.money import MarketRules
 from app.present import RESTING_STATUSES
 from models import Market, Order, Trade
+from models.clock import aware
 
 ORDERS = Order.__table__  # type: ignore[attr-defined]
 TRADES = Trade.__table__  # type: ignore[attr-defined]
@@ -155,3 +156,10 @@ def fills_of(session: Session, order_ids: list[int]) -> dict[int, list[Trade]]:
             if order_id in fills:
                 fills[order_id].append(trade)
     return fills
+
+
+def batch_marker_stored(session: Session, marker: tuple[int, Any]) -> bool:
+    """Whether the order row a batch wrote carries that batch's timestamp (the batch committed)."""
+    order_id, written_at = marker
+    updated_at = session.execute(select(ORDERS.c.updated_at).where(ORDERS.c.id == order_id)).scalar_one_or_none()
+    return updated_at is not None and aware(updated_at) == written_at

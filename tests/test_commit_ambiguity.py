@@ -1,0 +1,79 @@
+"""A commit whose answer is lost: the writer must find the batch stored, acknowledge it, and never store it twice."""
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, func, select
+
+from app.accounts import Accounts
+from app.db import Database, connect, create_schema
+from app.exchange import Exchange
+from models import Order, OrderCreate, TraderCreate
+
+
+class CommitAnswerLost(Database):
+    """The real database, except that the next write raises after its COMMIT went through, as a dropped link would."""
+
+    def lose_next_commit_answer(self) -> None:
+        object.__setattr__(self, "_lose_next", True)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with super().write() as session:
+            yield session
+        if getattr(self, "_lose_next", False):
+            object.__setattr__(self, "_lose_next", False)
+            raise OperationalError("COMMIT", {}, ConnectionResetError("connection lost after the commit"))
+
+
+def stored_orders(database: Database) -> int:
+    with database.read() as session:
+        return session.exec(select(func.count()).select_from(Order)).one()
+
+
+async def test_an_order_whose_commit_answer_was_lost_is_acknowledged_once(tmp_path: Path) -> None:
+    real = connect(f"sqlite:///{tmp_path / 'orderbook.db'}")
+    database = CommitAnswerLost(real.url, real.writer, real.reader)
+    create_schema(database)
+    exchange = Exchange(database)
+    await exchange.start(watch_interval=0)
+    try:
+        trader = await Accounts(database).register(TraderCreate(username="alice", password="correct horse"))
+        order_in = OrderCreate(symbol="BTC-USD", side="buy", price=Decimal("100.00"), quantity=Decimal("0.5000"))
+
+        database.lose_next_commit_answer()
+        order, created = await exchange.place_order(trader_id=trader.id, order_in=order_in)
+
+        assert created and order.status == "open"
+        assert await asyncio.to_thread(stored_orders, database) == 1  # stored once, not retried into a second row
+        book = await exchange.book("BTC-USD", depth=5)
+        assert [(level.price, level.quantity) for level in book.bids] == [("100.00", "0.5000")]
+    finally:
+        await exchange.stop()
+        database.dispose()
+
+
+async def test_a_cancel_whose_commit_answer_was_lost_is_acknowledged(tmp_path: Path) -> None:
+    real = connect(f"sqlite:///{tmp_path / 'orderbook.db'}")
+    database = CommitAnswerLost(real.url, real.writer, real.reader)
+    create_schema(database)
+    exchange = Exchange(database)
+    await exchange.start(watch_interval=0)
+    try:
+        trader = await Accounts(database).register(TraderCreate(username="bob", password="correct horse"))
+        order_in = OrderCreate(symbol="BTC-USD", side="sell", price=Decimal("101.00"), quantity=Decimal("0.5000"))
+        order, _ = await exchange.place_order(trader_id=trader.id, order_in=order_in)
+
+        database.lose_next_commit_answer()
+        cancelled = await exchange.cancel_order(trader_id=trader.id, order_id=order.id)
+
+        assert cancelled.status == "cancelled"
+        assert (await exchange.order(trader_id=trader.id, order_id=order.id)).status == "cancelled"
+        assert (await exchange.book("BTC-USD", depth=5)).asks == []
+    finally:
+        await exchange.stop()
+        database.dispose()
