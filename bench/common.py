@@ -20,25 +20,10 @@ from typing import Any
 import httpx
 import socketio
 
-from tests.servers import ServerProcess, postgres_database, sqlite_url
+from tests.servers import CHROME_ARGUMENTS, ServerProcess, postgres_database, sqlite_url
 
 MARKET = "BTC-USD"
 PASSWORD = "correct-horse-battery"
-CHROME_OPTIONS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-dev-shm-usage",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-extensions",
-    "--disable-background-timer-throttling",
-    "--disable-renderer-backgrounding",
-    "--disable-backgrounding-occluded-windows",
-]
 
 
 @contextlib.contextmanager
@@ -222,6 +207,6 @@ def new_chrome() -> Any:
     os.environ.setdefault("SE_OFFLINE", "true")
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
-    for option in CHROME_OPTIONS:
+    for option in CHROME_ARGUMENTS:
         options.add_argument(option)
     return webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))

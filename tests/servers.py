@@ -23,6 +23,23 @@ POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://pos
 STARTUP_TIMEOUT = 30.0
 SHUTDOWN_TIMEOUT = 10.0
 # A traceback, or a log record at ERROR level ("ERROR:    Exception in ASGI application", "... ERROR ...").
+# Headless Chromium as the tests and benchmarks run it: no network here, and several windows at once, none of them
+# throttled as a background tab would be.
+CHROME_ARGUMENTS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-dev-shm-usage",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-extensions",
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
+)
 ERROR_LINE = re.compile(r"Traceback|(^|\s)ERROR\b")
 
 

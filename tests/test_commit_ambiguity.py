@@ -1,11 +1,12 @@
 """A commit whose answer is lost: the writer must find the batch stored, acknowledge it, and never store it twice."""
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, func, select
 
@@ -35,7 +36,9 @@ def stored_orders(database: Database) -> int:
         return session.exec(select(func.count()).select_from(Order)).one()
 
 
-async def test_an_order_whose_commit_answer_was_lost_is_acknowledged_once(tmp_path: Path) -> None:
+@pytest.fixture
+async def market(tmp_path: Path) -> AsyncIterator[tuple[CommitAnswerLost, Exchange, int]]:
+    """A running exchange on a real SQLite file whose commit answers can be lost, and a registered trader."""
     real = connect(f"sqlite:///{tmp_path / 'orderbook.db'}")
     database = CommitAnswerLost(real.url, real.writer, real.reader)
     create_schema(database)
@@ -43,37 +46,37 @@ async def test_an_order_whose_commit_answer_was_lost_is_acknowledged_once(tmp_pa
     await exchange.start(watch_interval=0)
     try:
         trader = await Accounts(database).register(TraderCreate(username="alice", password="correct horse"))
-        order_in = OrderCreate(symbol="BTC-USD", side="buy", price=Decimal("100.00"), quantity=Decimal("0.5000"))
-
-        database.lose_next_commit_answer()
-        order, created = await exchange.place_order(trader_id=trader.id, order_in=order_in)
-
-        assert created and order.status == "open"
-        assert await asyncio.to_thread(stored_orders, database) == 1  # stored once, not retried into a second row
-        book = await exchange.book("BTC-USD", depth=5)
-        assert [(level.price, level.quantity) for level in book.bids] == [("100.00", "0.5000")]
+        yield database, exchange, trader.id
     finally:
         await exchange.stop()
         database.dispose()
 
 
-async def test_a_cancel_whose_commit_answer_was_lost_is_acknowledged(tmp_path: Path) -> None:
-    real = connect(f"sqlite:///{tmp_path / 'orderbook.db'}")
-    database = CommitAnswerLost(real.url, real.writer, real.reader)
-    create_schema(database)
-    exchange = Exchange(database)
-    await exchange.start(watch_interval=0)
-    try:
-        trader = await Accounts(database).register(TraderCreate(username="bob", password="correct horse"))
-        order_in = OrderCreate(symbol="BTC-USD", side="sell", price=Decimal("101.00"), quantity=Decimal("0.5000"))
-        order, _ = await exchange.place_order(trader_id=trader.id, order_in=order_in)
+async def test_an_order_whose_commit_answer_was_lost_is_acknowledged_once(
+    market: tuple[CommitAnswerLost, Exchange, int],
+) -> None:
+    database, exchange, trader_id = market
+    order_in = OrderCreate(symbol="BTC-USD", side="buy", price=Decimal("100.00"), quantity=Decimal("0.5000"))
 
-        database.lose_next_commit_answer()
-        cancelled = await exchange.cancel_order(trader_id=trader.id, order_id=order.id)
+    database.lose_next_commit_answer()
+    order, created = await exchange.place_order(trader_id=trader_id, order_in=order_in)
 
-        assert cancelled.status == "cancelled"
-        assert (await exchange.order(trader_id=trader.id, order_id=order.id)).status == "cancelled"
-        assert (await exchange.book("BTC-USD", depth=5)).asks == []
-    finally:
-        await exchange.stop()
-        database.dispose()
+    assert created and order.status == "open"
+    assert await asyncio.to_thread(stored_orders, database) == 1  # stored once, not retried into a second row
+    book = await exchange.book("BTC-USD", depth=5)
+    assert [(level.price, level.quantity) for level in book.bids] == [("100.00", "0.5000")]
+
+
+async def test_a_cancel_whose_commit_answer_was_lost_is_acknowledged(
+    market: tuple[CommitAnswerLost, Exchange, int],
+) -> None:
+    database, exchange, trader_id = market
+    order_in = OrderCreate(symbol="BTC-USD", side="sell", price=Decimal("101.00"), quantity=Decimal("0.5000"))
+    order, _ = await exchange.place_order(trader_id=trader_id, order_in=order_in)
+
+    database.lose_next_commit_answer()
+    cancelled = await exchange.cancel_order(trader_id=trader_id, order_id=order.id)
+
+    assert cancelled.status == "cancelled"
+    assert (await exchange.order(trader_id=trader_id, order_id=order.id)).status == "cancelled"
+    assert (await exchange.book("BTC-USD", depth=5)).asks == []

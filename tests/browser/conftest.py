@@ -18,28 +18,12 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from tests.browser.pages import MarketPage
-from tests.servers import ServerProcess, Trader, register_trader, sqlite_url
+from tests.servers import CHROME_ARGUMENTS, ServerProcess, Trader, register_trader, sqlite_url
 
 os.environ["SE_OFFLINE"] = "true"  # there is no network: Selenium Manager must use the installed chromedriver
 
 PASSWORD = "correct-horse-battery"  # the password `tests.servers.register_trader` registers traders with
-CHROME_ARGUMENTS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-dev-shm-usage",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-extensions",
-    "--window-size=1400,1000",
-    # Several windows at once: none of them may have its timers throttled as a background tab would.
-    "--disable-background-timer-throttling",
-    "--disable-renderer-backgrounding",
-    "--disable-backgrounding-occluded-windows",
-)
+BROWSER_ARGUMENTS = (*CHROME_ARGUMENTS, "--window-size=1400,1000")
 
 OpenPage = Callable[..., MarketPage]
 StartServer = Callable[..., ServerProcess]
@@ -54,7 +38,7 @@ def sensitive_url() -> bool:
 
 def chrome_options() -> webdriver.ChromeOptions:
     options = webdriver.ChromeOptions()
-    for argument in CHROME_ARGUMENTS:
+    for argument in BROWSER_ARGUMENTS:
         options.add_argument(argument)
     return options
 
