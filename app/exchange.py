@@ -111,6 +111,12 @@ class Exchange:
         return await self.writers[symbol].submit(make(future))
 
     async def _market_of_order(self, trader_id: int, order_id: int) -> str:
+        # A resting order is in its market's book (an order never changes market, so a stale book still answers
+        # right); the database knows the rest, and whether the order exists at all.
+        for symbol, writer in self.writers.items():
+            resting = writer.book.get(order_id)
+            if resting is not None and resting.trader_id == trader_id:
+                return symbol
         order = await self.run(lambda session: store.find_order(session, trader_id, order_id))
         if order is None:
             raise NotFound(f"order {order_id} not found")

@@ -191,7 +191,11 @@ class MarketWriter:
                 return batch.public(order, client_order_id, self._fills_of(batch, order.id)), False
             stored = store.find_by_client_order_id(batch.session, *key)
             if stored is not None:
-                return self._stored_public(batch, stored), False
+                if (changed := batch.changed.get(stored.id)) is not None:  # it traded in this batch, as a maker
+                    return self._changed_public(batch, changed), False
+                # As stored before this batch: its filled quantity counts its stored trades.
+                fills = self._fills_of(batch, stored.id)
+                return self._stored_public(batch, stored, fills, traded_before=stored.filled_quantity > 0), False
         may_rest = command.type == "limit" and command.time_in_force == "GTC"
         if may_rest and self.resting_by_trader[command.trader_id] >= self.max_resting_per_trader:
             raise Conflict(
@@ -282,13 +286,17 @@ class MarketWriter:
         stored.filled_quantity = self.rules.quantity_of(order.filled)
         stored.status = order.status
         stored.updated_at = batch.now
-        public = self._stored_public(batch, stored)
+        fills = self._fills_of(batch, order.id)
+        traded_before = stored.filled_quantity > sum(fill.quantity for fill in fills)
+        public = self._stored_public(batch, stored, fills, traded_before=traded_before)
         batch.session.expunge(stored)  # the bulk update writes it; the ORM must not flush it too
         return public
 
-    def _stored_public(self, batch: Batch, stored: Order) -> OrderPublic:
-        assert stored.id is not None
-        fills: list[Any] = [*store.fills_of(batch.session, [stored.id])[stored.id], *self._fills_of(batch, stored.id)]
+    def _stored_public(self, batch: Batch, stored: Order, fills: list[Any], *, traded_before: bool) -> OrderPublic:
+        """A stored order with its trades: `fills` from this batch, and if `traded_before`, those stored earlier."""
+        if traded_before:  # most cancelled orders never traded: no query for their (no) trades
+            assert stored.id is not None
+            fills = [*store.fills_of(batch.session, [stored.id])[stored.id], *fills]
         return order_public(stored, self.rules, fills)
 
     def _fills_of(self, batch: Batch, order_id: int) -> list[SimpleNamespace]:

@@ -1,6 +1,7 @@
 """Consistency under load for a full minute: 30 watching tabs, a steady order flow, each tab checked with the server.
 
-Run from the repo root: `.venv/bin/python -m bench.bench_soak [--tabs 30] [--seconds 60] [--traders 6] [--in-flight 8]`.
+Run from the repo root: `.venv/bin/python -m bench.bench_soak [--tabs 30] [--seconds 60] [--traders 6] [--in-flight 8]
+[--flow-processes 2]`.
 The tabs are simulated socket.io clients that rebuild the page from NiceGUI's `update` messages
 (tests/sim_clients.py); the flow is limit orders around a mid (some cross) with cancels from several traders.
 tests/test_load_consistency.py runs the same `run_load` for 15 s.
@@ -12,12 +13,12 @@ import argparse
 import asyncio
 import contextlib
 import itertools
+import json
 import multiprocessing
 import random
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -57,24 +58,33 @@ def tape(page: SimulatedPage) -> list[tuple[int, str, str]]:
     return [(row["id"], row["price"], row["quantity"]) for row in page.table_rows("trades-tape")]
 
 
+def sequence(page: SimulatedPage) -> int:
+    """The market sequence the tab's ladder shows (the page's hidden `.ob-sequence` label)."""
+    label = page.with_class("ob-sequence")
+    assert label is not None, "the page has no .ob-sequence label"
+    return int(label.get("text") or -1)
+
+
 @dataclass
 class PageWatch:
-    """Checks every state a tab passes through: the tape's newest trade never goes back, the ladder never crosses."""
+    """Checks every state a tab passes through: the sequence never goes back, the ladder never crosses."""
 
+    sequence: int = -1
     newest_trade: int = -1
-    regressions: int = 0  # the tape's newest trade id went down: the tab showed an older market state
+    regressions: int = 0  # the shown sequence, or the tape's newest trade id, went down: an older state was shown
     bad_states: int = 0  # a crossed or unsorted ladder, or an unsorted tape, was shown
     times: list[float] = field(default_factory=list)  # when each update arrived (time.monotonic)
 
     def __call__(self, page: SimulatedPage) -> None:
         self.times.append(time.monotonic())
+        shown = sequence(page)
         trades = tape(page)
-        if trades:
-            if trades[0][0] < self.newest_trade:
-                self.regressions += 1
-            self.newest_trade = max(self.newest_trade, trades[0][0])
-            if any(newer[0] <= older[0] for newer, older in itertools.pairwise(trades)):
-                self.bad_states += 1
+        newest = trades[0][0] if trades else -1
+        if shown < self.sequence or newest < self.newest_trade:
+            self.regressions += 1
+        self.sequence, self.newest_trade = max(self.sequence, shown), max(self.newest_trade, newest)
+        if any(newer[0] <= older[0] for newer, older in itertools.pairwise(trades)):
+            self.bad_states += 1
         prices = [Decimal(row["price"]) for name in ("ob-asks", "ob-bids") for row in page.table_rows(name)]
         if any(higher <= lower for higher, lower in itertools.pairwise(prices)):
             self.bad_states += 1
@@ -85,61 +95,106 @@ class PageWatch:
         return max(later - earlier for earlier, later in itertools.pairwise(times))
 
 
+@dataclass
+class FlowResult:
+    """What an order flow did: counts, and the first few unexpected answers."""
+
+    placed: int = 0
+    cancelled: int = 0
+    cancel_misses: int = 0  # 409: filled before the cancel arrived, expected
+    errors: list[str] = field(default_factory=list)
+    started: float = 0.0  # time.time() when the flow started
+
+    def add(self, other: FlowResult) -> None:
+        self.placed += other.placed
+        self.cancelled += other.cancelled
+        self.cancel_misses += other.cancel_misses
+        self.errors += other.errors
+
+
 class OrderFlow:
-    """Several traders placing limit orders around a mid (some cross) and cancelling some of what rests."""
+    """Several traders placing limit orders around a mid (some cross) and cancelling some of what rests.
+
+    Requests go over bench_rest's lean keep-alive client: httpx's pool costs more CPU than the server handling them.
+    """
 
     def __init__(self, base_url: str, api_keys: list[str], *, symbol: str, mid: Decimal, seed: int = 7) -> None:
-        self.base_url, self.api_keys, self.symbol, self.mid = base_url, api_keys, symbol, mid
+        self.url = httpx.URL(base_url)
+        self.api_keys, self.symbol, self.mid = api_keys, symbol, mid
         self.random = random.Random(seed)
         self.resting: dict[str, list[int]] = {key: [] for key in api_keys}
-        self.placed = 0
-        self.cancelled = 0
-        self.cancel_misses = 0  # 409: filled before the cancel arrived, expected
-        self.errors: list[str] = []
+        self.result = FlowResult()
 
-    async def run(self, seconds: float, workers_per_trader: int = 4) -> float:
-        """Send orders for `seconds`; the seconds it really took (until the last response)."""
-        start = time.monotonic()
+    async def run(self, seconds: float, workers_per_trader: int = 4, start: float | None = None) -> FlowResult:
+        """Send orders from `start` (a `time.time()`, default now) for `seconds`."""
+        start = time.time() if start is None else start
+        await asyncio.sleep(max(0.0, start - time.time()))
         deadline = start + seconds
-        async with contextlib.AsyncExitStack() as stack:
-            # One keep-alive client per trader, keeping its cookie (a cookie-less request costs NiceGUI a session).
-            clients = {
-                key: await stack.enter_async_context(
-                    httpx.AsyncClient(base_url=self.base_url, headers={"Authorization": f"Bearer {key}"}, timeout=60)
-                )
-                for key in self.api_keys
-            }
-            await asyncio.gather(
-                *(self._work(key, http, deadline) for key, http in clients.items() for _ in range(workers_per_trader))
-            )
-        return time.monotonic() - start
+        await asyncio.gather(*(self._work(key, deadline) for key in self.api_keys for _ in range(workers_per_trader)))
+        return self.result
 
-    async def _work(self, key: str, http: httpx.AsyncClient, deadline: float) -> None:
-        resting = self.resting[key]
-        while time.monotonic() < deadline:
-            if resting and (self.random.random() < 0.2 or len(resting) > 300):
-                order_id = resting.pop(self.random.randrange(len(resting)))
-                response = await http.delete(f"/api/orders/{order_id}")
-                if response.status_code == 200:
-                    self.cancelled += 1
-                elif response.status_code == 409:
-                    self.cancel_misses += 1
-                else:
-                    self.errors.append(f"DELETE {response.status_code} {response.text[:200]}")
-                continue
-            side = self.random.choice(("buy", "sell"))
-            offset = self.random.randint(-3, 30) * STEP  # below zero: crosses the spread
-            price = self.mid - offset if side == "buy" else self.mid + offset
-            quantity = self.random.randint(1, 50) * LOT
-            body = {"symbol": self.symbol, "side": side, "price": str(price), "quantity": str(quantity)}
-            response = await http.post("/api/orders", json=body)
-            if response.status_code != 201:
-                self.errors.append(f"POST {response.status_code} {response.text[:200]}")
-                continue
-            self.placed += 1
-            order = response.json()
-            if order["status"] in ("open", "partially_filled"):
-                resting.append(order["id"])
+    async def _work(self, key: str, deadline: float) -> None:
+        resting, result = self.resting[key], self.result
+        headers = f"Authorization: Bearer {key}\r\n"
+        connection = bench_rest.Connection(self.url.host, self.url.port or 80)
+        try:
+            while time.time() < deadline:
+                if resting and (self.random.random() < 0.2 or len(resting) > 300):
+                    order_id = resting.pop(self.random.randrange(len(resting)))
+                    status, body = await connection.request("DELETE", f"/api/orders/{order_id}", headers=headers)
+                    if status == 200:
+                        result.cancelled += 1
+                    elif status == 409:
+                        result.cancel_misses += 1
+                    else:
+                        result.errors.append(f"DELETE {status} {body[:200]!r}")
+                    continue
+                side = self.random.choice(("buy", "sell"))
+                offset = self.random.randint(-3, 30) * STEP  # below zero: crosses the spread
+                price = self.mid - offset if side == "buy" else self.mid + offset
+                quantity = self.random.randint(1, 50) * LOT
+                order = {"symbol": self.symbol, "side": side, "price": str(price), "quantity": str(quantity)}
+                status, body = await connection.request("POST", "/api/orders", json.dumps(order).encode(), headers)
+                if status != 201:
+                    result.errors.append(f"POST {status} {body[:200]!r}")
+                    continue
+                result.placed += 1
+                answer = json.loads(body)
+                if answer["status"] in ("open", "partially_filled"):
+                    resting.append(answer["id"])
+        finally:
+            await connection.close()
+
+
+def flow_process(args: tuple[str, list[str], str, str, float, float, int, int]) -> FlowResult:
+    """An OrderFlow in a process of its own (for multiprocessing)."""
+    base_url, keys, symbol, mid, start, seconds, workers_per_trader, seed = args
+    flow = OrderFlow(base_url, keys, symbol=symbol, mid=Decimal(mid), seed=seed)
+    return asyncio.run(flow.run(seconds, workers_per_trader, start))
+
+
+def run_flow(
+    base_url: str,
+    keys: list[str],
+    *,
+    symbol: str,
+    mid: Decimal,
+    processes: int,
+    workers_per_trader: int,
+    seconds: float,
+) -> FlowResult:
+    """The order flow from `processes` processes, each with its own share of the traders; blocks until it is done."""
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        pool.map(bench_rest.ready, range(processes))  # started and imported: the flow starts in all at once
+        start = time.time() + 0.5
+        jobs = [
+            (base_url, keys[i::processes], symbol, str(mid), start, seconds, workers_per_trader, 7 + i)
+            for i in range(processes)
+        ]
+        total = FlowResult(started=start)
+        for result in pool.map(flow_process, jobs):
+            total.add(result)
+    return total
 
 
 @dataclass
@@ -150,6 +205,7 @@ class LoadReport:
     seconds: float
     placed: int
     cancelled: int
+    cancel_misses: int
     flow_errors: list[str]
     mismatches: int  # tabs whose ladder or tape differ from the server's after the settle time
     late_pages: int  # of those, tabs that caught up within the extra grace time (late, not wrong)
@@ -181,7 +237,7 @@ async def run_load(
     mid: Decimal,
     settle: float = 2.0,
     workers_per_trader: int = 4,
-    flow_processes: int = 0,
+    flow_processes: int = 2,
 ) -> LoadReport:
     """`pages` tabs watch `/market/{symbol}` while the order flow runs; then each tab is compared with the server."""
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
@@ -192,16 +248,19 @@ async def run_load(
             tab.on_update.append(watch)
         acks = asyncio.create_task(keep_acking(tabs))
         try:
-            started = time.monotonic()
-            if flow_processes:
-                # The order flow from separate processes (bench_rest's lean client): this process only watches.
-                flow: Any = await asyncio.get_running_loop().run_in_executor(
-                    None, external_flow, base_url, api_keys, flow_processes, workers_per_trader, seconds
-                )
-                took = seconds
-            else:
-                flow = OrderFlow(base_url, api_keys, symbol=symbol, mid=mid)
-                took = await flow.run(seconds, workers_per_trader)
+            # The flow runs in other processes: this one only watches (30 tabs' messages keep it busy enough).
+            flow = await asyncio.to_thread(
+                run_flow,
+                base_url,
+                api_keys,
+                symbol=symbol,
+                mid=mid,
+                processes=flow_processes,
+                workers_per_trader=workers_per_trader,
+                seconds=seconds,
+            )
+            took = seconds
+            started = time.monotonic() - (time.time() - flow.started)
             await asyncio.sleep(settle)
             book = (await http.get(f"/api/markets/{symbol}/book?depth=12")).json()
             trades = [
@@ -211,10 +270,18 @@ async def run_load(
             expected = server_ladder(book)
 
             def wrong() -> list[SimulatedPage]:
-                return [tab for tab in tabs if page_ladder(tab) != expected or tape(tab) != trades]
+                return [
+                    tab
+                    for tab in tabs
+                    if sequence(tab) != book["sequence"] or page_ladder(tab) != expected or tape(tab) != trades
+                ]
 
             mismatched = wrong()
-            examples = [f"tab shows {page_ladder(tab)[:3]}..., server {expected[:3]}..." for tab in mismatched[:3]]
+            examples = [
+                f"tab at sequence {sequence(tab)} shows {page_ladder(tab)[:3]}..., "
+                f"server at {book['sequence']} {expected[:3]}..."
+                for tab in mismatched[:3]
+            ]
             with contextlib.suppress(TimeoutError):
                 await wait_for(lambda: not wrong(), timeout=10.0)
             after = (await http.get(f"/api/markets/{symbol}/book?depth=12")).json()
@@ -228,6 +295,7 @@ async def run_load(
         seconds=took,
         placed=flow.placed,
         cancelled=flow.cancelled,
+        cancel_misses=flow.cancel_misses,
         flow_errors=flow.errors,
         mismatches=len(mismatched),
         late_pages=len(mismatched) - len(wrong()),
@@ -242,26 +310,13 @@ async def run_load(
     )
 
 
-def external_flow(base_url: str, keys: list[str], processes: int, in_flight: int, seconds: float) -> SimpleNamespace:
-    """bench_rest's order stream (limit orders around its mid, some market orders) from `processes` processes."""
-    with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        pool.map(bench_rest.ready, range(processes))
-        start = time.time() + 1.0
-        jobs = [(base_url, keys[i::processes], in_flight, start, seconds, 7000 + i) for i in range(processes)]
-        results = pool.map(bench_rest.client_process, jobs)
-    errors = [f"{result.errors} failed requests" for result in results if result.errors]
-    return SimpleNamespace(placed=sum(result.ok for result in results), cancelled=0, errors=errors)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tabs", type=int, default=30, help="simulated tabs on /market/BTC-USD")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the order flow runs")
     parser.add_argument("--traders", type=int, default=6, help="traders sending orders")
     parser.add_argument("--in-flight", type=int, default=8, help="requests in flight per trader")
-    parser.add_argument(
-        "--flow-processes", type=int, default=0, help="send the orders from this many separate processes (0: in here)"
-    )
+    parser.add_argument("--flow-processes", type=int, default=2, help="processes sending the orders")
     parser.add_argument("--wait-load", type=float, default=0.0, help="wait up to this many s for load < 1")
     options = parser.parse_args()
     wait_for_low_load(timeout=options.wait_load)
@@ -296,7 +351,8 @@ def main() -> None:
         ["longest a tab went without an update (s)", f"{report.longest_silence:.1f}"],
         ["tabs not matching the server 2 s after the flow", report.mismatches],
         ["  of those, caught up within 10 s more", report.late_pages],
-        ["sequence regressions (tape's newest trade id)", report.regressions],
+        ["cancels that found the order already filled (409)", report.cancel_misses],
+        ["sequence regressions (shown sequence or tape's newest trade)", report.regressions],
         ["crossed/unsorted ladders or tapes shown", report.bad_states],
         ["messages lost (gaps in message ids)", report.lost_messages],
         ["server errors logged", len(errors)],

@@ -1,7 +1,6 @@
 """The orderbook: asks over bids with the spread and mid between, price grouping, depth bars, flashing changes."""
 
 from collections.abc import Callable
-from dataclasses import asdict
 
 from nicegui import ui
 
@@ -115,6 +114,16 @@ class OrderbookView:
             version = self._version if changed else previous[1]  # type: ignore[index]
             self._shown[(row.side, row.price)] = (row.size, version)
             # A new key re-creates the row in the browser, which replays the flash animation.
-            new_rows.append({**asdict(row), "key": f"{row.price}:{version}", "flash": flash and changed})
+            new_rows.append(
+                {
+                    "side": row.side,
+                    "price": row.price,
+                    "size": row.size,
+                    "total": row.total,
+                    "depth_percent": row.depth_percent,
+                    "key": f"{row.price}:{version}",
+                    "flash": flash and changed,
+                }
+            )
         if new_rows != table.rows:
             set_rows(table, new_rows)

@@ -195,6 +195,18 @@ def test_repeating_a_client_order_id_returns_the_original_order_and_places_nothi
     assert len(client.get("/api/orders", params={"status": "all"}).json()) == 1
 
 
+def test_repeating_a_client_order_id_after_fills_returns_the_order_as_it_stands_now(trader: TraderFactory) -> None:
+    maker_client, taker_client = trader(fresh=True).client, trader(fresh=True).client
+    body = {"symbol": "BTC-USD", "side": "sell", "price": "100.00", "quantity": "0.5", "client_order_id": "mk-1"}
+    first = maker_client.post("/api/orders", json=body).json()
+    place(taker_client, "buy", "100.00", "0.2")
+    again = maker_client.post("/api/orders", json=body)
+    assert again.status_code == 200
+    assert again.json()["id"] == first["id"]
+    assert state(again.json()) == ("partially_filled", "0.2000", "0.3000")
+    assert fills(again.json()) == [("100.00", "0.2000")]
+
+
 def test_two_traders_may_use_the_same_client_order_id(trader: TraderFactory) -> None:
     alice, bob = trader(fresh=True).client, trader(fresh=True).client
     first = place(alice, "buy", "95.00", "0.1", client_order_id="same")
