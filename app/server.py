@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from nicegui import app, background_tasks, ui
 
-from app import api_fast_path, demo, services
+from app import api_fast_path, demo, memory, services
 from app.accounts import Accounts
 from app.api import api_router
 from app.api.deps import method_not_allowed_handler, service_error_handler
@@ -37,6 +37,7 @@ def build(settings: Settings) -> None:
         await exchange.start()
         services.install(services.Services(settings=settings, database=database, exchange=exchange, accounts=accounts))
         live.connect(exchange)
+        memory.install()
         if settings.demo:
             background_tasks.create(demo.simulate(exchange, accounts), name="demo market simulator")
             log.info("demo market simulator running")

@@ -1,6 +1,7 @@
 """Server memory (VmRSS) idle, with N connected tabs on the market page, and after they left: KiB per tab.
 
-Run from the repo root: `.venv/bin/python -m bench.bench_memory [--simulated 50,200] [--browser 10]`.
+Run from the repo root: `.venv/bin/python -m bench.bench_memory [--simulated 50,200] [--browser 10]`, or with
+`--churn` for 1,000 page visits coming and going (`PYTHONMALLOC=malloc` before it: the same with glibc's allocator).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import time
 from typing import Any
 
@@ -80,13 +82,36 @@ def browser(base_url: str, pid: int, count: int) -> list[list[Any]]:
     ]
 
 
+def churn(base_url: str) -> list[list[Any]]:
+    """tests/test_client_churn.py's 1,000 visits (50 tabs at a time), then the wait until the server let them go."""
+    from tests.servers import register_trader
+    from tests.test_client_churn import churn as visits
+
+    buyer, seller = register_trader(base_url), register_trader(base_url)
+    with buyer.client, seller.client:
+        result = asyncio.run(visits(base_url, buyer, seller))
+    peak = max(result.waves, key=lambda wave: wave["rss_kib"])
+    return [
+        [f"{result.visits} visits: {label}", metrics["clients"], metrics["rss_kib"] / 1024, metrics["python_objects"]]
+        for label, metrics in (("idle before", result.before), ("peak", peak), ("all released", result.after))
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--simulated", default="50,200", help="simulated tab counts, ascending ('' to skip)")
     parser.add_argument("--browser", type=int, default=10, help="real Chromium tabs (0 to skip)")
+    parser.add_argument("--churn", action="store_true", help="only the 1,000-visit churn, on a server of its own")
     parser.add_argument("--wait-load", type=float, default=0.0, help="wait up to this many s for load < 1")
     options = parser.parse_args()
     wait_for_low_load(timeout=options.wait_load)
+    if options.churn:
+        with running_server() as server:
+            rows = churn(server.base_url)
+        allocator = os.environ.get("PYTHONMALLOC", "pymalloc (default)")
+        print(f"\nServer memory through 1,000 page visits; allocator: {allocator}")
+        print_table(["state", "pages held", "RSS MiB", "Python objects"], rows)
+        return
     with running_server() as server:
         assert server.process is not None
         pid = server.process.pid

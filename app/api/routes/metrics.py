@@ -1,10 +1,11 @@
 """Operational metrics: connected pages, live subscriptions, tasks and memory (for operators and the churn tests)."""
 
 import asyncio
+import gc
 from pathlib import Path
 
 from fastapi import APIRouter
-from nicegui import Client
+from nicegui import Client, app
 from sqlmodel import SQLModel
 
 from app import services
@@ -19,7 +20,9 @@ class Metrics(SQLModel):
     clients: int  # NiceGUI clients (pages) the process holds
     subscriptions: int  # pages subscribed to the change feed
     tasks: int  # asyncio tasks alive
+    tab_storages: int  # NiceGUI's in-memory `app.storage.tab` dicts (app/memory.py prunes them)
     rss_kib: int  # resident memory of the process
+    python_objects: int  # objects the garbage collector tracks (dicts, lists, instances): what pages are made of
     sequences: dict[str, int]  # each market's latest sequence
 
 
@@ -38,6 +41,8 @@ async def metrics() -> Metrics:
         clients=len(Client.instances),
         subscriptions=len(market_changed.callbacks),
         tasks=len(asyncio.all_tasks()),
+        tab_storages=len(app.storage._tabs),  # no public count
         rss_kib=_rss_kib(),
+        python_objects=len(gc.get_objects()),  # ~5 ms for 150k objects
         sequences={symbol: writer.snapshot.sequence for symbol, writer in exchange.writers.items()},
     )
