@@ -4,6 +4,7 @@ from nicegui import ui
 
 from app.errors import ServiceError
 from app.exchange import Exchange
+from components.fast_rows import say_when_empty
 from models import OrderPublic
 
 CLOSED_ROWS = 10
@@ -56,18 +57,18 @@ class MyOrders:
                 )
             self.open_table = (
                 ui.table(columns=[*COLUMNS, {"name": "cancel", "label": "", "field": "id"}], rows=[], row_key="id")
-                .props('dense flat hide-bottom no-data-label="No open orders"')
+                .props("dense flat")
                 .classes("w-full my-open-orders")
             )
+            say_when_empty(self.open_table, "No open orders")
             self.open_table.add_slot("body-cell-cancel", CANCEL_CELL)
             self.open_table.add_slot("body-cell-side", SIDE_CELL)
             self.open_table.on("cancel", lambda event: self.cancel(int(event.args)))
             ui.label("Recently closed").classes("text-subtitle2 text-grey-8 q-mt-sm")
             self.closed_table = (
-                ui.table(columns=COLUMNS, rows=[], row_key="id")
-                .props('dense flat hide-bottom no-data-label="No closed orders"')
-                .classes("w-full my-closed-orders")
+                ui.table(columns=COLUMNS, rows=[], row_key="id").props("dense flat").classes("w-full my-closed-orders")
             )
+            say_when_empty(self.closed_table, "No closed orders")
             self.closed_table.add_slot("body-cell-side", SIDE_CELL)
 
     async def refresh(self) -> None:

@@ -7,7 +7,7 @@ from nicegui import ui
 from app.book_view import BookLadder, BookRow, ladder
 from app.market_data import MarketState
 from app.money import MarketRules
-from components.fast_rows import set_rows
+from components.fast_rows import say_when_empty, set_rows
 
 DEPTH = 12  # levels a side: NiceGUI re-sends a whole table on any change, so a page gets a bounded ladder
 GROUPINGS = (1, 10, 100, 1000)  # multiples of the tick
@@ -65,11 +65,11 @@ class OrderbookView:
     def _table(self, name: str) -> ui.table:
         table = (
             ui.table(columns=COLUMNS, rows=[], row_key="key")
-            .props(f'dense flat hide-bottom separator="none" no-data-label="No {name}"')
+            .props('dense flat separator="none"')
             .classes(f"w-full ob-table ob-{name}")
         )
         table.add_slot("body", ROW_TEMPLATE)
-        return table
+        return say_when_empty(table, f"No {name}")
 
     def _regroup(self) -> None:
         self.group_ticks = int(self.grouping.value or 1)

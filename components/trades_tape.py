@@ -3,7 +3,7 @@
 from nicegui import ui
 
 from app.market_data import MarketState
-from components.fast_rows import set_rows
+from components.fast_rows import say_when_empty, set_rows
 
 ROWS = 20
 COLUMNS = [
@@ -29,10 +29,11 @@ class TradesTape:
             ui.label("Recent trades").classes("text-subtitle1 text-weight-medium")
             self.table = (
                 ui.table(columns=COLUMNS, rows=[], row_key="id")
-                .props('dense flat hide-bottom separator="none" no-data-label="No trades yet"')
+                .props('dense flat separator="none"')
                 .classes("w-full trades-tape")
             )
             self.table.add_slot("body", ROW_TEMPLATE)
+            say_when_empty(self.table, "No trades yet")
 
     def show(self, state: MarketState) -> None:
         newest = state.trades[0].id if state.trades else None

@@ -155,6 +155,15 @@ class MarketPage:
             f"no {side} level at {price}",
         )
 
+    def empty_message(self, table_class: str) -> str:
+        """The line a table shows while it has no rows ("" while it has rows)."""
+        messages = self.driver.find_elements(By.CSS_SELECTOR, f".{table_class} .q-table__bottom--nodata")
+        return messages[0].text.strip() if messages else ""
+
+    def wait_for_empty_message(self, table_class: str, text: str) -> None:
+        what = f"{table_class} saying {text!r}"
+        eventually(lambda: self.empty_message(table_class), lambda shown: shown == text, what)
+
     # --- the order form -----------------------------------------------------------------------------------------
     def fill(self, field: str, text: str) -> None:
         element = self._find(f'[data-field="{field}"] input, input[data-field="{field}"]')

@@ -32,3 +32,17 @@ def test_an_order_placed_through_the_api_appears_in_an_open_tab(
 
     page.wait_for_level("asks", "152.37", "0.1250")
     assert page.document_is_marked(), "the tab reloaded instead of updating in place"
+
+
+def test_an_empty_market_says_so_until_its_first_order_arrives(
+    server: ServerProcess, open_page: OpenPage, new_trader: NewTrader
+) -> None:
+    page = open_page(server.base_url).open("ETH-USD")  # no test in this module trades ETH-USD
+    for table, text in (("ob-asks", "No asks"), ("ob-bids", "No bids"), ("trades-tape", "No trades yet")):
+        page.wait_for_empty_message(table, text)
+
+    place(new_trader(), "sell", price="2001.50", quantity="0.25", symbol="ETH-USD")
+
+    page.wait_for_level("asks", "2001.50", "0.250")
+    page.wait_for_empty_message("ob-asks", "")
+    assert page.empty_message("ob-bids") == "No bids"
