@@ -52,7 +52,9 @@ class MemoryReleaser:
         if not fewer:
             return
         started = time.perf_counter()
-        freed = gc.collect()  # holds the GIL throughout, in any thread: measured ~50 ms per 150k live objects
+        # Holds the GIL throughout, in any thread. Measured ~80 ns per live object: ~15 ms for an idle server's 190k,
+        # ~150 ms with 600 pages held (1.9M).
+        freed = gc.collect()
         log.debug("freed %d objects in %.0f ms", freed, (time.perf_counter() - started) * 1000)
         if self.trim is not None:
             await asyncio.to_thread(self.trim, 0)  # malloc_trim scans the heap; it needs no GIL
