@@ -16,7 +16,7 @@ from app.db import connect, create_schema
 from app.errors import ServiceError
 from app.exchange import Exchange
 from app.settings import Settings, load_settings, storage_secret
-from components import live, socket_packets
+from components import departures, live, socket_packets
 
 log = logging.getLogger("orderbook")
 
@@ -28,6 +28,7 @@ def build(settings: Settings) -> None:
     app.add_exception_handler(405, method_not_allowed_handler)
     app.config.socket_io_js_transports = list(settings.transports)
     socket_packets.install()
+    departures.install()
 
     async def start() -> None:
         database = await asyncio.to_thread(connect, settings.database_url)

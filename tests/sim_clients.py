@@ -103,6 +103,21 @@ class SimulatedPage:
         if self.sio.connected:
             await self.sio.emit("ack", {"client_id": self.query["client_id"], "next_message_id": self.next_message_id})
 
+    async def leave(self, http: httpx.AsyncClient) -> None:
+        """What a browser does when its tab is closed, reloaded or navigated away: the page's `pagehide` beacon
+        (components/departures.py), then the socket closes; the server lets the page go at once."""
+        with contextlib.suppress(httpx.HTTPError):
+            await http.post(f"{self.base_url}/_page_left/{self.query['client_id']}")
+        await self.close()
+
+    async def drop(self) -> None:
+        """The connection just ends, as when a tab crashes or its network goes: no socket.io goodbye, so the server
+        keeps the page `reconnect_timeout` in case it comes back."""
+        if (ws := self.sio.eio.ws) is not None:
+            with contextlib.suppress(Exception):
+                await ws.close()  # a WebSocket close frame and nothing else: the server reads "transport close"
+        await self.close()
+
     async def close(self) -> None:
         with contextlib.suppress(Exception):
             await self.sio.disconnect()

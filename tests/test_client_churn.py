@@ -27,6 +27,7 @@ RELEASE_TIMEOUT = 90.0  # s: reconnect_timeout (15 s) plus NiceGUI's pruning (ta
 TRIM_WAIT = 31.0  # s: app/memory.py's malloc_trim interval
 TASK_SLACK = 5  # asyncio tasks that may come and go on their own (timers, keep-alive loops)
 RSS_SLACK_KIB = 16 * 1024
+ABRUPT_EVERY = 10  # one visit in 10 leaves without the page saying so (a crashed tab, a lost network)
 
 
 @dataclass
@@ -59,8 +60,14 @@ async def trickle(buyer: Trader, seller: Trader) -> None:
                 await asyncio.sleep(0.5)
 
 
-async def visit(base_url: str, http: httpx.AsyncClient, loading: asyncio.Semaphore, slow: list[str]) -> None:
-    """One visitor: load the page, connect, see the market move once, leave (reload once on a too-slow page)."""
+async def visit(
+    base_url: str, http: httpx.AsyncClient, loading: asyncio.Semaphore, slow: list[str], *, abrupt: bool = False
+) -> None:
+    """One visitor: load the page, connect, see the market move once, leave (reload once on a too-slow page).
+
+    `abrupt`: the socket just closes, as when a tab crashes or loses its network, instead of the page saying it is
+    being left: the server then keeps the page `reconnect_timeout` in case it comes back.
+    """
     for attempt in range(2):
         page = SimulatedPage(base_url, PATH)
         try:
@@ -73,7 +80,7 @@ async def visit(base_url: str, http: httpx.AsyncClient, loading: asyncio.Semapho
                 raise
             slow.append(error.response.text)  # NiceGUI's error page: the page took over 3 s to build
         finally:
-            await page.close()
+            await (page.drop() if abrupt or not page.query else page.leave(http))
 
 
 async def churn(base_url: str, buyer: Trader, seller: Trader) -> Churn:
@@ -85,7 +92,9 @@ async def churn(base_url: str, buyer: Trader, seller: Trader) -> Churn:
         try:
             waves = []
             for _ in range(VISITS // WAVE):
-                await asyncio.gather(*(visit(base_url, http, loading, slow) for _ in range(WAVE)))
+                await asyncio.gather(
+                    *(visit(base_url, http, loading, slow, abrupt=i % ABRUPT_EVERY == 0) for i in range(WAVE))
+                )
                 waves.append(await metrics(http))
         finally:
             flow.cancel()

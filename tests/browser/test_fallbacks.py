@@ -13,6 +13,7 @@ from tests.servers import ServerProcess
 CUT_SECONDS = 4.5  # well inside the app's 15 s reconnect_timeout, well beyond NiceGUI's default of 3 s
 # socket.io retries with a back-off of up to 5 s (randomised by 50%): the first retry after the restore may be late.
 RECONNECT_WAIT = 20.0
+LEFT_WAIT = 8.0  # s for a page that was left to be let go: well inside the 15 s a page is kept for a reconnect
 SHOWN_DEPTH = 12  # levels a side the page's ladder shows (components.orderbook.DEPTH)
 
 
@@ -71,6 +72,34 @@ def test_a_short_network_cut_ends_without_a_reload_and_with_no_update_missing(
     expected = server_book(server.base_url, depth=SHOWN_DEPTH)
     page.wait_for_book(lambda shown: shown == expected, f"the page's book to equal the server's {expected}")
     assert page.document_is_marked(), "the page reloaded after the cut instead of catching up"
+
+
+def test_a_tab_that_leaves_is_let_go_at_once_and_one_that_loses_its_network_is_kept(
+    server: ServerProcess, server_factory: StartServer, open_page: OpenPage
+) -> None:
+    # A server of its own, so that its page count is this test's alone; the browser reaches it through a proxy.
+    alone = server_factory(server.database_url)
+    with TcpProxy(alone.port) as proxy:
+        cut_page = open_page(proxy.base_url).open("BTC-USD")
+        left_page = open_page(alone.base_url).open("BTC-USD")
+        assert pages_held(alone) == 2
+
+        proxy.cut()
+        cut_page.wait_for_connection("Offline")
+        left_page.driver.get("about:blank")  # the tab navigates away: its pagehide beacon says so
+
+        # Far inside the 15 s reconnect_timeout: only the beacon can have let the page go.
+        deadline = time.monotonic() + LEFT_WAIT
+        while pages_held(alone) != 1 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert pages_held(alone) == 1, "the page that was left is still held, or the cut one was dropped"
+        proxy.restore()
+        cut_page.wait_for_connection("Live", timeout=RECONNECT_WAIT)
+        assert pages_held(alone) == 1
+
+
+def pages_held(server: ServerProcess) -> int:
+    return int(httpx.get(f"{server.base_url}/api/metrics", timeout=10).json()["clients"])
 
 
 def test_an_order_placed_through_a_second_process_on_the_same_database_appears_in_a_tab_of_the_first(
