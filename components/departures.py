@@ -25,7 +25,8 @@ window.addEventListener("pagehide", (event) => {
 """
 
 
-def page_left(client_id: str) -> Response:
+async def page_left(client_id: str) -> Response:
+    """Async, so that it runs on the event loop: NiceGUI elements must not be touched from a worker thread."""
     client = Client.instances.get(client_id)
     if client is not None and not client.is_deleted:
         for task in client._delete_tasks.values():  # NiceGUI 3.18's deletion after reconnect_timeout: now instead
