@@ -259,7 +259,6 @@ async def run_load(
                 workers_per_trader=workers_per_trader,
                 seconds=seconds,
             )
-            took = seconds
             started = time.monotonic() - (time.time() - flow.started)
             await asyncio.sleep(settle)
             book = (await http.get(f"/api/markets/{symbol}/book?depth=12")).json()
@@ -292,7 +291,7 @@ async def run_load(
             await close_pages(tabs)
     return LoadReport(
         pages=pages,
-        seconds=took,
+        seconds=seconds,
         placed=flow.placed,
         cancelled=flow.cancelled,
         cancel_misses=flow.cancel_misses,
@@ -301,7 +300,7 @@ async def run_load(
         late_pages=len(mismatched) - len(wrong()),
         regressions=sum(watch.regressions for watch in watches),
         bad_states=sum(watch.bad_states for watch in watches),
-        longest_silence=max((watch.longest_silence(started, started + took) for watch in watches), default=0.0),
+        longest_silence=max((watch.longest_silence(started, started + seconds) for watch in watches), default=0.0),
         lost_messages=sum(tab.lost_messages for tab in tabs),
         updates=sum(tab.updates for tab in tabs),
         rss_before_kib=rss_before,

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import ServerProcess, Trader, postgres_database, register_trader, sqlite_url
+from tests.servers import ServerProcess, Trader, postgres_database, register_trader, serving, sqlite_url
 
 ServerFactory = Callable[[str], ServerProcess]
 TraderFactory = Callable[..., Trader]
@@ -45,12 +45,8 @@ def database_url(new_database_url: Callable[[], str]) -> str:
 @pytest.fixture(scope="module")
 def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """One `python main.py` shared by the tests of a module; they isolate themselves by fresh traders."""
-    process = ServerProcess(database_url, tmp_path_factory.mktemp("log") / "server.log").start()
-    try:
+    with serving(ServerProcess(database_url, tmp_path_factory.mktemp("log") / "server.log").start()) as process:
         yield process
-    finally:
-        process.stop()
-    process.assert_clean_log()
 
 
 @pytest.fixture

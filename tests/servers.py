@@ -179,3 +179,13 @@ def register_trader(base_url: str, username: str | None = None) -> Trader:
     api_key = response.json()["api_key"]
     client = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {api_key}"}, timeout=20)
     return Trader(username, api_key, client)
+
+
+@contextmanager
+def serving(process: ServerProcess) -> Iterator[ServerProcess]:
+    """A started server for the `with` block; stopped afterwards, and the test fails if it logged an error."""
+    try:
+        yield process
+    finally:
+        process.stop()
+    process.assert_clean_log()

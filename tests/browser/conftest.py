@@ -18,7 +18,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from tests.browser.pages import MarketPage
-from tests.servers import CHROME_ARGUMENTS, ServerProcess, Trader, register_trader, sqlite_url
+from tests.servers import CHROME_ARGUMENTS, ServerProcess, Trader, register_trader, serving, sqlite_url
 
 os.environ["SE_OFFLINE"] = "true"  # there is no network: Selenium Manager must use the installed chromedriver
 
@@ -116,12 +116,8 @@ def start_server(database_url: str, log_path: Path, env: Mapping[str, str] | Non
 def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """One server on a SQLite file for the whole browser session; tests isolate themselves by fresh traders."""
     directory = tmp_path_factory.mktemp("browser")
-    process = start_server(sqlite_url(directory / "orderbook.db"), directory / "server.log")
-    try:
+    with serving(start_server(sqlite_url(directory / "orderbook.db"), directory / "server.log")) as process:
         yield process
-    finally:
-        process.stop()
-    process.assert_clean_log()
 
 
 @pytest.fixture
