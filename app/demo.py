@@ -6,10 +6,10 @@ import logging
 import random
 from decimal import Decimal
 
-from app.accounts import Accounts
+from app.accounts.service import Accounts
 from app.errors import Conflict, ServiceError
-from app.exchange import Exchange
-from app.money import MarketRules
+from app.exchange.rules import MarketRules
+from app.exchange.service import Exchange
 from models import OrderCreate, TraderCreate
 
 log = logging.getLogger(__name__)

@@ -8,15 +8,15 @@ from collections.abc import Sequence
 
 from nicegui import app, background_tasks, ui
 
-from app import api_fast_path, demo, memory, services
-from app.accounts import Accounts
+from app import api_fast_path, demo, services
+from app.accounts.service import Accounts
 from app.api import api_router
 from app.api.deps import method_not_allowed_handler, service_error_handler
-from app.db import connect, create_schema
 from app.errors import ServiceError
-from app.exchange import Exchange
+from app.exchange.service import Exchange
 from app.settings import Settings, load_settings, storage_secret
-from components import departures, live, socket_packets
+from app.store.db import connect, create_schema
+from components import departures, live, memory, socket_packets
 
 log = logging.getLogger("orderbook")
 

@@ -4,11 +4,11 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 
-from app.accounts import Accounts
-from app.db import Database
+from app.accounts.service import Accounts
 from app.errors import Unavailable
-from app.exchange import Exchange
+from app.exchange.service import Exchange
 from app.settings import Settings
+from app.store.db import Database
 
 STARTUP_WAIT = 30.0
 

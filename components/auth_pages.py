@@ -3,7 +3,8 @@
 from nicegui import app, context, ui
 from pydantic import ValidationError
 
-from app import services, throttle
+from app import services
+from app.accounts import throttle
 from app.errors import ServiceError
 from components.layout import frame
 from models import TraderCreate

@@ -5,8 +5,8 @@ import time
 
 from nicegui import ui
 
-from app.book_view import depth_curve
-from app.market_data import MarketState
+from app.feed.book_view import depth_curve
+from app.feed.market_data import MarketState
 
 LEVELS = 100
 MIN_REDRAW_INTERVAL = 1.0  # the chart's options are the largest part of an update: a busy book redraws it at 1 Hz

@@ -5,13 +5,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from nicegui import Event, app, background_tasks, context
+from nicegui import app, background_tasks, context
 
-from app.exchange import Exchange
-from app.market_data import MarketState
-
-# Fired after every committed change: (symbol, sequence, traders whose orders changed or None if unknown).
-market_changed: Event[str, int, frozenset[int] | None] = Event()
+from app.exchange.service import Exchange
+from app.feed.events import market_changed
+from app.feed.market_data import MarketState
 
 RENDER_INTERVAL = 0.1  # a page renders a market at most this often; bursts in between coalesce
 CHECK_INTERVAL = 2.0  # the fallback timer: a page that missed a push notices within this time

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 from nicegui import ui
 
-from app.market_data import MarketState
-from app.money import MarketRules
+from app.exchange.rules import MarketRules
+from app.feed.market_data import MarketState
 
 
 class MarketStatsBar:

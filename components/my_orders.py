@@ -3,7 +3,7 @@
 from nicegui import ui
 
 from app.errors import ServiceError
-from app.exchange import Exchange
+from app.exchange.service import Exchange
 from components.fast_rows import say_when_empty
 from models import OrderPublic
 

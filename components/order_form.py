@@ -7,8 +7,8 @@ from nicegui import ui
 from pydantic import ValidationError
 
 from app.errors import InvalidInput, ServiceError
-from app.exchange import Exchange
-from app.money import MarketRules
+from app.exchange.rules import MarketRules
+from app.exchange.service import Exchange
 from models import OrderCreate, OrderPublic
 
 

@@ -4,9 +4,9 @@ from collections.abc import Callable
 
 from nicegui import ui
 
-from app.book_view import BookLadder, BookRow, ladder
-from app.market_data import MarketState
-from app.money import MarketRules
+from app.exchange.rules import MarketRules
+from app.feed.book_view import BookLadder, BookRow, ladder
+from app.feed.market_data import MarketState
 from components.fast_rows import say_when_empty, set_rows
 
 DEPTH = 12  # levels a side: NiceGUI re-sends a whole table on any change, so a page gets a bounded ladder

@@ -2,7 +2,7 @@
 
 from nicegui import ui
 
-from app.market_data import MarketState
+from app.feed.market_data import MarketState
 from components.fast_rows import say_when_empty, set_rows
 
 ROWS = 20

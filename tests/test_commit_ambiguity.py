@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, func, select
 
-from app.accounts import Accounts
-from app.db import Database, connect, create_schema
-from app.exchange import Exchange
+from app.accounts.service import Accounts
+from app.exchange.service import Exchange
+from app.store.db import Database, connect, create_schema
 from models import Order, OrderCreate, TraderCreate
 
 

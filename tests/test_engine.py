@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from app.engine import (
+from app.engine.book import (
     BUY,
     CANCELLED,
     EXPIRED,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.engine import (
+from app.engine.book import (
     BUY,
     CANCELLED,
     EXPIRED,

@@ -8,10 +8,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from app import services, throttle
-from app.accounts import Caller
+from app import services
+from app.accounts import throttle
+from app.accounts.service import Caller
 from app.errors import InvalidInput, ServiceError, Unauthorized
-from app.exchange import Exchange
+from app.exchange.service import Exchange
 
 _bearer = HTTPBearer(auto_error=False, description="the API key received on registration")
 

@@ -14,7 +14,7 @@ from nicegui.testing import User
 from nicegui.testing.user_interaction import UserInteraction
 
 from app import services
-from app.queries import StatusFilter
+from app.store.queries import StatusFilter
 from models import OrderCreate, OrderPublic, TraderCreate
 from models.order import Side
 

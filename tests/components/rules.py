@@ -1,7 +1,7 @@
 """The BTC-USD market's rules as the app creates them, for the pure view tests."""
 
-from app.db import DEFAULT_MARKETS
-from app.money import MarketRules
+from app.exchange.rules import MarketRules
+from app.store.db import DEFAULT_MARKETS
 
 
 def btc_usd_rules() -> MarketRules:

@@ -1,8 +1,8 @@
-"""The book's display logic, pure: grouping, cumulative totals, depth bars, spread and mid (app/book_view.py)."""
+"""The book's display logic, pure: grouping, cumulative totals, depth bars, spread and mid (app/feed/book_view.py)."""
 
 from decimal import Decimal
 
-from app.book_view import Level, depth_curve, group_levels, ladder
+from app.feed.book_view import Level, depth_curve, group_levels, ladder
 from tests.components.rules import btc_usd_rules
 
 # Prices in ticks of 0.01 USD, quantities in lots of 0.0001 BTC: (ticks, lots, orders).

@@ -1,9 +1,9 @@
-"""The 24 h market stats, pure: RollingWindow's high, low, volume, expiry and the change (app/market_data.py)."""
+"""The 24 h market stats, pure: RollingWindow's high, low, volume, expiry and the change (app/feed/market_data.py)."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from app.market_data import MarketStats, RollingWindow
+from app.feed.market_data import MarketStats, RollingWindow
 from tests.components.rules import btc_usd_rules
 
 RULES = btc_usd_rules()

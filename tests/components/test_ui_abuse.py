@@ -13,7 +13,8 @@ from itsdangerous import TimestampSigner
 from nicegui import app, ui
 from nicegui.testing import User
 
-from app import services, throttle
+from app import services
+from app.accounts import throttle
 from models import OrderCreate, TraderCreate
 from tests.components.conftest import PASSWORD, SYMBOL, Desk
 

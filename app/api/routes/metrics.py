@@ -10,7 +10,7 @@ from sqlmodel import SQLModel
 
 from app import services
 from app.api.routes.responses import UNAVAILABLE
-from components.live import market_changed
+from app.feed.events import market_changed
 
 router = APIRouter(tags=["health"])
 
@@ -20,7 +20,7 @@ class Metrics(SQLModel):
     clients: int  # NiceGUI clients (pages) the process holds
     subscriptions: int  # pages subscribed to the change feed
     tasks: int  # asyncio tasks alive
-    tab_storages: int  # NiceGUI's in-memory `app.storage.tab` dicts (app/memory.py prunes them)
+    tab_storages: int  # NiceGUI's in-memory `app.storage.tab` dicts (components/memory.py prunes them)
     rss_kib: int  # resident memory of the process
     python_objects: int  # objects the garbage collector tracks (dicts, lists, instances): what pages are made of
     sequences: dict[str, int]  # each market's latest sequence

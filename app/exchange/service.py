@@ -7,14 +7,14 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, select
 
-from app import queries, store
-from app.commands import BookSnapshot, CancelAll, CancelOrder, Command, PlaceOrder, ReduceOrder, Sync
-from app.db import Database
 from app.errors import InvalidInput, NotFound
-from app.market_data import MarketFeedData, MarketState
-from app.market_writer import ChangeListener, MarketWriter
-from app.money import MarketRules
-from app.present import levels_public
+from app.exchange.commands import BookSnapshot, CancelAll, CancelOrder, Command, PlaceOrder, ReduceOrder, Sync
+from app.exchange.present import levels_public
+from app.exchange.rules import MarketRules
+from app.exchange.writer import ChangeListener, MarketWriter
+from app.feed.market_data import MarketFeedData, MarketState
+from app.store import queries, writes
+from app.store.db import Database
 from models import BookPublic, Market, OrderAmend, OrderCreate, OrderPublic, TradePublic
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class Exchange:
         while True:
             await asyncio.sleep(interval)
             try:
-                stored = await self.run(store.stored_sequences)
+                stored = await self.run(writes.stored_sequences)
             except Exception as error:  # the database may be briefly away; the next round retries
                 log.warning("watching the database failed: %s", error)
                 continue
@@ -117,7 +117,7 @@ class Exchange:
             resting = writer.book.get(order_id)
             if resting is not None and resting.trader_id == trader_id:
                 return symbol
-        order = await self.run(lambda session: store.find_order(session, trader_id, order_id))
+        order = await self.run(lambda session: writes.find_order(session, trader_id, order_id))
         if order is None:
             raise NotFound(f"order {order_id} not found")
         return self.rules_by_id[order.market_id].symbol
@@ -178,7 +178,7 @@ class Exchange:
             raise NotFound(f"market {symbol!r} not found")
         if fresh:
             rules = writer.rules
-            stored = await self.run(lambda session: store.stored_sequences(session)[rules.id])
+            stored = await self.run(lambda session: writes.stored_sequences(session)[rules.id])
             if stored != writer.snapshot.sequence:
                 await self.sync(symbol)
         return writer.snapshot

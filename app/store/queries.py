@@ -4,9 +4,9 @@ from typing import Literal
 
 from sqlmodel import Session, col, select
 
-from app import store
-from app.money import MarketRules
-from app.present import RESTING_STATUSES, order_public, trade_public
+from app.exchange.present import RESTING_STATUSES, order_public, trade_public
+from app.exchange.rules import MarketRules
+from app.store import writes
 from models import Order, OrderPublic, Trade, TradePublic
 
 StatusFilter = Literal["open", "closed", "all"]
@@ -38,7 +38,7 @@ def trader_orders(
     if market_id is not None:
         query = query.where(Order.market_id == market_id)
     orders = session.exec(query.order_by(col(Order.id).desc()).limit(limit)).all()
-    fills = store.fills_of(session, [order.id for order in orders if order.id is not None])
+    fills = writes.fills_of(session, [order.id for order in orders if order.id is not None])
     return [order_public(order, rules_by_id[order.market_id], fills[order.id]) for order in orders if order.id]
 
 
@@ -46,7 +46,7 @@ def trader_order(
     session: Session, rules_by_id: dict[int, MarketRules], *, trader_id: int, order_id: int
 ) -> OrderPublic | None:
     """One of the trader's orders, or None when it is not theirs."""
-    order = store.find_order(session, trader_id, order_id)
+    order = writes.find_order(session, trader_id, order_id)
     if order is None or order.id is None:
         return None
-    return order_public(order, rules_by_id[order.market_id], store.fills_of(session, [order.id])[order.id])
+    return order_public(order, rules_by_id[order.market_id], writes.fills_of(session, [order.id])[order.id])

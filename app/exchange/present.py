@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from app.money import MarketRules
+from app.exchange.rules import MarketRules
 from models import FillPublic, LevelPublic, OrderPublic, Trade, TradePublic
 from models.clock import aware
 

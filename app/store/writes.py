@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlmodel import Session
 
-from app.engine import BookOrder
-from app.money import MarketRules
-from app.present import RESTING_STATUSES
+from app.engine.book import BookOrder
+from app.exchange.present import RESTING_STATUSES
+from app.exchange.rules import MarketRules
 from models import Market, Order, Trade
 from models.clock import aware
 

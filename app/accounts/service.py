@@ -11,8 +11,8 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from app.db import Database
 from app.errors import Conflict
+from app.store.db import Database
 from models import Trader, TraderCreate, TraderCreated
 
 _hasher = PasswordHasher()

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from app.money import MarketRules
+from app.exchange.rules import MarketRules
 
 Level = tuple[int, int, int]  # (price ticks, quantity lots, orders)
 

@@ -10,8 +10,9 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import store
-from app.commands import (
+from app.engine.book import RESTING, BookOrder, OrderBook
+from app.errors import Conflict, InvalidInput, NotFound, ServiceError, Unavailable
+from app.exchange.commands import (
     Batch,
     BookSnapshot,
     CancelAll,
@@ -20,11 +21,10 @@ from app.commands import (
     PlaceOrder,
     ReduceOrder,
 )
-from app.db import Database
-from app.engine import RESTING, BookOrder, OrderBook
-from app.errors import Conflict, InvalidInput, NotFound, ServiceError, Unavailable
-from app.money import MarketRules
-from app.present import order_public
+from app.exchange.present import order_public
+from app.exchange.rules import MarketRules
+from app.store import writes
+from app.store.db import Database
 from models import Order, OrderPublic
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ class MarketWriter:
         batch: Batch | None = None
         try:
             with self.database.write() as session:
-                stored = store.lock_market(session, self.rules.id)
+                stored = writes.lock_market(session, self.rules.id)
                 if stored != self.sequence:
                     if self.sequence >= 0:
                         self.changed_traders = None  # another process changed the book: whose orders is unknown
@@ -152,13 +152,13 @@ class MarketWriter:
         """Whether a batch whose commit failed is in the database after all: look for a row only it wrote."""
         try:
             with self.database.read() as session:
-                return store.batch_marker_stored(session, batch.marker())
+                return writes.batch_marker_stored(session, batch.marker())
         except (SQLAlchemyError, OSError):
             return False  # cannot tell: report the failure, and reload before the next batch
 
     def _reload(self, session: Any, stored: int) -> None:
         book = OrderBook()
-        for order in store.resting_orders(session, self.rules):
+        for order in writes.resting_orders(session, self.rules):
             book.add_resting(order)
         self.book = book
         self.resting_by_trader = Counter(order.trader_id for order in book.resting_orders())
@@ -189,7 +189,7 @@ class MarketWriter:
             if earlier is not None:
                 order, client_order_id, _ = batch.new_orders[earlier]
                 return batch.public(order, client_order_id, self._fills_of(batch, order.id)), False
-            stored = store.find_by_client_order_id(batch.session, *key)
+            stored = writes.find_by_client_order_id(batch.session, *key)
             if stored is not None:
                 if (changed := batch.changed.get(stored.id)) is not None:  # it traded in this batch, as a maker
                     return self._changed_public(batch, changed), False
@@ -244,7 +244,7 @@ class MarketWriter:
     def _resting_own_order(self, batch: Batch, trader_id: int, order_id: int) -> BookOrder:
         order = self.book.get(order_id)
         if order is None or order.trader_id != trader_id:
-            stored = store.find_order(batch.session, trader_id, order_id)
+            stored = writes.find_order(batch.session, trader_id, order_id)
             if stored is None or stored.market_id != self.rules.id:
                 raise NotFound(f"order {order_id} not found")
             raise Conflict(f"order {order_id} is {stored.status}, not resting: it cannot be changed")
@@ -296,7 +296,7 @@ class MarketWriter:
         """A stored order with its trades: `fills` from this batch, and if `traded_before`, those stored earlier."""
         if traded_before:  # most cancelled orders never traded: no query for their (no) trades
             assert stored.id is not None
-            fills = [*store.fills_of(batch.session, [stored.id])[stored.id], *fills]
+            fills = [*writes.fills_of(batch.session, [stored.id])[stored.id], *fills]
         return order_public(stored, self.rules, fills)
 
     def _fills_of(self, batch: Batch, order_id: int) -> list[SimpleNamespace]:

@@ -9,11 +9,11 @@ from decimal import Decimal
 
 from sqlmodel import select
 
-from app.commands import BookSnapshot
-from app.db import Database
-from app.market_writer import MarketWriter
-from app.money import MarketRules
-from app.present import trade_public
+from app.exchange.commands import BookSnapshot
+from app.exchange.present import trade_public
+from app.exchange.rules import MarketRules
+from app.exchange.writer import MarketWriter
+from app.store.db import Database
 from models import Trade, TradePublic
 from models.clock import aware, utcnow
 

@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from app import store
-from app.engine import BookOrder
-from app.money import MarketRules
-from app.present import order_public
+from app.engine.book import BookOrder
+from app.exchange.present import order_public
+from app.exchange.rules import MarketRules
+from app.store import writes
 from models import OrderPublic
 from models.clock import utcnow
 
@@ -70,8 +70,8 @@ class Batch:
         self.rules = rules
         self.sequence = sequence
         self.now = utcnow()
-        self.order_ids = store.IdAllocator(session, store.ORDERS, expected=places)
-        self.trade_ids = store.IdAllocator(session, store.TRADES)
+        self.order_ids = writes.IdAllocator(session, writes.ORDERS, expected=places)
+        self.trade_ids = writes.IdAllocator(session, writes.TRADES)
         self.new_orders: dict[int, tuple[BookOrder, str | None, int]] = {}
         self.new_trades: list[dict] = []
         self.changed: dict[int, BookOrder] = {}
@@ -84,7 +84,7 @@ class Batch:
 
     def public(self, order: BookOrder, client_order_id: str | None, fills: list[SimpleNamespace]) -> OrderPublic:
         """An order placed in this batch, as it stands now."""
-        row = SimpleNamespace(**store.order_row(order, self.rules, client_order_id, self.sequence, self.now))
+        row = SimpleNamespace(**writes.order_row(order, self.rules, client_order_id, self.sequence, self.now))
         return order_public(row, self.rules, fills)  # type: ignore[arg-type]
 
     def marker(self) -> tuple[int, Any]:
@@ -95,12 +95,12 @@ class Batch:
 
     def write(self) -> None:
         rules = self.rules
-        store.write_batch(
+        writes.write_batch(
             self.session,
             market_id=rules.id,
             sequence=self.sequence,
             new_orders=[
-                store.order_row(order, rules, client_order_id, sequence, self.now)
+                writes.order_row(order, rules, client_order_id, sequence, self.now)
                 for order, client_order_id, sequence in self.new_orders.values()
             ],
             new_trades=self.new_trades,

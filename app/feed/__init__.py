@@ -1,0 +1,1 @@
+"""The change feed: what changed (market, sequence, traders), and the market data every page shows."""
