@@ -2,7 +2,7 @@
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.accounts.service import Accounts
 from app.errors import Unavailable
@@ -19,6 +19,7 @@ class Services:
     database: Database
     exchange: Exchange
     accounts: Accounts
+    tasks: list[asyncio.Task] = field(default_factory=list)  # background work that ends with the process
 
 
 _current: Services | None = None

@@ -14,6 +14,8 @@ NiceGUI itself trusts for every event a page sends; only the page and the server
 from fastapi import Response
 from nicegui import Client, app, ui
 
+from components.nicegui_internals import delete_page_now
+
 PATH = "/_page_left/{client_id}"
 
 SCRIPT = """
@@ -28,11 +30,8 @@ window.addEventListener("pagehide", (event) => {
 async def page_left(client_id: str) -> Response:
     """Async, so that it runs on the event loop: NiceGUI elements must not be touched from a worker thread."""
     client = Client.instances.get(client_id)
-    if client is not None and not client.is_deleted:
-        for task in client._delete_tasks.values():  # NiceGUI 3.18's deletion after reconnect_timeout: now instead
-            task.cancel()
-        client._delete_tasks.clear()
-        client.delete()
+    if client is not None:
+        delete_page_now(client)
     return Response(status_code=204)
 
 

@@ -7,6 +7,7 @@ from nicegui import ui
 
 from app.feed.book_view import depth_curve
 from app.feed.market_data import MarketState
+from components.nicegui_internals import set_plain
 
 LEVELS = 100
 MIN_REDRAW_INTERVAL = 1.0  # the chart's options are the largest part of an update: a busy book redraws it at 1 Hz
@@ -59,8 +60,8 @@ class DepthChart:
         if series[0]["data"] == bids and series[1]["data"] == asks:
             return
         # Plain lists, not observables (as for the ladder's rows): the points are never changed in place.
-        dict.__setitem__(series[0], "data", bids)
-        dict.__setitem__(series[1], "data", asks)
+        set_plain(series[0], "data", bids)
+        set_plain(series[1], "data", asks)
         self.chart.update()
 
 

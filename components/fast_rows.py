@@ -2,6 +2,8 @@
 
 from nicegui import ui
 
+from components.nicegui_internals import set_plain
+
 # Quasar's own no-data line carries a warning icon: an empty book or tape is normal, not a problem.
 EMPTY_TEMPLATE = '<div class="full-width text-center text-caption text-grey-7 q-py-xs">{{ props.message }}</div>'
 
@@ -11,7 +13,7 @@ def set_rows(table: ui.table, rows: list[dict]) -> None:
 
     Measured: NiceGUI wrapping every row in observables was a large share of a render.
     """
-    dict.__setitem__(table._props, "rows", rows)  # Props' own __setitem__ would wrap every row in observables
+    set_plain(table.props, "rows", rows)
     table.update()
 
 

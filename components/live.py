@@ -19,9 +19,8 @@ CHECK_INTERVAL = 2.0  # the fallback timer: a page that missed a push notices wi
 _live_pages: set["LiveMarket"] = set()
 
 
-def connect(exchange: Exchange) -> None:
-    """Forward the exchange's change feed to the app-wide event pages subscribe to; start the fallback timer."""
-    exchange.subscribe(market_changed.emit)
+def install() -> None:
+    """Start the one fallback timer that checks every live page (the app forwards its changes to market_changed)."""
     app.timer(CHECK_INTERVAL, _check_all)
 
 

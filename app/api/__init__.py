@@ -1,9 +1,10 @@
-"""The REST API, mounted on NiceGUI's FastAPI app."""
+"""The REST API: served by the app's own FastAPI app, ahead of the NiceGUI mount (app/server.py)."""
 
 from fastapi import APIRouter
 
 from app.api.routes import markets, metrics, orders, traders
 
+API_PREFIX = "/api/"
 MAX_BODY_BYTES = 16 * 1024  # an order is a few hundred bytes; anything larger is refused with a 413
 
 api_router = APIRouter(prefix="/api", max_body_size=MAX_BODY_BYTES)

@@ -5,8 +5,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.exceptions import HTTPException
-from starlette.routing import Match
 
 from app import services
 from app.accounts import throttle
@@ -59,19 +57,3 @@ async def service_error_handler(_request: Request, error: Exception) -> JSONResp
     elif isinstance(error, throttle.TooManyAttempts):
         headers = {"Retry-After": str(error.retry_after)}
     return JSONResponse(error_body(error), status_code=error.status_code, headers=headers)
-
-
-HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-
-
-async def method_not_allowed_handler(request: Request, error: Exception) -> JSONResponse:
-    """A 405 whose `Allow` names every method of the path (RFC 9110), not only the first route's as Starlette does."""
-    assert isinstance(error, HTTPException)
-    routes = request.app.router.routes
-    allowed = [
-        method
-        for method in HTTP_METHODS
-        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
-    ]
-    headers = {"Allow": ", ".join(allowed)} if allowed else error.headers
-    return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=headers)

@@ -1,20 +1,26 @@
 """Shared setup for the component tests: every `user` test runs the real app (main.py) on its own SQLite file."""
 
 import asyncio
+import os
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 from nicegui import ui
 from nicegui.testing import User
+from nicegui.testing.general import nicegui_reset_globals
 from nicegui.testing.user_interaction import UserInteraction
 
 from app import services
+from app.server import create_app
+from app.settings import Settings, load_settings
 from app.store.queries import StatusFilter
+from components.mount import mount
 from models import OrderCreate, OrderPublic, TraderCreate
 from models.order import Side
 
@@ -24,12 +30,38 @@ E = TypeVar("E", bound=ui.element)
 T = TypeVar("T")
 
 
-@pytest.fixture(autouse=True)
-def app_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Under pytest the app reads no flags, only the environment: a fresh database and a fixed cookie secret."""
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{(tmp_path / 'orderbook.db').resolve()}")
-    monkeypatch.setenv("STORAGE_SECRET", "component-tests-secret")
-    monkeypatch.delenv("ORDERBOOK_DEMO", raising=False)
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """The app's settings for one test: a fresh SQLite file and a fixed cookie secret."""
+    return load_settings(
+        [],
+        {
+            "DATABASE_URL": f"sqlite:///{(tmp_path / 'orderbook.db').resolve()}",
+            "STORAGE_SECRET": "component-tests-secret",
+        },
+    )
+
+
+@pytest.fixture
+async def user(settings: Settings, caplog: pytest.LogCaptureFixture) -> AsyncIterator[User]:
+    """The real app (the FastAPI app with NiceGUI mounted, as main.py builds it), driven by NiceGUI's simulated user.
+
+    Replaces NiceGUI's own `user` fixture, which runs a main file written for `ui.run`: this app runs `ui.run_with`.
+    """
+    with nicegui_reset_globals():
+        os.environ["NICEGUI_USER_SIMULATION"] = "true"
+        try:
+            api = create_app(settings)
+            mount(api, settings)
+            async with (
+                api.router.lifespan_context(api),
+                httpx.AsyncClient(transport=httpx.ASGITransport(api), base_url="http://test") as client,
+            ):
+                yield User(client)
+        finally:
+            os.environ.pop("NICEGUI_USER_SIMULATION", None)
+    errors = [record for record in caplog.get_records("call") if record.levelname == "ERROR"]
+    assert not errors, f"the app logged errors: {[record.getMessage() for record in errors]}"
 
 
 @dataclass

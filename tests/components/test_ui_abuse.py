@@ -3,7 +3,6 @@
 import base64
 import json
 import logging
-import os
 import re
 from decimal import Decimal
 
@@ -15,6 +14,7 @@ from nicegui.testing import User
 
 from app import services
 from app.accounts import throttle
+from app.settings import Settings
 from models import OrderCreate, TraderCreate
 from tests.components.conftest import PASSWORD, SYMBOL, Desk
 
@@ -101,11 +101,13 @@ async def test_twenty_failures_from_one_address_lock_every_name_from_it(user: Us
 # The session cookie is what proves who is signed in.
 
 
-async def test_a_session_cookie_not_signed_with_the_storage_secret_is_not_signed_in(user: User, desk: Desk) -> None:
+async def test_a_session_cookie_not_signed_with_the_storage_secret_is_not_signed_in(
+    user: User, desk: Desk, settings: Settings
+) -> None:
     await desk.sign_in("alice")
     genuine = user.http_client.cookies["session"]
     payload, timestamp, mac = genuine.split(".")
-    resigned = TimestampSigner(os.environ["STORAGE_SECRET"]).sign(payload).decode()
+    resigned = TimestampSigner(str(settings.storage_secret)).sign(payload).decode()
     forged = TimestampSigner("guessed-secret").sign(payload).decode()
     # A changed first character of the MAC (not the last: its low bits are base64 padding that decodes the same).
     tampered = f"{payload}.{timestamp}.{'A' if mac[0] != 'A' else 'B'}{mac[1:]}"

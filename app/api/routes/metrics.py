@@ -2,10 +2,11 @@
 
 import asyncio
 import gc
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import APIRouter
-from nicegui import Client, app
+from nicegui import Client
 from sqlmodel import SQLModel
 
 from app import services
@@ -13,6 +14,9 @@ from app.api.routes.responses import UNAVAILABLE
 from app.feed.events import market_changed
 
 router = APIRouter(tags=["health"])
+
+# What the UI holds that only the UI can count (app/ knows nothing of NiceGUI's page internals): the UI registers them.
+page_counters: dict[str, Callable[[], int]] = {}
 
 
 # Returned by /api/metrics.
@@ -41,7 +45,7 @@ async def metrics() -> Metrics:
         clients=len(Client.instances),
         subscriptions=len(market_changed.callbacks),
         tasks=len(asyncio.all_tasks()),
-        tab_storages=len(app.storage._tabs),  # no public count
+        tab_storages=page_counters.get("tab_storages", lambda: 0)(),
         rss_kib=_rss_kib(),
         python_objects=len(gc.get_objects()),  # ~5 ms for 150k objects
         sequences={symbol: writer.snapshot.sequence for symbol, writer in exchange.writers.items()},

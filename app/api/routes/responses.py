@@ -22,7 +22,7 @@ def error(description: str, headers: dict[str, str] | None = None) -> dict[str, 
 
 # A body that is not UTF-8 JSON fails to parse before validation (400); well-formed JSON that is wrong gets a 422.
 BAD_BODY = {400: error("The body is not valid JSON")}
-# Refused before the route runs: by the API fast path (Content-Length) or the router's `max_body_size` (chunked).
+# Refused before the route runs: by app/api/body_limit.py (Content-Length) or the router's `max_body_size` (chunked).
 TOO_LARGE = {413: error("The body is over 16 KiB")}
 AUTH = {
     401: error("Missing or invalid API key", headers={"WWW-Authenticate": "Bearer"}),

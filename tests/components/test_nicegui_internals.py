@@ -1,12 +1,16 @@
-"""The faster binary check answers exactly as python-socketio's own, on the shapes NiceGUI sends and on bytes."""
+"""What components/nicegui_internals.py relies on still holds in the installed NiceGUI and python-socketio.
+
+Each test fails when an upgrade breaks one of its work-arounds: the faster binary check must answer exactly as
+python-socketio's own and be the packet class NiceGUI's server uses; plain props must reach the page unwrapped; the
+tab-storage count must follow the tabs. (tests/test_page_release.py checks the early deletion of a departed page.)"""
 
 from hypothesis import given
 from hypothesis import strategies as st
-from nicegui import core
+from nicegui import core, ui
 from nicegui.testing import User
 from socketio.packet import Packet
 
-from components.socket_packets import FastBinaryCheckPacket
+from components.nicegui_internals import FastBinaryCheckPacket, set_plain, tab_storage_count
 
 
 class SubDict(dict):  # NiceGUI's observable props are dict and list subclasses
@@ -44,3 +48,21 @@ def test_bytes_deep_in_an_update_are_found() -> None:
 async def test_the_app_sends_with_these_packets(user: User) -> None:
     await user.open("/market/BTC-USD")
     assert core.sio.packet_class is FastBinaryCheckPacket
+
+
+async def test_plain_props_reach_the_page_unwrapped(user: User) -> None:
+    await user.open("/market/BTC-USD")
+    with user.client:
+        table = ui.table(columns=[{"name": "price", "label": "Price", "field": "price"}], rows=[])
+    rows = [{"price": "1.00"}]
+    set_plain(table.props, "rows", rows)
+    table.update()
+    assert table.props["rows"] is rows  # NiceGUI would have wrapped a list assigned through Props in an observable
+    assert type(table.props["rows"]) is list
+    assert table.rows == rows  # the table reads its rows from the same props it sends
+
+
+async def test_the_tab_storage_count_follows_the_open_tabs(user: User) -> None:
+    before = tab_storage_count()
+    await user.open("/market/BTC-USD")
+    assert tab_storage_count() == before + 1

@@ -1,0 +1,28 @@
+"""Mounts the UI on the app's FastAPI app: NiceGUI through `ui.run_with`, the pages and the UI's process-wide parts."""
+
+from fastapi import FastAPI
+from nicegui import app, ui
+
+from app.api.routes import metrics
+from app.settings import Settings, storage_secret
+from components import departures, live, memory, nicegui_internals
+
+
+def mount(api: FastAPI, settings: Settings) -> None:
+    """NiceGUI at "/" behind the app's own routes (so `/api` skips NiceGUI's page middlewares), with every page."""
+    from components import pages  # noqa: F401  (registers the @ui.page routes)
+
+    app.config.socket_io_js_transports = list(settings.transports)
+    nicegui_internals.install_fast_binary_check()
+    departures.install()
+    live.install()
+    memory.install()
+    metrics.page_counters["tab_storages"] = nicegui_internals.tab_storage_count
+    ui.run_with(
+        api,
+        title="Live Orderbook",
+        favicon="📈",
+        storage_secret=storage_secret(settings),
+        reconnect_timeout=settings.reconnect_timeout,
+        show_welcome_message=False,
+    )

@@ -1,0 +1,84 @@
+"""The only place that reaches into NiceGUI's and python-socketio's internals: each use here has no public route.
+
+Each function says what it works around and what it relies on; tests/components/test_nicegui_internals.py checks
+every one of those assumptions against the installed packages, so an upgrade that breaks one fails a test instead of
+silently costing memory or speed. NiceGUI and python-socketio are pinned (requirements.lock): upgrade on purpose.
+"""
+
+from collections.abc import MutableMapping
+from typing import Any
+
+from nicegui import Client, app, core
+from socketio.packet import Packet
+
+
+def delete_page_now(client: Client) -> None:
+    """Delete a page whose browser said it left, instead of `reconnect_timeout` later.
+
+    NiceGUI schedules a page's deletion when its socket closes (`Client.handle_disconnect`) and keeps the task in the
+    private `Client._delete_tasks`; deleting the page without cancelling that task would delete it a second time when
+    the task wakes. There is no public way to cut the wait short for one page.
+    """
+    if client.is_deleted:
+        return
+    for task in client._delete_tasks.values():
+        task.cancel()
+    client._delete_tasks.clear()
+    client.delete()
+
+
+def set_plain(mapping: MutableMapping[str, Any], key: str, value: Any) -> None:
+    """Store `value` in an element's props or options without NiceGUI wrapping it in observables.
+
+    An element's props (`element.props`) and an echart's options are `ObservableDict`s: every assignment wraps each
+    nested list and dict in observables so that in-place changes trigger updates. Table rows and chart points are
+    replaced whole and never changed in place, and wrapping them was a large share of a page's render (measured
+    with 30 pages watching a busy market). A plain `dict.__setitem__` stores them as they are; the caller then calls
+    the element's `update()`, which sends the props as they stand.
+    """
+    dict.__setitem__(mapping, key, value)  # type: ignore[index]
+
+
+def tab_storage_count() -> int:
+    """How many per-tab storages NiceGUI holds in memory (`app.storage.tab`): no public count exists."""
+    return len(app.storage._tabs)
+
+
+class FastBinaryCheckPacket(Packet):
+    """Socket.io packets that find out faster whether a message carries binary data.
+
+    python-socketio checks every outgoing message for bytes before encoding it, with a recursive reduce that builds a
+    list at every level (`Packet.data_is_binary`). NiceGUI sends each page's whole update through it, once per
+    connected page: py-spy put it at 8% of the server's time with 30 pages watching a busy market. Same answer, one
+    loop, no intermediate lists: 4.7x faster on a market page's update.
+    """
+
+    @classmethod
+    def data_is_binary(cls, data: object) -> bool:
+        pending = [data]
+        pop, extend = pending.pop, pending.extend
+        while pending:
+            item = pop()
+            kind = type(item)  # exact types first: nearly all of an update is these (measured 4.7x faster in all)
+            if kind is dict:
+                extend(item.values())  # type: ignore[attr-defined]
+            elif kind is list:
+                extend(item)  # type: ignore[arg-type]
+            elif kind is str or kind is int or kind is bool or item is None:
+                continue
+            elif isinstance(item, bytes | bytearray):
+                return True
+            elif isinstance(item, list):
+                extend(item)
+            elif isinstance(item, dict):
+                extend(item.values())
+        return False
+
+
+def install_fast_binary_check() -> None:
+    """Use FastBinaryCheckPacket for everything NiceGUI's socket.io server sends.
+
+    python-socketio's server builds every packet from its `packet_class` attribute, which has no public setter;
+    NiceGUI's server is `nicegui.core.sio`. The JSON encoding stays python-socketio's own.
+    """
+    core.sio.packet_class = FastBinaryCheckPacket
