@@ -1,15 +1,16 @@
 """What a market's writer is asked to do, and what one batch of those commands collects before it is written."""
 
 import asyncio
+from collections import defaultdict
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 from app.engine.book import BookOrder
-from app.exchange.present import order_public
+from app.errors import ServiceError
+from app.exchange.results import FillResult, OrderResult
 from app.exchange.rules import MarketRules
 from app.store import writes
-from models import OrderPublic
+from models import Order
 from models.clock import utcnow
 
 
@@ -63,7 +64,11 @@ class BookSnapshot:
 
 
 class Batch:
-    """What one batch did, collected while matching and written in bulk at the end."""
+    """What one batch did, collected while matching and written in bulk at the end.
+
+    Commands answer with order ids while the batch runs; once it has committed, `answer` turns each into the order's
+    OrderResult as committed (an order changed twice in one batch answers both times with its final state).
+    """
 
     def __init__(self, session: Any, rules: MarketRules, sequence: int, places: int) -> None:
         self.session = session
@@ -74,18 +79,66 @@ class Batch:
         self.trade_ids = writes.IdAllocator(session, writes.TRADES)
         self.new_orders: dict[int, tuple[BookOrder, str | None, int]] = {}
         self.new_trades: list[dict] = []
+        self.trades_of: defaultdict[int, list[dict]] = defaultdict(list)  # the new trades of each order
         self.changed: dict[int, BookOrder] = {}
         self.client_order_ids: dict[tuple[int, str], int] = {}
         self.traders: set[int] = set()  # whose orders changed: their pages refresh their own orders
+        # Orders stored before this batch that a command answers with: their rows, then as they were stored.
+        self.stored_rows: dict[int, Order | None] = {}
+        self.stored: dict[int, OrderResult] = {}
 
     def next_sequence(self) -> int:
         self.sequence += 1
         return self.sequence
 
-    def public(self, order: BookOrder, client_order_id: str | None, fills: list[SimpleNamespace]) -> OrderPublic:
-        """An order placed in this batch, as it stands now."""
-        row = SimpleNamespace(**writes.order_row(order, self.rules, client_order_id, self.sequence, self.now))
-        return order_public(row, self.rules, fills)  # type: ignore[arg-type]
+    def add_trade(self, row: dict) -> None:
+        self.new_trades.append(row)
+        self.trades_of[row["taker_order_id"]].append(row)
+        self.trades_of[row["maker_order_id"]].append(row)
+
+    def answers_with(self, order_id: int, row: Order | None = None) -> None:
+        """A command answers with this order: one stored before this batch needs its row (`row` if already read)."""
+        if order_id not in self.new_orders and self.stored_rows.get(order_id) is None:
+            self.stored_rows[order_id] = row
+
+    def read_stored(self) -> None:
+        """Read the answered orders stored before this batch, with their earlier trades: before it writes anything."""
+        missing = [order_id for order_id, row in self.stored_rows.items() if row is None]
+        for row in writes.orders_by_id(self.session, missing):
+            assert row.id is not None
+            self.stored_rows[row.id] = row
+        rows = [row for row in self.stored_rows.values() if row is not None]
+        # Most cancelled orders never traded: no query for their (no) trades.
+        earlier = writes.fills_of(self.session, [row.id for row in rows if row.id and row.filled_quantity > 0])
+        for row in rows:
+            assert row.id is not None
+            self.stored[row.id] = OrderResult.of_row(row, earlier.get(row.id, ()))
+
+    def result(self, order_id: int) -> OrderResult:
+        """An order this batch answers with, as committed."""
+        fills = tuple(
+            FillResult(row["id"], row["price"], row["quantity"], row["taker_side"], row["created_at"])
+            for row in self.trades_of.get(order_id, ())
+        )
+        if order_id in self.new_orders:
+            order, client_order_id, _ = self.new_orders[order_id]
+            return OrderResult.of_book(order, self.rules, client_order_id=client_order_id, at=self.now, fills=fills)
+        stored = self.stored[order_id]
+        changed = self.changed.get(order_id)
+        return stored if changed is None else stored.changed_by(changed, self.rules, at=self.now, fills=fills)
+
+    def answer(self, command: Command, answer: Any) -> Any:
+        """What the command's caller receives, once the batch has committed."""
+        if isinstance(answer, ServiceError):
+            return answer
+        if isinstance(command, PlaceOrder):
+            order_id, created = answer
+            return self.result(order_id), created
+        if isinstance(command, CancelOrder | ReduceOrder):
+            return self.result(answer)
+        if isinstance(command, CancelAll):
+            return [self.result(order_id) for order_id in answer]
+        return answer
 
     def marker(self) -> tuple[int, Any]:
         """A row only this batch wrote, and what it wrote there: (order id, updated_at)."""

@@ -1,61 +1,28 @@
-"""Turning stored rows into what the API and the UI show: decimals as text to the market's tick or lot."""
+"""Turning the exchange's results into what the API and the UI show: decimals as text to the market's tick or lot."""
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
-from decimal import Decimal
-from typing import Protocol
+from collections.abc import Sequence
 
+from app.exchange.results import FillResult, OrderResult
 from app.exchange.rules import MarketRules
 from models import FillPublic, LevelPublic, OrderPublic, Trade, TradePublic
-from models.clock import aware
-
-RESTING_STATUSES = ("open", "partially_filled")
 
 
-class TradeLike(Protocol):
-    """A stored Trade, or the plain row of one the writer has not stored yet (no ORM object on the hot path)."""
-
-    id: int | None
-    price: Decimal
-    quantity: Decimal
-    taker_side: str
-    created_at: datetime
-
-
-class OrderLike(Protocol):
-    id: int | None
-    client_order_id: str | None
-    side: str
-    type: str
-    price: Decimal | None
-    quantity: Decimal
-    filled_quantity: Decimal
-    status: str
-    time_in_force: str
-    post_only: bool
-    created_at: datetime
-    updated_at: datetime
-
-
-def fill_public(trade: TradeLike, rules: MarketRules) -> FillPublic:
-    assert trade.id is not None
+def fill_public(fill: FillResult, rules: MarketRules) -> FillPublic:
     return FillPublic(
-        id=trade.id,
-        price=rules.price_text(trade.price),
-        quantity=rules.quantity_text(trade.quantity),
-        taker_side=trade.taker_side,  # type: ignore[arg-type]
-        created_at=aware(trade.created_at),
+        id=fill.id,
+        price=rules.price_text(fill.price),
+        quantity=rules.quantity_text(fill.quantity),
+        taker_side=fill.taker_side,  # type: ignore[arg-type]
+        created_at=fill.created_at,
     )
 
 
 def trade_public(trade: Trade, rules: MarketRules) -> TradePublic:
-    return TradePublic(symbol=rules.symbol, **fill_public(trade, rules).model_dump())
+    return TradePublic(symbol=rules.symbol, **fill_public(FillResult.of_row(trade), rules).model_dump())
 
 
-def order_public(order: OrderLike, rules: MarketRules, fills: Iterable[TradeLike] = ()) -> OrderPublic:
-    assert order.id is not None
-    resting = order.status in RESTING_STATUSES
-    remaining = order.quantity - order.filled_quantity if resting else Decimal(0)
+def order_public(order: OrderResult, rules: MarketRules) -> OrderPublic:
+    """The one way an order leaves the exchange: the same shape whether it was just placed or read back."""
     return OrderPublic(
         id=order.id,
         client_order_id=order.client_order_id,
@@ -65,13 +32,13 @@ def order_public(order: OrderLike, rules: MarketRules, fills: Iterable[TradeLike
         price=None if order.price is None else rules.price_text(order.price),
         quantity=rules.quantity_text(order.quantity),
         filled_quantity=rules.quantity_text(order.filled_quantity),
-        remaining_quantity=rules.quantity_text(remaining),
+        remaining_quantity=rules.quantity_text(order.remaining_quantity),
         status=order.status,  # type: ignore[arg-type]
         time_in_force=order.time_in_force,  # type: ignore[arg-type]
         post_only=order.post_only,
-        created_at=aware(order.created_at),
-        updated_at=aware(order.updated_at),
-        trades=[fill_public(trade, rules) for trade in fills],
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+        trades=[fill_public(fill, rules) for fill in order.fills],
     )
 
 

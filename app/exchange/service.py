@@ -9,7 +9,8 @@ from sqlmodel import Session, select
 
 from app.errors import InvalidInput, NotFound
 from app.exchange.commands import BookSnapshot, CancelAll, CancelOrder, Command, PlaceOrder, ReduceOrder, Sync
-from app.exchange.present import levels_public
+from app.exchange.present import levels_public, order_public
+from app.exchange.results import OrderResult
 from app.exchange.rules import MarketRules
 from app.exchange.writer import ChangeListener, MarketWriter
 from app.feed.market_data import MarketFeedData, MarketState
@@ -102,6 +103,9 @@ class Exchange:
             raise NotFound(f"market {symbol!r} not found")
         return writer.rules
 
+    def _public(self, result: OrderResult) -> OrderPublic:
+        return order_public(result, self.rules_by_id[result.market_id])
+
     @property
     def markets(self) -> list[MarketRules]:
         return [writer.rules for writer in self.writers.values()]
@@ -129,7 +133,7 @@ class Exchange:
         rules = self.rules(order_in.symbol, field="symbol")
         price = validate_order(rules, order_in)
         quantity = rules.check_quantity(order_in.quantity)
-        return await self._submit(
+        result, created = await self._submit(
             rules.symbol,
             lambda future: PlaceOrder(
                 trader_id=trader_id,
@@ -143,27 +147,31 @@ class Exchange:
                 client_order_id=order_in.client_order_id,
             ),
         )
+        return order_public(result, rules), created
 
     async def cancel_order(self, *, trader_id: int, order_id: int) -> OrderPublic:
         symbol = await self._market_of_order(trader_id, order_id)
-        return await self._submit(
+        result = await self._submit(
             symbol, lambda future: CancelOrder(trader_id=trader_id, future=future, order_id=order_id)
         )
+        return self._public(result)
 
     async def cancel_all(self, *, trader_id: int, symbol: str | None = None) -> list[OrderPublic]:
         symbols = [self.rules(symbol, field="symbol").symbol] if symbol else list(self.writers)
         cancelled: list[OrderPublic] = []
         for market in symbols:
-            cancelled += await self._submit(market, lambda future: CancelAll(trader_id=trader_id, future=future))
+            results = await self._submit(market, lambda future: CancelAll(trader_id=trader_id, future=future))
+            cancelled += [self._public(result) for result in results]
         return cancelled
 
     async def reduce_order(self, *, trader_id: int, order_id: int, amend: OrderAmend) -> OrderPublic:
         symbol = await self._market_of_order(trader_id, order_id)
         quantity = self.writers[symbol].rules.check_quantity(amend.quantity)
-        return await self._submit(
+        result = await self._submit(
             symbol,
             lambda future: ReduceOrder(trader_id=trader_id, future=future, order_id=order_id, quantity=quantity),
         )
+        return self._public(result)
 
     async def sync(self, symbol: str) -> int:
         """Bring the market's cached book up to the stored sequence; returns it."""
@@ -212,19 +220,18 @@ class Exchange:
         self, *, trader_id: int, status: queries.StatusFilter = "open", symbol: str | None = None, limit: int = 100
     ) -> list[OrderPublic]:
         market_id = self.rules(symbol, field="symbol").id if symbol else None
-        return await self.run(
+        results = await self.run(
             lambda session: queries.trader_orders(
-                session, self.rules_by_id, trader_id=trader_id, status=status, market_id=market_id, limit=limit
+                session, trader_id=trader_id, status=status, market_id=market_id, limit=limit
             )
         )
+        return [self._public(result) for result in results]
 
     async def order(self, *, trader_id: int, order_id: int) -> OrderPublic:
-        found = await self.run(
-            lambda session: queries.trader_order(session, self.rules_by_id, trader_id=trader_id, order_id=order_id)
-        )
+        found = await self.run(lambda session: queries.trader_order(session, trader_id=trader_id, order_id=order_id))
         if found is None:
             raise NotFound(f"order {order_id} not found")
-        return found
+        return self._public(found)
 
 
 def validate_order(rules: MarketRules, order_in: OrderCreate) -> int | None:

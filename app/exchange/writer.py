@@ -5,7 +5,6 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,11 +20,9 @@ from app.exchange.commands import (
     PlaceOrder,
     ReduceOrder,
 )
-from app.exchange.present import order_public
 from app.exchange.rules import MarketRules
 from app.store import writes
 from app.store.db import Database
-from models import Order, OrderPublic
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +128,8 @@ class MarketWriter:
                     self._reload(session, stored)
                 places = sum(isinstance(command, PlaceOrder) for command in commands)
                 batch = Batch(session, self.rules, stored, places)
-                results = [self._run_command(batch, command) for command in commands]
+                answers = [self._run_command(batch, command) for command in commands]
+                batch.read_stored()
                 if batch.sequence != stored:
                     batch.write()
                 if self.changed_traders is not None:
@@ -146,7 +144,8 @@ class MarketWriter:
         if batch.sequence != stored or self.snapshot.sequence != self.sequence:
             bids, asks = self.book.depth(SNAPSHOT_DEPTH)
             self.snapshot = BookSnapshot(self.sequence, tuple(bids), tuple(asks))
-        return results
+        # Committed: only now are the answers built, from the book's orders and the batch's trades.
+        return [batch.answer(command, answer) for command, answer in zip(commands, answers, strict=True)]
 
     def _stored_anyway(self, batch: Batch) -> bool:
         """Whether a batch whose commit failed is in the database after all: look for a row only it wrote."""
@@ -165,6 +164,7 @@ class MarketWriter:
         log.info("%s: book reloaded at sequence %d (%d resting orders)", self.rules.symbol, stored, len(book))
 
     def _run_command(self, batch: Batch, command: Command) -> Any:
+        """Apply one command to the book and the batch; it answers in order ids, which `Batch.answer` resolves."""
         try:
             if isinstance(command, PlaceOrder):
                 return self._place(batch, command)
@@ -182,20 +182,17 @@ class MarketWriter:
         except ServiceError as error:
             return error
 
-    def _place(self, batch: Batch, command: PlaceOrder) -> tuple[OrderPublic, bool]:
+    def _place(self, batch: Batch, command: PlaceOrder) -> tuple[int, bool]:
         if command.client_order_id is not None:
             key = (command.trader_id, command.client_order_id)
             earlier = batch.client_order_ids.get(key)
             if earlier is not None:
-                order, client_order_id, _ = batch.new_orders[earlier]
-                return batch.public(order, client_order_id, self._fills_of(batch, order.id)), False
+                return earlier, False
             stored = writes.find_by_client_order_id(batch.session, *key)
             if stored is not None:
-                if (changed := batch.changed.get(stored.id)) is not None:  # it traded in this batch, as a maker
-                    return self._changed_public(batch, changed), False
-                # As stored before this batch: its filled quantity counts its stored trades.
-                fills = self._fills_of(batch, stored.id)
-                return self._stored_public(batch, stored, fills, traded_before=stored.filled_quantity > 0), False
+                assert stored.id is not None
+                batch.answers_with(stored.id, stored)
+                return stored.id, False
         may_rest = command.type == "limit" and command.time_in_force == "GTC"
         if may_rest and self.resting_by_trader[command.trader_id] >= self.max_resting_per_trader:
             raise Conflict(
@@ -220,7 +217,6 @@ class MarketWriter:
         batch.traders.add(order.trader_id)
         if command.client_order_id is not None:
             batch.client_order_ids[(command.trader_id, command.client_order_id)] = order.id
-        fills = []
         for fill in execution.fills:
             row = {
                 "id": batch.trade_ids.next(),
@@ -233,13 +229,12 @@ class MarketWriter:
                 "maker_order_id": fill.maker.id,
                 "created_at": batch.now,
             }
-            batch.new_trades.append(row)
+            batch.add_trade(row)
             batch.changed[fill.maker.id] = fill.maker
             if fill.maker.status not in RESTING:
                 self.resting_by_trader[fill.maker.trader_id] -= 1
             batch.traders.add(fill.maker.trader_id)
-            fills.append(SimpleNamespace(**row))
-        return batch.public(order, command.client_order_id, fills), True
+        return order.id, True
 
     def _resting_own_order(self, batch: Batch, trader_id: int, order_id: int) -> BookOrder:
         order = self.book.get(order_id)
@@ -250,7 +245,7 @@ class MarketWriter:
             raise Conflict(f"order {order_id} is {stored.status}, not resting: it cannot be changed")
         return order
 
-    def _cancel(self, batch: Batch, trader_id: int, order_id: int) -> OrderPublic:
+    def _cancel(self, batch: Batch, trader_id: int, order_id: int) -> int:
         self._resting_own_order(batch, trader_id, order_id)
         order = self.book.cancel(order_id)
         assert order is not None
@@ -258,9 +253,10 @@ class MarketWriter:
         batch.next_sequence()
         batch.changed[order.id] = order
         batch.traders.add(order.trader_id)
-        return self._changed_public(batch, order)
+        batch.answers_with(order.id)
+        return order.id
 
-    def _reduce(self, batch: Batch, command: ReduceOrder) -> OrderPublic:
+    def _reduce(self, batch: Batch, command: ReduceOrder) -> int:
         order = self._resting_own_order(batch, command.trader_id, command.order_id)
         if command.quantity >= order.quantity:
             current = self.rules.quantity_text(self.rules.quantity_of(order.quantity))
@@ -274,34 +270,5 @@ class MarketWriter:
         batch.next_sequence()
         batch.changed[order.id] = order
         batch.traders.add(order.trader_id)
-        return self._changed_public(batch, order)
-
-    def _changed_public(self, batch: Batch, order: BookOrder) -> OrderPublic:
-        if order.id in batch.new_orders:
-            _, client_order_id, _ = batch.new_orders[order.id]
-            return batch.public(order, client_order_id, self._fills_of(batch, order.id))
-        stored = batch.session.get(Order, order.id)
-        assert stored is not None
-        stored.quantity = self.rules.quantity_of(order.quantity)
-        stored.filled_quantity = self.rules.quantity_of(order.filled)
-        stored.status = order.status
-        stored.updated_at = batch.now
-        fills = self._fills_of(batch, order.id)
-        traded_before = stored.filled_quantity > sum(fill.quantity for fill in fills)
-        public = self._stored_public(batch, stored, fills, traded_before=traded_before)
-        batch.session.expunge(stored)  # the bulk update writes it; the ORM must not flush it too
-        return public
-
-    def _stored_public(self, batch: Batch, stored: Order, fills: list[Any], *, traded_before: bool) -> OrderPublic:
-        """A stored order with its trades: `fills` from this batch, and if `traded_before`, those stored earlier."""
-        if traded_before:  # most cancelled orders never traded: no query for their (no) trades
-            assert stored.id is not None
-            fills = [*writes.fills_of(batch.session, [stored.id])[stored.id], *fills]
-        return order_public(stored, self.rules, fills)
-
-    def _fills_of(self, batch: Batch, order_id: int) -> list[SimpleNamespace]:
-        return [
-            SimpleNamespace(**trade)
-            for trade in batch.new_trades
-            if order_id in (trade["taker_order_id"], trade["maker_order_id"])
-        ]
+        batch.answers_with(order.id)
+        return order.id

@@ -4,10 +4,11 @@ from typing import Literal
 
 from sqlmodel import Session, col, select
 
-from app.exchange.present import RESTING_STATUSES, order_public, trade_public
+from app.exchange.present import trade_public
+from app.exchange.results import RESTING_STATUSES, OrderResult
 from app.exchange.rules import MarketRules
 from app.store import writes
-from models import Order, OrderPublic, Trade, TradePublic
+from models import Order, Trade, TradePublic
 
 StatusFilter = Literal["open", "closed", "all"]
 
@@ -21,14 +22,8 @@ def recent_trades(session: Session, rules: MarketRules, limit: int) -> list[Trad
 
 
 def trader_orders(
-    session: Session,
-    rules_by_id: dict[int, MarketRules],
-    *,
-    trader_id: int,
-    status: StatusFilter,
-    market_id: int | None,
-    limit: int,
-) -> list[OrderPublic]:
+    session: Session, *, trader_id: int, status: StatusFilter, market_id: int | None, limit: int
+) -> list[OrderResult]:
     """A trader's orders, newest first, each with its fills."""
     query = select(Order).where(Order.trader_id == trader_id)
     if status == "open":
@@ -39,14 +34,12 @@ def trader_orders(
         query = query.where(Order.market_id == market_id)
     orders = session.exec(query.order_by(col(Order.id).desc()).limit(limit)).all()
     fills = writes.fills_of(session, [order.id for order in orders if order.id is not None])
-    return [order_public(order, rules_by_id[order.market_id], fills[order.id]) for order in orders if order.id]
+    return [OrderResult.of_row(order, fills[order.id]) for order in orders if order.id]
 
 
-def trader_order(
-    session: Session, rules_by_id: dict[int, MarketRules], *, trader_id: int, order_id: int
-) -> OrderPublic | None:
+def trader_order(session: Session, *, trader_id: int, order_id: int) -> OrderResult | None:
     """One of the trader's orders, or None when it is not theirs."""
     order = writes.find_order(session, trader_id, order_id)
     if order is None or order.id is None:
         return None
-    return order_public(order, rules_by_id[order.market_id], writes.fills_of(session, [order.id])[order.id])
+    return OrderResult.of_row(order, writes.fills_of(session, [order.id])[order.id])

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlmodel import Session
 
 from app.engine.book import BookOrder
-from app.exchange.present import RESTING_STATUSES
+from app.exchange.results import RESTING_STATUSES
 from app.exchange.rules import MarketRules
 from models import Market, Order, Trade
 from models.clock import aware
@@ -63,6 +63,13 @@ def find_order(session: Session, trader_id: int, order_id: int) -> Order | None:
     return session.exec(  # type: ignore[call-overload]
         select(Order).where(Order.id == order_id, Order.trader_id == trader_id)
     ).scalar_one_or_none()
+
+
+def orders_by_id(session: Session, order_ids: list[int]) -> list[Order]:
+    """The stored orders with these ids, in one query."""
+    if not order_ids:
+        return []
+    return list(session.exec(select(Order).where(ORDERS.c.id.in_(order_ids))).scalars())  # type: ignore[call-overload]
 
 
 class IdAllocator:

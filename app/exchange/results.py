@@ -1,0 +1,120 @@
+"""An order as the exchange answers it: one immutable shape, from the writer's committed batch or a stored row."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+
+from app.engine.book import BookOrder
+from app.exchange.rules import MarketRules
+from models import Order, Trade
+from models.clock import aware
+
+RESTING_STATUSES = ("open", "partially_filled")
+
+
+@dataclass(frozen=True, slots=True)
+class FillResult:
+    """One trade of an order, as stored."""
+
+    id: int
+    price: Decimal
+    quantity: Decimal
+    taker_side: str
+    created_at: datetime
+
+    @classmethod
+    def of_row(cls, trade: Trade) -> "FillResult":
+        assert trade.id is not None
+        return cls(trade.id, trade.price, trade.quantity, trade.taker_side, aware(trade.created_at))
+
+
+@dataclass(frozen=True, slots=True)
+class OrderResult:
+    """An order in its stored state with its fills, oldest first; timestamps are zone-aware UTC."""
+
+    id: int
+    market_id: int
+    client_order_id: str | None
+    side: str
+    type: str
+    price: Decimal | None
+    quantity: Decimal
+    filled_quantity: Decimal
+    status: str
+    time_in_force: str
+    post_only: bool
+    created_at: datetime
+    updated_at: datetime
+    fills: tuple[FillResult, ...]
+
+    @property
+    def resting(self) -> bool:
+        return self.status in RESTING_STATUSES
+
+    @property
+    def remaining_quantity(self) -> Decimal:
+        """What still rests in the book: nothing once the order is done, whatever was left unfilled."""
+        return self.quantity - self.filled_quantity if self.resting else Decimal(0)
+
+    @classmethod
+    def of_row(cls, order: Order, trades: Iterable[Trade] = ()) -> "OrderResult":
+        """A stored order and its stored trades (the read side)."""
+        assert order.id is not None
+        return cls(
+            id=order.id,
+            market_id=order.market_id,
+            client_order_id=order.client_order_id,
+            side=order.side,
+            type=order.type,
+            price=order.price,
+            quantity=order.quantity,
+            filled_quantity=order.filled_quantity,
+            status=order.status,
+            time_in_force=order.time_in_force,
+            post_only=order.post_only,
+            created_at=aware(order.created_at),
+            updated_at=aware(order.updated_at),
+            fills=tuple(FillResult.of_row(trade) for trade in trades),
+        )
+
+    @classmethod
+    def of_book(
+        cls,
+        order: BookOrder,
+        rules: MarketRules,
+        *,
+        client_order_id: str | None,
+        at: datetime,
+        fills: tuple[FillResult, ...],
+    ) -> "OrderResult":
+        """An order placed in a batch that committed at `at`, in the state the engine left it."""
+        return cls(
+            id=order.id,
+            market_id=rules.id,
+            client_order_id=client_order_id,
+            side=order.side,
+            type=order.type,
+            price=None if order.price is None else rules.price_of(order.price),
+            quantity=rules.quantity_of(order.quantity),
+            filled_quantity=rules.quantity_of(order.filled),
+            status=order.status,
+            time_in_force=order.time_in_force,
+            post_only=order.post_only,
+            created_at=at,
+            updated_at=at,
+            fills=fills,
+        )
+
+    def changed_by(
+        self, order: BookOrder, rules: MarketRules, *, at: datetime, fills: tuple[FillResult, ...]
+    ) -> "OrderResult":
+        """This stored order after a batch that committed at `at` changed it in the book and added `fills`."""
+        return replace(
+            self,
+            quantity=rules.quantity_of(order.quantity),
+            filled_quantity=rules.quantity_of(order.filled),
+            status=order.status,
+            updated_at=at,
+            fills=self.fills + fills,
+        )
