@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import ConfigDict, StrictBool
-from sqlalchemy import BigInteger, Column, Index, Integer, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.clock import utcnow
@@ -17,6 +17,8 @@ IdType = BigInteger().with_variant(Integer(), "sqlite")
 Side = Literal["buy", "sell"]
 OrderType = Literal["limit", "market"]
 TimeInForce = Literal["GTC", "IOC", "FOK"]
+# The resting statuses (app/exchange/present.py RESTING_STATUSES) as SQL, for the partial index below.
+RESTING_SQL = "status IN ('open', 'partially_filled')"
 OrderStatus = Literal["open", "partially_filled", "filled", "cancelled", "expired", "rejected"]
 
 
@@ -48,6 +50,15 @@ class Order(SQLModel, table=True):
         UniqueConstraint("trader_id", "client_order_id", name="uq_orders_trader_client_order_id"),
         Index("ix_orders_market_status_sequence", "market_id", "status", "sequence"),
         Index("ix_orders_trader_id_id", "trader_id", "id"),
+        # Only the resting orders, in the order the writer reloads a book (migration 0002).
+        Index(
+            "ix_orders_resting_market_sequence",
+            "market_id",
+            "sequence",
+            "id",
+            postgresql_where=text(RESTING_SQL),
+            sqlite_where=text(RESTING_SQL),
+        ),
     )
 
     id: int | None = Field(default=None, sa_column=Column(IdType, primary_key=True, autoincrement=True))

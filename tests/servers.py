@@ -79,6 +79,7 @@ class ServerProcess:
     database_url: str
     log_path: Path
     port: int = field(default_factory=free_port)
+    cwd: Path = REPO_ROOT  # another checkout's main.py (e.g. an older commit's) runs from its own folder
     process: subprocess.Popen[bytes] | None = None
     _log_file: IO[bytes] | None = None
 
@@ -104,7 +105,7 @@ class ServerProcess:
         command += ["--database-url", self.database_url]
         self._log_file = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            command, cwd=REPO_ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True
+            command, cwd=self.cwd, env=env, stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     def wait_until_healthy(self) -> None:

@@ -22,7 +22,7 @@ from app.exchange.commands import (
 )
 from app.exchange.rules import MarketRules
 from app.store import writes
-from app.store.db import Database
+from app.store.db import Database, is_lock_timeout
 
 log = logging.getLogger(__name__)
 
@@ -95,12 +95,16 @@ class MarketWriter:
         except (SQLAlchemyError, OSError) as error:
             log.warning("%s: batch of %d rolled back: %s", self.rules.symbol, len(commands), error)
             self.sequence = -1  # the book may hold changes that were not committed: reload it next time
-            if len(commands) > 1:
+            if isinstance(error, SQLAlchemyError) and is_lock_timeout(error):
+                # A lock held elsewhere: each command alone would wait as long again, so the whole batch fails once.
+                results = [Unavailable("the market is busy; nothing was changed, please retry")] * len(commands)
+            elif len(commands) > 1:
                 # One bad command (e.g. a duplicate key raced in from another process) must not sink the rest.
                 for command in commands:
                     await self._apply([command])
                 return
-            results = [Unavailable("the order could not be stored; nothing was changed, please retry")]
+            else:
+                results = [Unavailable("the order could not be stored; nothing was changed, please retry")]
         except Exception:
             log.exception("%s: batch failed", self.rules.symbol)
             self.sequence = -1

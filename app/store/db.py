@@ -1,39 +1,25 @@
-"""Database engines: SQLite (WAL, durable commits) or PostgreSQL, tables and the default markets."""
+"""Database engines: SQLite (WAL, durable commits) or PostgreSQL, each with bounded lock waits; the schema upgrade."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, SQLModel, create_engine, select
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlmodel import Session, create_engine
 
-from models import Market
+from app.store.migrate import upgrade_to_head
 
-DEFAULT_MARKETS = (
-    Market(
-        symbol="BTC-USD",
-        base="BTC",
-        quote="USD",
-        tick_size=Decimal("0.01"),
-        lot_size=Decimal("0.0001"),
-        min_notional=Decimal("1"),
-        max_price=Decimal("1000000"),
-        max_quantity=Decimal("1000"),
-    ),
-    Market(
-        symbol="ETH-USD",
-        base="ETH",
-        quote="USD",
-        tick_size=Decimal("0.01"),
-        lot_size=Decimal("0.001"),
-        min_notional=Decimal("1"),
-        max_price=Decimal("1000000"),
-        max_quantity=Decimal("10000"),
-    ),
-)
+# How long a writer waits for a lock held by another connection before its batch fails with a 503. A batch holds the
+# market's lock for milliseconds; a wait of seconds means something is stuck, and every queued order waits behind it.
+LOCK_TIMEOUT_MS = 5000
+# PostgreSQL: the longest any one statement may run. The slowest the app runs (reloading a book of thousands of resting
+# orders) takes well under a second; this only stops a runaway query from holding a connection and its locks.
+STATEMENT_TIMEOUT_MS = 30000
+# SQLSTATEs of a statement cancelled by those limits: lock_not_available (lock_timeout) and query_canceled.
+POSTGRES_TIMEOUT_STATES = frozenset({"55P03", "57014"})
 
 
 @dataclass(frozen=True)
@@ -66,7 +52,7 @@ class Database:
 
 
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": LOCK_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
@@ -76,7 +62,7 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         # FULL: a commit is on disk before the order is acknowledged, even if the machine loses power.
         cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={LOCK_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -92,20 +78,26 @@ def connect(url: str) -> Database:
     """Engines for a database URL (sqlite:///... or postgresql+psycopg://...)."""
     if make_url(url).get_backend_name() == "sqlite":
         return Database(url, _sqlite_engine(url, immediate=True), _sqlite_engine(url, immediate=False))
-    engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    options = f"-c lock_timeout={LOCK_TIMEOUT_MS} -c statement_timeout={STATEMENT_TIMEOUT_MS}"
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args={"options": options})
     return Database(url, engine, engine)
 
 
 def create_schema(database: Database) -> None:
-    """Create the tables and the default markets when missing (safe when several processes start together)."""
-    with database.writer.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            # Processes starting together on an empty database take turns: tables and markets in one transaction.
-            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7160401)")
-        SQLModel.metadata.create_all(connection)
-        with Session(bind=connection) as session:
-            existing = set(session.exec(select(Market.symbol)).all())
-            for market in DEFAULT_MARKETS:
-                if market.symbol not in existing:
-                    session.add(Market.model_validate(market.model_dump()))
-            session.flush()
+    """Bring the database to the newest schema (Alembic's `upgrade head`), the default markets included.
+
+    A database made before migrations existed is recognised and stamped at the baseline first; processes starting
+    together take turns (PostgreSQL: an advisory lock, SQLite: the write lock).
+    """
+    upgrade_to_head(database.writer)
+
+
+def is_lock_timeout(error: SQLAlchemyError) -> bool:
+    """Whether a statement failed because a lock stayed held (or it ran too long): retrying it would wait again."""
+    if not isinstance(error, OperationalError):
+        return False
+    state = getattr(error.orig, "sqlstate", None)
+    if state is not None:
+        return state in POSTGRES_TIMEOUT_STATES
+    # SQLite reports an expired busy timeout as SQLITE_BUSY, "database is locked".
+    return "database is locked" in str(error.orig)

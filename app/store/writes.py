@@ -16,6 +16,9 @@ from models.clock import aware
 ORDERS = Order.__table__  # type: ignore[attr-defined]
 TRADES = Trade.__table__  # type: ignore[attr-defined]
 MARKETS = Market.__table__  # type: ignore[attr-defined]
+# The statuses as literals in the SQL, not bound parameters: only then can SQLite and PostgreSQL (generic plans) prove
+# that the query wants what the partial index ix_orders_resting_market_sequence holds.
+IS_RESTING = ORDERS.c.status.in_(bindparam("resting", list(RESTING_STATUSES), expanding=True, literal_execute=True))
 
 
 def lock_market(session: Session, market_id: int) -> int:
@@ -34,9 +37,7 @@ def stored_sequences(session: Session) -> dict[int, int]:
 def resting_orders(session: Session, rules: MarketRules) -> Iterator[BookOrder]:
     """The market's resting orders in time priority, as engine orders."""
     rows = session.execute(
-        select(ORDERS)
-        .where(ORDERS.c.market_id == rules.id, ORDERS.c.status.in_(RESTING_STATUSES))
-        .order_by(ORDERS.c.sequence, ORDERS.c.id)
+        select(ORDERS).where(ORDERS.c.market_id == rules.id, IS_RESTING).order_by(ORDERS.c.sequence, ORDERS.c.id)
     )
     for row in rows:
         yield BookOrder(
