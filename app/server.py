@@ -14,6 +14,7 @@ from app.api import api_router
 from app.api.deps import method_not_allowed_handler, service_error_handler
 from app.errors import ServiceError
 from app.exchange.service import Exchange
+from app.observability import prometheus_router
 from app.settings import Settings, load_settings, storage_secret
 from app.store.db import connect, create_schema
 from components import departures, live, memory, socket_packets
@@ -24,6 +25,7 @@ log = logging.getLogger("orderbook")
 def build(settings: Settings) -> None:
     """Register routes, pages and the start-up/shut-down hooks on NiceGUI's app."""
     app.include_router(api_router)
+    app.include_router(prometheus_router)
     app.add_exception_handler(ServiceError, service_error_handler)
     app.add_exception_handler(405, method_not_allowed_handler)
     app.config.socket_io_js_transports = list(settings.transports)

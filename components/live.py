@@ -10,6 +10,7 @@ from nicegui import app, background_tasks, context
 from app.exchange.service import Exchange
 from app.feed.events import market_changed
 from app.feed.market_data import MarketState
+from app.observability.metrics import timed_fanout
 
 RENDER_INTERVAL = 0.1  # a page renders a market at most this often; bursts in between coalesce
 CHECK_INTERVAL = 2.0  # the fallback timer: a page that missed a push notices within this time
@@ -21,7 +22,7 @@ _live_pages: set["LiveMarket"] = set()
 
 def connect(exchange: Exchange) -> None:
     """Forward the exchange's change feed to the app-wide event pages subscribe to; start the fallback timer."""
-    exchange.subscribe(market_changed.emit)
+    exchange.subscribe(timed_fanout(market_changed.emit))
     app.timer(CHECK_INTERVAL, _check_all)
 
 
