@@ -26,18 +26,28 @@ class Option(NamedTuple):
 
 
 OPTIONS = {
-    "host": Option("HOST", "--host", "address to listen on; 0.0.0.0 when PORT is set in the environment and HOST not"),
-    "port": Option("PORT", "--port", "port"),
-    "database_url": Option("DATABASE_URL", "--database-url", "sqlite:///file.db or postgresql+psycopg://user@host/db"),
-    "storage_secret": Option(
-        "STORAGE_SECRET", "--storage-secret", "signs the session cookie; else generated in a file"
+    "host": Option(
+        variable="HOST",
+        flag="--host",
+        help="address to listen on; 0.0.0.0 when PORT is set in the environment and HOST not",
     ),
-    "demo": Option("ORDERBOOK_DEMO", "--demo", "run a market simulator so the books are live (ORDERBOOK_DEMO=1)"),
+    "port": Option(variable="PORT", flag="--port", help="port"),
+    "database_url": Option(
+        variable="DATABASE_URL", flag="--database-url", help="sqlite:///file.db or postgresql+psycopg://user@host/db"
+    ),
+    "storage_secret": Option(
+        variable="STORAGE_SECRET", flag="--storage-secret", help="signs the session cookie; else generated in a file"
+    ),
+    "demo": Option(
+        variable="ORDERBOOK_DEMO", flag="--demo", help="run a market simulator so the books are live (ORDERBOOK_DEMO=1)"
+    ),
     "transports": Option(
-        "ORDERBOOK_TRANSPORTS", "--transports", "socket.io transports for the browser: websocket,polling"
+        variable="ORDERBOOK_TRANSPORTS",
+        flag="--transports",
+        help="socket.io transports for the browser: websocket,polling",
     ),
     "max_resting_orders": Option(
-        "ORDERBOOK_MAX_RESTING_ORDERS", "--max-resting-orders", "most resting orders per market"
+        variable="ORDERBOOK_MAX_RESTING_ORDERS", flag="--max-resting-orders", help="most resting orders per market"
     ),
 }
 
