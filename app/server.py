@@ -23,6 +23,8 @@ from app.api.deps import service_error_handler
 from app.errors import ServiceError
 from app.exchange.service import Exchange
 from app.feed.events import market_changed
+from app.observability import prometheus_router
+from app.observability.metrics import timed_fanout
 from app.settings import Settings
 from app.store.db import connect, create_schema
 
@@ -45,6 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
     # /docs is served from installed assets, not a CDN (app/api/docs.py).
     api = FastAPI(title="Live Orderbook", lifespan=lifespan, docs_url=None, redoc_url=None)
     api.include_router(api_router)
+    api.include_router(prometheus_router)
     api.add_exception_handler(ServiceError, service_error_handler)
     api.add_middleware(DeclaredBodyLimit)
     # Unknown /api paths answer in the API's JSON, instead of falling through to NiceGUI's 404 page.
@@ -72,7 +75,7 @@ async def start_services(settings: Settings) -> services.Services:
     exchange = Exchange(database, max_resting_per_trader=settings.max_resting_orders)
     accounts = Accounts(database)
     await exchange.start()
-    exchange.subscribe(market_changed.emit)
+    exchange.subscribe(timed_fanout(market_changed.emit))
     running = services.Services(settings=settings, database=database, exchange=exchange, accounts=accounts)
     services.install(running)
     if settings.demo:

@@ -4,27 +4,88 @@ import argparse
 import os
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any, Literal, NamedTuple, NoReturn
 
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings.sources import InitSettingsSource
 from sqlalchemy.engine import make_url
 
-TRUE_WORDS = {"1", "true", "yes", "on"}
 MIN_SECRET_LENGTH = 32
+LOCAL_HOST = "127.0.0.1"
+ALL_INTERFACES = "0.0.0.0"
 
 
-@dataclass(frozen=True, kw_only=True)
-class Settings:
-    """Typed settings handed down to the app."""
+class Option(NamedTuple):
+    """A setting's environment variable and flag, as in the README's Settings table."""
 
-    host: str = "127.0.0.1"
-    port: int = 8080
-    database_url: str = "sqlite:///orderbook.db"
-    storage_secret: str | None = None
-    demo: bool = False
-    transports: tuple[str, ...] = ("websocket", "polling")
-    reconnect_timeout: float = 15.0
-    max_resting_orders: int = 1000  # per trader and market
+    variable: str
+    flag: str
+    help: str
+
+
+OPTIONS = {
+    "host": Option(
+        variable="HOST",
+        flag="--host",
+        help="address to listen on; 0.0.0.0 when PORT is set in the environment and HOST not",
+    ),
+    "port": Option(variable="PORT", flag="--port", help="port"),
+    "database_url": Option(
+        variable="DATABASE_URL", flag="--database-url", help="sqlite:///file.db or postgresql+psycopg://user@host/db"
+    ),
+    "storage_secret": Option(
+        variable="STORAGE_SECRET", flag="--storage-secret", help="signs the session cookie; else generated in a file"
+    ),
+    "demo": Option(
+        variable="ORDERBOOK_DEMO", flag="--demo", help="run a market simulator so the books are live (ORDERBOOK_DEMO=1)"
+    ),
+    "transports": Option(
+        variable="ORDERBOOK_TRANSPORTS",
+        flag="--transports",
+        help="socket.io transports for the browser: websocket,polling",
+    ),
+    "max_resting_orders": Option(
+        variable="ORDERBOOK_MAX_RESTING_ORDERS", flag="--max-resting-orders", help="most resting orders per market"
+    ),
+}
+
+
+class Settings(BaseSettings):
+    """Typed settings handed down to the app, read from the environment (and flags, through load_settings)."""
+
+    model_config = SettingsConfigDict(frozen=True, validate_by_name=True, case_sensitive=True, env_ignore_empty=True)
+
+    host: str = Field(LOCAL_HOST, validation_alias="HOST", min_length=1)
+    port: int = Field(8080, validation_alias="PORT", ge=1, le=65535)
+    database_url: str = Field("sqlite:///orderbook.db", validation_alias="DATABASE_URL", min_length=1)
+    storage_secret: str | None = Field(None, validation_alias="STORAGE_SECRET")
+    demo: bool = Field(False, validation_alias="ORDERBOOK_DEMO")
+    transports: Annotated[tuple[Literal["websocket", "polling"], ...], NoDecode] = Field(
+        ("websocket", "polling"), validation_alias="ORDERBOOK_TRANSPORTS", min_length=1
+    )
+    reconnect_timeout: float = 15.0  # not configurable: long enough for a network cut to end without a reload
+    max_resting_orders: int = Field(1000, validation_alias="ORDERBOOK_MAX_RESTING_ORDERS", ge=1)  # per trader, market
+
+    @field_validator("transports", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(name.strip() for name in value.split(",") if name.strip())
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Values given in code (the flags) over the documented variables; no .env or secrets files.
+        return init_settings, Environment(settings_cls)
 
     @property
     def is_sqlite(self) -> bool:
@@ -40,56 +101,59 @@ class Settings:
         return Path.cwd()
 
 
+class Environment(EnvSettingsSource):
+    """The documented environment variables only (of os.environ or a given mapping), with the PaaS rule for HOST."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str] | None = None) -> None:
+        self.environ = os.environ if environ is None else environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        names = [option.variable for option in OPTIONS.values()]
+        found: dict[str, str | None] = {name: self.environ[name] for name in names if self.environ.get(name)}
+        if "PORT" in found and "HOST" not in found:
+            # A platform that sets PORT expects the app to answer on it from outside the container.
+            found["HOST"] = ALL_INTERFACES
+        return found
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="main.py",
+        description="Live Orderbook: a real-time trading orderbook. Each flag overrides its environment variable.",
+        argument_default=argparse.SUPPRESS,  # only the flags given reach Settings, over the environment
+    )
+    for field, option in OPTIONS.items():
+        if field == "demo":
+            parser.add_argument(option.flag, dest=field, action="store_const", const=True, help=option.help)
+        else:
+            parser.add_argument(
+                option.flag, dest=field, metavar=field.upper(), help=f"{option.help} ({option.variable})"
+            )
+    return parser
+
+
 def load_settings(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-    """Settings from the environment, overridden by command-line flags."""
-    env = os.environ if environ is None else environ
-    defaults = Settings()
-    parser = argparse.ArgumentParser(prog="main.py", description="Live Orderbook: a real-time trading orderbook.")
-    parser.add_argument("--host", default=env.get("HOST", defaults.host), help="address to listen on (HOST)")
-    parser.add_argument("--port", type=int, default=int(env.get("PORT", defaults.port)), help="port (PORT)")
-    parser.add_argument(
-        "--database-url",
-        default=env.get("DATABASE_URL", defaults.database_url),
-        help="SQLAlchemy URL: sqlite:///file.db or postgresql+psycopg://user@host/db (DATABASE_URL)",
-    )
-    parser.add_argument(
-        "--storage-secret",
-        default=env.get("STORAGE_SECRET"),
-        help="secret that signs the session cookie; generated once into a file when unset (STORAGE_SECRET)",
-    )
-    parser.add_argument(
-        "--demo",
-        action="store_true",
-        default=env.get("ORDERBOOK_DEMO", "").lower() in TRUE_WORDS,
-        help="run a market simulator so the books are live (ORDERBOOK_DEMO=1)",
-    )
-    parser.add_argument(
-        "--transports",
-        default=env.get("ORDERBOOK_TRANSPORTS", ",".join(defaults.transports)),
-        help="socket.io transports the browser may use, in order: websocket,polling (ORDERBOOK_TRANSPORTS)",
-    )
-    parser.add_argument(
-        "--max-resting-orders",
-        type=int,
-        default=int(env.get("ORDERBOOK_MAX_RESTING_ORDERS", defaults.max_resting_orders)),
-        help="most resting orders a trader may have in one market (ORDERBOOK_MAX_RESTING_ORDERS)",
-    )
-    args = parser.parse_args(argv)
-    if args.max_resting_orders < 1:
-        parser.error("--max-resting-orders must be at least 1")
-    transports = tuple(t.strip() for t in args.transports.split(",") if t.strip())
-    unknown = set(transports) - {"websocket", "polling"}
-    if not transports or unknown:
-        parser.error(f"--transports: expected websocket and/or polling, got {args.transports!r}")
-    return Settings(
-        host=args.host,
-        port=args.port,
-        database_url=args.database_url,
-        storage_secret=args.storage_secret,
-        demo=args.demo,
-        transports=transports,
-        max_resting_orders=args.max_resting_orders,
-    )
+    """Settings from the environment, overridden by command-line flags; a bad value exits naming where it came from."""
+    parser = _parser()
+    flags: dict[str, Any] = vars(parser.parse_args(argv))
+    try:
+        return Settings(
+            _build_sources=((InitSettingsSource(Settings, flags), Environment(Settings, environ)), flags),
+        )
+    except ValidationError as invalid:
+        _refuse(parser, invalid, given_as_flags=set(flags))
+
+
+def _refuse(parser: argparse.ArgumentParser, invalid: ValidationError, given_as_flags: set[str]) -> NoReturn:
+    by_variable = {option.variable: field for field, option in OPTIONS.items()}
+    problems: dict[str, str] = {}
+    for error in invalid.errors():
+        field = by_variable.get(str(error["loc"][0]), str(error["loc"][0]))
+        option = OPTIONS.get(field, Option(field, field, ""))
+        where = option.flag if field in given_as_flags else option.variable
+        problems.setdefault(where, f"{where}: {error['msg']} (got {error['input']!r})")  # the first says it best
+    parser.error("; ".join(problems.values()))
 
 
 def storage_secret(settings: Settings) -> str:

@@ -1,8 +1,10 @@
-"""Throttling of failed sign-ins and API-key checks: a sliding window of failures per key (user name, address)."""
+"""Throttling of failed sign-ins and API-key checks: a moving window of failures per key (user name, address)."""
 
 import time
-from collections import deque
-from collections.abc import Callable
+
+from limits import RateLimitItemPerSecond
+from limits.storage import MemoryStorage, Storage
+from limits.strategies import MovingWindowRateLimiter
 
 from app.errors import ServiceError
 
@@ -20,47 +22,39 @@ class TooManyAttempts(ServiceError):
 class FailureLimiter:
     """At most `limit` failures per key within `window` seconds; past that, every attempt is refused until one ages out.
 
-    In memory and per process: with several processes behind a proxy, each throttles what reaches it.
+    The failures live in a `limits` storage: by default this process's memory, so with several processes behind a
+    proxy each throttles what reaches it. A shared storage (Redis) would throttle them together; its calls do network
+    I/O, so it would come with `limits.aio` and these methods made async, to keep the event loop free.
     """
 
-    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, limit: int, window: int, *, name: str = "failures", storage: Storage | None = None) -> None:
         self.limit = limit
         self.window = window
-        self.clock = clock
-        self.failures: dict[str, deque[float]] = {}
-
-    def _recent(self, key: str) -> deque[float] | None:
-        failures = self.failures.get(key)
-        if failures is None:
-            return None
-        start = self.clock() - self.window
-        while failures and failures[0] <= start:
-            failures.popleft()
-        if not failures:
-            del self.failures[key]  # keeps memory bounded by the keys failing right now
-            return None
-        return failures
+        self.name = name  # keeps limiters apart when they share a storage
+        self.item = RateLimitItemPerSecond(limit, window)
+        # The storage expires old failures in its own thread: memory stays bounded by the keys failing recently.
+        self.limiter = MovingWindowRateLimiter(storage if storage is not None else MemoryStorage())
 
     def check(self, *keys: str) -> None:
         """Raise TooManyAttempts when any key has used up its failures."""
         for key in keys:
-            failures = self._recent(key)
-            if failures is not None and len(failures) >= self.limit:
-                raise TooManyAttempts(failures[0] + self.window - self.clock())
+            if not self.limiter.test(self.item, self.name, key):
+                reset_at = self.limiter.get_window_stats(self.item, self.name, key).reset_time
+                raise TooManyAttempts(reset_at - time.time())
 
     def fail(self, *keys: str) -> None:
-        now = self.clock()
         for key in keys:
-            self._recent(key)
-            self.failures.setdefault(key, deque()).append(now)
+            self.limiter.hit(self.item, self.name, key)
 
     def succeed(self, *keys: str) -> None:
         for key in keys:
-            self.failures.pop(key, None)
+            self.limiter.clear(self.item, self.name, key)
 
 
+# One storage for the app's limiters, each under its own name.
+STORAGE = MemoryStorage()
 # Sign-in with a password: per user name (guessing one account) and per address (spraying many).
-SIGN_IN_PER_USER = FailureLimiter(limit=5, window=300)
-SIGN_IN_PER_ADDRESS = FailureLimiter(limit=20, window=300)
+SIGN_IN_PER_USER = FailureLimiter(limit=5, window=300, name="sign-in-user", storage=STORAGE)
+SIGN_IN_PER_ADDRESS = FailureLimiter(limit=20, window=300, name="sign-in-address", storage=STORAGE)
 # Requests with a wrong API key, per address.
-API_KEY_PER_ADDRESS = FailureLimiter(limit=20, window=60)
+API_KEY_PER_ADDRESS = FailureLimiter(limit=20, window=60, name="api-key-address", storage=STORAGE)

@@ -14,6 +14,7 @@ from app.exchange.results import OrderResult
 from app.exchange.rules import MarketRules
 from app.exchange.writer import ChangeListener, MarketWriter
 from app.feed.market_data import MarketFeedData, MarketState
+from app.observability.metrics import observe_place_order
 from app.store import queries, writes
 from app.store.db import Database
 from models import BookPublic, Market, OrderAmend, OrderCreate, OrderPublic, TradePublic
@@ -128,6 +129,7 @@ class Exchange:
 
     # --- writes -----------------------------------------------------------------------------------------------
 
+    @observe_place_order
     async def place_order(self, *, trader_id: int, order_in: OrderCreate) -> tuple[OrderPublic, bool]:
         """Validate, match and commit an order; (the order after matching, whether it is new)."""
         rules = self.rules(order_in.symbol, field="symbol")

@@ -21,6 +21,7 @@ from app.exchange.commands import (
     ReduceOrder,
 )
 from app.exchange.rules import MarketRules
+from app.observability.metrics import observe_batch
 from app.store import writes
 from app.store.db import Database, is_lock_timeout
 
@@ -92,6 +93,7 @@ class MarketWriter:
         try:
             loop = asyncio.get_running_loop()
             results = await loop.run_in_executor(self.executor, self._transaction, commands)
+            observe_batch(self.rules.symbol, commands)
         except (SQLAlchemyError, OSError) as error:
             log.warning("%s: batch of %d rolled back: %s", self.rules.symbol, len(commands), error)
             self.sequence = -1  # the book may hold changes that were not committed: reload it next time
