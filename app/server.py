@@ -12,6 +12,7 @@ from app import api_fast_path, demo, services
 from app.accounts.service import Accounts
 from app.api import api_router
 from app.api.deps import method_not_allowed_handler, service_error_handler
+from app.api.docs import add_offline_docs
 from app.errors import ServiceError
 from app.exchange.service import Exchange
 from app.settings import Settings, load_settings, storage_secret
@@ -24,6 +25,7 @@ log = logging.getLogger("orderbook")
 def build(settings: Settings) -> None:
     """Register routes, pages and the start-up/shut-down hooks on NiceGUI's app."""
     app.include_router(api_router)
+    add_offline_docs(app)
     app.add_exception_handler(ServiceError, service_error_handler)
     app.add_exception_handler(405, method_not_allowed_handler)
     app.config.socket_io_js_transports = list(settings.transports)
@@ -76,7 +78,6 @@ def run(argv: Sequence[str] | None = None) -> None:
         favicon="📈",
         storage_secret=storage_secret(settings),
         reconnect_timeout=settings.reconnect_timeout,
-        fastapi_docs=True,
         show=False,
         reload=False,
         show_welcome_message=False,
