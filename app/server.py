@@ -20,6 +20,7 @@ from app.accounts.service import Accounts
 from app.api import api_router
 from app.api.body_limit import DeclaredBodyLimit
 from app.api.deps import service_error_handler
+from app.api.docs import add_offline_docs
 from app.errors import ServiceError
 from app.exchange.service import Exchange
 from app.feed.events import market_changed
@@ -48,6 +49,7 @@ def create_app(settings: Settings) -> FastAPI:
     api = FastAPI(title="Live Orderbook", lifespan=lifespan, docs_url=None, redoc_url=None)
     api.include_router(api_router)
     api.include_router(prometheus_router)
+    add_offline_docs(api)
     api.add_exception_handler(ServiceError, service_error_handler)
     api.add_middleware(DeclaredBodyLimit)
     # Unknown /api paths answer in the API's JSON, instead of falling through to NiceGUI's 404 page.
