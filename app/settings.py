@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple, NoReturn
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.sources import InitSettingsSource
 from sqlalchemy.engine import make_url
 
@@ -101,16 +102,24 @@ class Settings(BaseSettings):
         return Path.cwd()
 
 
-class Environment(EnvSettingsSource):
+class Environment(PydanticBaseSettingsSource):
     """The documented environment variables only (of os.environ or a given mapping), with the PaaS rule for HOST."""
 
     def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str] | None = None) -> None:
-        self.environ = os.environ if environ is None else environ
         super().__init__(settings_cls)
+        self.environ = os.environ if environ is None else environ
 
-    def _load_env_vars(self) -> Mapping[str, str | None]:
-        names = [option.variable for option in OPTIONS.values()]
-        found: dict[str, str | None] = {name: self.environ[name] for name in names if self.environ.get(name)}
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        option = OPTIONS.get(field_name)
+        value = self.environ.get(option.variable) if option else None
+        return value or None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found = {
+            option.variable: self.environ[option.variable]
+            for option in OPTIONS.values()
+            if self.environ.get(option.variable)  # an empty variable counts as unset
+        }
         if "PORT" in found and "HOST" not in found:
             # A platform that sets PORT expects the app to answer on it from outside the container.
             found["HOST"] = ALL_INTERFACES
@@ -138,9 +147,9 @@ def load_settings(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
     parser = _parser()
     flags: dict[str, Any] = vars(parser.parse_args(argv))
     try:
-        return Settings(
-            _build_sources=((InitSettingsSource(Settings, flags), Environment(Settings, environ)), flags),
-        )
+        # `_build_sources` is BaseSettings' documented way to give one instance its own sources: here the mapping.
+        sources = (InitSettingsSource(Settings, flags), Environment(Settings, environ))
+        return Settings(_build_sources=(sources, flags))  # type: ignore[call-arg]  # mypy knows no runtime parameters
     except ValidationError as invalid:
         _refuse(parser, invalid, given_as_flags=set(flags))
 

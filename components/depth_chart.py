@@ -52,9 +52,9 @@ class DepthChart:
         key = ("depth", LEVELS)
         curves = state.memo.get(key)
         if curves is None:
-            bids = depth_curve(state.rules, state.book.bids, LEVELS)[::-1]  # ascending prices for the x axis
-            asks = depth_curve(state.rules, state.book.asks, LEVELS)
-            curves = state.memo[key] = ([list(point) for point in bids], [list(point) for point in asks])
+            bid_points = depth_curve(state.rules, state.book.bids, LEVELS)[::-1]  # ascending prices for the x axis
+            ask_points = depth_curve(state.rules, state.book.asks, LEVELS)
+            curves = state.memo[key] = ([list(point) for point in bid_points], [list(point) for point in ask_points])
         bids, asks = curves
         series = self.chart.options["series"]
         if series[0]["data"] == bids and series[1]["data"] == asks:

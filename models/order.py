@@ -24,7 +24,7 @@ OrderStatus = Literal["open", "partially_filled", "filled", "cancelled", "expire
 
 # Properties to receive when placing an order; decimals accept strings or numbers.
 class OrderCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # SQLModel types it as its own dict
 
     symbol: str = Field(min_length=1, max_length=32, schema_extra={"examples": ["BTC-USD"]})
     side: Side
@@ -38,7 +38,7 @@ class OrderCreate(SQLModel):
 
 # Properties to receive when reducing an order.
 class OrderAmend(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # SQLModel types it as its own dict
 
     quantity: Decimal = Field(schema_extra={"examples": ["0.2500"]})
 

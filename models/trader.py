@@ -17,7 +17,7 @@ class TraderBase(SQLModel):
 
 # Properties to receive on registration.
 class TraderCreate(TraderBase):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # SQLModel types it as its own dict
 
     password: str = Field(min_length=8, max_length=128)
 

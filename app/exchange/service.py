@@ -5,7 +5,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.errors import InvalidInput, NotFound
 from app.exchange.commands import BookSnapshot, CancelAll, CancelOrder, Command, PlaceOrder, ReduceOrder, Sync
@@ -39,7 +39,7 @@ class Exchange:
 
     async def start(self, *, watch_interval: float = 0.1) -> None:
         """Load the markets, rebuild every book from the resting orders, and start the writers."""
-        markets = await self.run(lambda session: list(session.exec(select(Market).order_by(Market.id)).all()))
+        markets = await self.run(lambda session: list(session.exec(select(Market).order_by(col(Market.id))).all()))
         for market in markets:
             rules = MarketRules.of(market)
             self.rules_by_id[rules.id] = rules

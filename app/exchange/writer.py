@@ -151,7 +151,15 @@ class MarketWriter:
             bids, asks = self.book.depth(SNAPSHOT_DEPTH)
             self.snapshot = BookSnapshot(self.sequence, tuple(bids), tuple(asks))
         # Committed: only now are the answers built, from the book's orders and the batch's trades.
-        return [batch.answer(command, answer) for command, answer in zip(commands, answers, strict=True)]
+        return [self._answer(batch, command, answer) for command, answer in zip(commands, answers, strict=True)]
+
+    def _answer(self, batch: Batch, command: Command, answer: Any) -> Any:
+        """One command's answer; the batch is stored, so a failure here must not say that nothing changed."""
+        try:
+            return batch.answer(command, answer)
+        except Exception:
+            log.exception("%s: a committed command's answer could not be built", self.rules.symbol)
+            return Unavailable("the request was stored, but its answer could not be built: read your orders back")
 
     def _stored_anyway(self, batch: Batch) -> bool:
         """Whether a batch whose commit failed is in the database after all: look for a row only it wrote."""

@@ -140,16 +140,16 @@ class MarketFeedData:
             since = utcnow() - WINDOW
             query = query.where(Trade.created_at >= since).order_by(Trade.id)  # type: ignore[arg-type]
             with self.database.read() as session:
-                trades = list(session.exec(query).all())  # type: ignore[call-overload]
+                trades = list(session.exec(query).all())
                 if len(trades) < TAPE_LENGTH:
                     older = select(Trade).where(Trade.market_id == rules.id).order_by(Trade.id.desc())  # type: ignore[union-attr]
-                    older_trades = list(session.exec(older.limit(TAPE_LENGTH)).all())[::-1]  # type: ignore[call-overload]
+                    older_trades = list(session.exec(older.limit(TAPE_LENGTH)).all())[::-1]
                     known = {trade.id for trade in trades}
                     trades = [trade for trade in older_trades if trade.id not in known] + trades
                 return trades
         query = query.where(Trade.id > self.last_trade_id).order_by(Trade.id)  # type: ignore[arg-type,operator]
         with self.database.read() as session:
-            return list(session.exec(query).all())  # type: ignore[call-overload]
+            return list(session.exec(query).all())
 
     def _add(self, trades: list[Trade]) -> None:
         rules = self.writer.rules

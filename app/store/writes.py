@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, text, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.engine.book import BookOrder
 from app.exchange.results import RESTING_STATUSES
@@ -56,13 +56,13 @@ def resting_orders(session: Session, rules: MarketRules) -> Iterator[BookOrder]:
 
 def find_by_client_order_id(session: Session, trader_id: int, client_order_id: str) -> Order | None:
     return session.exec(  # type: ignore[call-overload]
-        select(Order).where(Order.trader_id == trader_id, Order.client_order_id == client_order_id)
+        select(Order).where(col(Order.trader_id) == trader_id, col(Order.client_order_id) == client_order_id)
     ).scalar_one_or_none()
 
 
 def find_order(session: Session, trader_id: int, order_id: int) -> Order | None:
     return session.exec(  # type: ignore[call-overload]
-        select(Order).where(Order.id == order_id, Order.trader_id == trader_id)
+        select(Order).where(col(Order.id) == order_id, col(Order.trader_id) == trader_id)
     ).scalar_one_or_none()
 
 

@@ -5,13 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from app.api.deps import ExchangeDep
-from app.api.routes.responses import UNAVAILABLE, error
+from app.api.routes.responses import UNAVAILABLE, Responses, error
 from models import BookPublic, MarketPublic, TradePublic
 
 router = APIRouter(prefix="/markets", tags=["markets"])
 
 Symbol = Annotated[str, Path(examples=["BTC-USD"])]
-NOT_FOUND = {404: error("Unknown market"), **UNAVAILABLE}
+NOT_FOUND: Responses = {404: error("Unknown market"), **UNAVAILABLE}
 
 
 @router.get("", responses=UNAVAILABLE)

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response, status
 
 from app.api.deps import CurrentTrader, ExchangeDep
-from app.api.routes.responses import AUTH, BAD_BODY, TOO_LARGE, UNAVAILABLE, error
+from app.api.routes.responses import AUTH, BAD_BODY, TOO_LARGE, UNAVAILABLE, Responses, error
 from models import OrderAmend, OrderCreate, OrderPublic
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -15,11 +15,11 @@ OrderId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 # One market's orders; empty or absent for all markets.
 SymbolFilter = Annotated[str | None, Query(examples=["BTC-USD"])]
 
-ERRORS = {**AUTH, **UNAVAILABLE}
-WITH_BODY = {**ERRORS, **BAD_BODY, **TOO_LARGE}
-NOT_FOUND = {404: error("Not one of the caller's orders")}
-NOT_RESTING = {409: error("The order is no longer resting")}
-TOO_MANY_RESTING = {409: error("The caller already has the most resting orders allowed in this market")}
+ERRORS: Responses = {**AUTH, **UNAVAILABLE}
+WITH_BODY: Responses = {**ERRORS, **BAD_BODY, **TOO_LARGE}
+NOT_FOUND: Responses = {404: error("Not one of the caller's orders")}
+NOT_RESTING: Responses = {409: error("The order is no longer resting")}
+TOO_MANY_RESTING: Responses = {409: error("The caller already has the most resting orders allowed in this market")}
 
 
 @router.post(

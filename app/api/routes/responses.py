@@ -20,12 +20,15 @@ def error(description: str, headers: dict[str, str] | None = None) -> dict[str, 
     return documented
 
 
+# What FastAPI's `responses=` takes: documented answers by status code.
+Responses = dict[int | str, dict[str, Any]]
+
 # A body that is not UTF-8 JSON fails to parse before validation (400); well-formed JSON that is wrong gets a 422.
-BAD_BODY = {400: error("The body is not valid JSON")}
+BAD_BODY: Responses = {400: error("The body is not valid JSON")}
 # Refused before the route runs: by app/api/body_limit.py (Content-Length) or the router's `max_body_size` (chunked).
-TOO_LARGE = {413: error("The body is over 16 KiB")}
-AUTH = {
+TOO_LARGE: Responses = {413: error("The body is over 16 KiB")}
+AUTH: Responses = {
     401: error("Missing or invalid API key", headers={"WWW-Authenticate": "Bearer"}),
     429: error("Too many wrong API keys from this address", headers={"Retry-After": "seconds to wait"}),
 }
-UNAVAILABLE = {503: error("Still starting, or the database could not take the change: nothing was changed")}
+UNAVAILABLE: Responses = {503: error("Still starting, or the database could not take the change: nothing was changed")}

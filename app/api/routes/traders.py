@@ -4,12 +4,12 @@ from fastapi import APIRouter, status
 
 from app import services
 from app.api.deps import CurrentTrader
-from app.api.routes.responses import AUTH, BAD_BODY, TOO_LARGE, UNAVAILABLE, error
+from app.api.routes.responses import AUTH, BAD_BODY, TOO_LARGE, UNAVAILABLE, Responses, error
 from models import ApiKeyPublic, TraderCreate, TraderCreated
 
 router = APIRouter(tags=["traders"])
 
-REGISTER_ERRORS = {409: error("The username is taken"), **BAD_BODY, **TOO_LARGE, **UNAVAILABLE}
+REGISTER_ERRORS: Responses = {409: error("The username is taken"), **BAD_BODY, **TOO_LARGE, **UNAVAILABLE}
 
 
 @router.get("/health", tags=["health"], responses=UNAVAILABLE)

@@ -127,7 +127,7 @@ def upgrade() -> None:
 def add_default_markets() -> None:
     """BTC-USD and ETH-USD, each unless a market of that symbol exists."""
     bind = op.get_bind()
-    existing = set(bind.execute(sa.text("SELECT symbol FROM markets")).scalars())
+    existing: set[str] = set(bind.execute(sa.text("SELECT symbol FROM markets")).scalars())
     postgres = bind.dialect.name == "postgresql"
     rows = [
         # SQLite keeps money as text, written as models/types.py writes it: plain digits, no exponent.
