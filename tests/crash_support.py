@@ -166,6 +166,11 @@ class StoredOrder:
     sequence: int
     client_order_id: str | None
 
+    def state(self, owner: int) -> Ack:
+        """This row in the shape of an acknowledgement (a closed order has nothing remaining, as the API says)."""
+        remaining = self.quantity - self.filled_quantity if self.status in RESTING else Decimal(0)
+        return Ack(self.order_id, owner, self.symbol, self.status, self.quantity, self.filled_quantity, remaining)
+
 
 @dataclass(frozen=True)
 class StoredTrade:

@@ -34,7 +34,6 @@ class Crash:
 
     delay: float
     acks: dict[int, Ack]  # every order acknowledged so far, in its latest acknowledged state
-    acked_now: int  # orders acknowledged in this cycle
     unknown: int  # requests the kill left unanswered
     seen_sequence: dict[str, int]  # the highest sequence any answer showed before the kill
     read_back: dict[int, Ack | None]  # GET /api/orders/{id} as its owner after the restart
@@ -153,9 +152,7 @@ def crash_run(
                 stored = read_stored(url)
                 sequences, probes = place_and_cancel(client, desks[0], f"probe-{point}", run)
             seen = dict(record.max_sequence)
-            run.crashes.append(
-                Crash(delay, dict(acks), len(record.acks), record.unknown, seen, read, books, stored, sequences)
-            )
+            run.crashes.append(Crash(delay, dict(acks), record.unknown, seen, read, books, stored, sequences))
             unacked = len(stored.orders.keys() - acks.keys())  # placed by requests the kill left unanswered
             print(
                 f"\n{backend} kill point {point}: {delay:.2f} s after the first ack, {len(record.acks)} orders acked"
@@ -171,12 +168,23 @@ def crash_run(
     yield run
 
 
-def test_every_kill_point_interrupted_acknowledged_order_flow(crash_run: CrashRun) -> None:
-    assert len(crash_run.crashes) == KILL_POINTS
-    assert all(crash.acked_now > 0 for crash in crash_run.crashes)
+def test_every_acknowledged_order_is_stored_in_its_acknowledged_state_or_a_later_one(crash_run: CrashRun) -> None:
+    # Read past the app, straight from the database: what the restarted server shows is checked below.
+    for number, crash in enumerate(crash_run.crashes, 1):
+        stored = crash.stored.orders
+        missing = [order_id for order_id in crash.acks if order_id not in stored]
+        assert not missing, f"kill point {number}: acknowledged orders not stored: {missing[:10]}"
+        regressed = {
+            order_id: problem
+            for order_id, ack in crash.acks.items()
+            if (problem := ack.later_state_problem(stored[order_id].state(ack.owner)))
+        }
+        assert not regressed, f"kill point {number}: {dict(list(regressed.items())[:10])}"
 
 
-def test_every_acknowledged_order_survives_in_its_acknowledged_state_or_a_later_one(crash_run: CrashRun) -> None:
+def test_the_restarted_server_shows_every_acknowledged_order_in_its_acknowledged_state_or_a_later_one(
+    crash_run: CrashRun,
+) -> None:
     for number, crash in enumerate(crash_run.crashes, 1):
         missing = [order_id for order_id, now in crash.read_back.items() if now is None]
         assert not missing, f"kill point {number}: acknowledged orders lost: {missing[:10]}"
@@ -242,7 +250,8 @@ def test_the_sequence_only_moves_forward_across_kills_and_with_new_orders(crash_
             assert stored >= max(crash.seen_sequence[symbol], after_previous[symbol]), where
             assert crash.books[symbol]["sequence"] == stored, where
             order_sequences = [order.sequence for order in crash.stored.orders.values() if order.symbol == symbol]
-            assert max(order_sequences, default=0) <= stored, where
+            trade_sequences = [trade.sequence for trade in crash.stored.trades if trade.symbol == symbol]
+            assert max(order_sequences + trade_sequences, default=0) <= stored, where  # the batch moved it too
             at_restart, after_order, after_cancel = crash.sequences_after[symbol]
             assert stored <= at_restart < after_order < after_cancel, where
             after_previous[symbol] = after_cancel

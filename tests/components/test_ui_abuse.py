@@ -155,7 +155,7 @@ async def test_a_client_order_id_is_never_shown_on_the_page(user: User, desk: De
     await (await services.started()).exchange.place_order(trader_id=alice, order_in=order_in)
 
     await desk.shows(lambda: desk.column("my-open-orders", "price"), ["100.00"])
-    shown = [str(element._props) + str(getattr(element, "text", "")) for element in user.current_layout.descendants()]
+    shown = [str(element.props) + str(getattr(element, "text", "")) for element in user.current_layout.descendants()]
     assert not [text for text in shown if needle in text]
 
 
