@@ -8,15 +8,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies in a layer of their own, so that a code change does not reinstall them. The hashed lock
-# (pip-tools) when the repository has one, else the pinned requirements: the [k] matches requirements.lock if it
-# exists and nothing otherwise, and COPY accepts that because requirements.txt always matches.
-COPY requirements.txt requirements.loc[k] ./
-RUN if [ -f requirements.lock ]; then \
-        pip install --no-deps --require-hashes -r requirements.lock; \
-    else \
-        pip install -r requirements.txt; \
-    fi
+# Dependencies in a layer of their own, so that a code change does not reinstall them: exactly the locked versions,
+# each checked against its hash (requirements.lock: pip-compile of requirements.txt).
+COPY requirements.lock ./
+RUN pip install --no-deps --require-hashes -r requirements.lock
 
 COPY main.py ./
 COPY app/ app/

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs everything the test suite needs on a Debian machine, then runs it: lint, format, the whole pytest suite.
+# Installs everything the test suite needs on a Debian machine, then runs it: lint, format, types, the whole pytest suite.
 # Idempotent: installs only what is missing and starts PostgreSQL only when it is stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,10 +32,12 @@ if ! psql "$TEST_POSTGRES_ADMIN_URL" -qtAc 'select 1' >/dev/null 2>&1; then
 fi
 
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
-.venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+# The locked versions, each checked against its hash (requirements-dev.lock: pip-compile of requirements-dev.txt).
+.venv/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements-dev.lock
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/mypy  # the files and options are in pyproject.toml
 
 export SE_OFFLINE=true
 set +e

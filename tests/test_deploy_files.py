@@ -121,10 +121,10 @@ def test_the_image_runs_the_procfiles_web_command() -> None:
     assert commands[-1] == shlex.split(procfile["web"])
 
 
-def test_the_image_installs_the_hashed_lock_when_there_is_one() -> None:
+def test_the_image_installs_the_hashed_lock() -> None:
     runs = " ".join(arguments for name, arguments in instructions() if name == "RUN")
     assert "pip install --no-deps --require-hashes -r requirements.lock" in runs
-    assert any("requirements.loc" in source for sources in copied_sources() for source in sources)
+    assert any("requirements.lock" in sources for sources in copied_sources())
 
 
 def test_the_images_files_and_environment_serve_the_api(tmp_path: Path) -> None:
