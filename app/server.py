@@ -13,7 +13,8 @@ from contextlib import asynccontextmanager
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from starlette.routing import Match
+from starlette.routing import Match, Mount, Route
+from starlette.types import Receive, Scope, Send
 
 from app import demo, services
 from app.accounts.service import Accounts
@@ -53,21 +54,35 @@ def create_app(settings: Settings) -> FastAPI:
     api.add_exception_handler(ServiceError, service_error_handler)
     api.add_middleware(DeclaredBodyLimit)
     # Unknown /api paths answer in the API's JSON, instead of falling through to NiceGUI's 404 page.
-    api.add_api_route("/api/{path:path}", api_not_found, methods=list(API_METHODS), include_in_schema=False)
+    api.router.routes.append(Route("/api/{path:path}", ApiNotFound()))
     return api
 
 
-async def api_not_found(request: Request) -> JSONResponse:
-    """404 for a path the API does not have; 405 with `Allow` for a known path asked with another method."""
-    routes = [route for route in request.app.router.routes if getattr(route, "endpoint", None) is not api_not_found]
-    allowed = [
-        method
-        for method in API_METHODS
-        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
-    ]
-    if allowed:
-        return JSONResponse({"detail": "Method Not Allowed"}, status_code=405, headers={"Allow": ", ".join(allowed)})
-    return JSONResponse({"detail": "Not Found"}, status_code=404)
+class ApiNotFound:
+    """404 for a path the API does not have; 405 with `Allow` for a known path asked with another method.
+
+    An ASGI app rather than a function, so that its route matches every method (TRACE and made-up ones included).
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        # The app's own routes (FastAPI may keep an included router as one route): not this one, not NiceGUI's mount.
+        api_routes = [
+            route
+            for route in request.app.router.routes
+            if not isinstance(route, Mount) and getattr(route, "app", None) is not self
+        ]
+        allowed = [
+            method
+            for method in API_METHODS
+            if any(route.matches({**scope, "method": method})[0] == Match.FULL for route in api_routes)
+        ]
+        if allowed:
+            headers = {"Allow": ", ".join(allowed)}
+            answer = JSONResponse({"detail": "Method Not Allowed"}, status_code=405, headers=headers)
+        else:
+            answer = JSONResponse({"detail": "Not Found"}, status_code=404)
+        await answer(scope, receive, send)
 
 
 async def start_services(settings: Settings) -> services.Services:

@@ -19,7 +19,8 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python bench/bench_engine.py`: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.engine.book import BUY, GTC, IOC, LIMIT, MARKET, SELL, BookOrder, OrderBook
+from app.engine.book import OrderBook
+from app.engine.orders import BUY, GTC, IOC, LIMIT, MARKET, SELL, BookOrder
 
 SEED = 20240601
 OPERATIONS = 200_000

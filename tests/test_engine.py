@@ -4,7 +4,8 @@ import itertools
 
 import pytest
 
-from app.engine.book import (
+from app.engine.book import OrderBook
+from app.engine.orders import (
     BUY,
     CANCELLED,
     EXPIRED,
@@ -18,7 +19,6 @@ from app.engine.book import (
     SELL,
     BookOrder,
     Execution,
-    OrderBook,
 )
 
 _ids = itertools.count(1)

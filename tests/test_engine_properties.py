@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.engine.book import (
+from app.engine.book import OrderBook
+from app.engine.orders import (
     BUY,
     CANCELLED,
     EXPIRED,
@@ -23,7 +24,6 @@ from app.engine.book import (
     SELL,
     BookOrder,
     Fill,
-    OrderBook,
 )
 
 # One step: (action roll, trader, side, kind, price, quantity, target). Rolls 0-5 submit, 6-7 cancel, 8 reduce;

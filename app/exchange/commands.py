@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.engine.book import BookOrder
+from app.engine.orders import BookOrder
 from app.errors import ServiceError
 from app.exchange.results import FillResult, OrderResult
 from app.exchange.rules import MarketRules

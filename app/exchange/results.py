@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
-from app.engine.book import BookOrder
+from app.engine.orders import BookOrder
 from app.exchange.rules import MarketRules
 from models import Order, Trade
 from models.clock import aware

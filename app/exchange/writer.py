@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.engine.book import RESTING, BookOrder, OrderBook
+from app.engine.book import OrderBook
+from app.engine.orders import RESTING, BookOrder
 from app.errors import Conflict, InvalidInput, NotFound, ServiceError, Unavailable
 from app.exchange.commands import (
     Batch,

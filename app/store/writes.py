@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlmodel import Session, col
 
-from app.engine.book import BookOrder
+from app.engine.orders import BookOrder
 from app.exchange.results import RESTING_STATUSES
 from app.exchange.rules import MarketRules
 from models import Market, Order, Trade
