@@ -71,6 +71,17 @@ CONNECTED_PAGES.set_function(lambda: sum(client.has_socket_connection for client
 PlaceOrderMethod = Callable[..., Awaitable[tuple["OrderPublic", bool]]]
 
 
+@functools.cache
+def _orders(market: str, outcome: str) -> Counter:
+    """The counter's child for one label pair, looked up once (`labels()` takes a lock and builds a tuple each call)."""
+    return ORDERS.labels(market, outcome)
+
+
+@functools.cache
+def _latency(market: str) -> Histogram:
+    return ORDER_LATENCY.labels(market)
+
+
 def observe_place_order(place: PlaceOrderMethod) -> PlaceOrderMethod:
     """Wraps Exchange.place_order: counts its outcome and times it from receipt to acknowledgement."""
 
@@ -81,13 +92,13 @@ def observe_place_order(place: PlaceOrderMethod) -> PlaceOrderMethod:
         try:
             order, is_new = await place(exchange, trader_id=trader_id, order_in=order_in)
         except ServiceError as error:
-            ORDERS.labels(market, "refused" if error.status_code < 500 else "unavailable").inc()
+            _orders(market, "refused" if error.status_code < 500 else "unavailable").inc()
             raise
         except Exception:
-            ORDERS.labels(market, "error").inc()
+            _orders(market, "error").inc()
             raise
-        ORDER_LATENCY.labels(market).observe(time.perf_counter() - started)
-        ORDERS.labels(market, order.status if is_new else "duplicate").inc()
+        _latency(market).observe(time.perf_counter() - started)
+        _orders(market, order.status if is_new else "duplicate").inc()
         return order, is_new
 
     return observed
