@@ -6,6 +6,7 @@ cost ~4 ms of CPU per request.
 """
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -41,6 +42,11 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         running = await start_services(settings)
+        # What start-up made (modules, routes, books) lives as long as the process: moved out of the collector's
+        # reach, a full collection no longer walks ~160k objects that never die. Measured on the REST benchmark:
+        # p99 latency 165 -> 115 ms, throughput +10% (README, Performance).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
