@@ -1,4 +1,4 @@
-"""Operational metrics: connected pages, live subscriptions, tasks and memory (for operators and the churn tests)."""
+"""The health check, and what the process holds: pages, subscriptions, tasks, memory (for operators and tests)."""
 
 import asyncio
 import gc
@@ -35,6 +35,13 @@ def _rss_kib() -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
+
+
+@router.get("/health", responses=UNAVAILABLE)
+async def health() -> dict[str, str]:
+    """Ready once the books are loaded (a 503 before); for load balancers and scripts, never a page."""
+    services.current()
+    return {"status": "ok"}
 
 
 @router.get("/metrics", responses=UNAVAILABLE)

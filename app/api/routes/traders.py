@@ -1,4 +1,4 @@
-"""Trader registration and the health check."""
+"""Trader registration and API-key rotation."""
 
 from fastapi import APIRouter, status
 
@@ -10,13 +10,6 @@ from models import ApiKeyPublic, TraderCreate, TraderCreated
 router = APIRouter(tags=["traders"])
 
 REGISTER_ERRORS: Responses = {409: error("The username is taken"), **BAD_BODY, **TOO_LARGE, **UNAVAILABLE}
-
-
-@router.get("/health", tags=["health"], responses=UNAVAILABLE)
-async def health() -> dict[str, str]:
-    """Ready once the books are loaded (a 503 before); for load balancers and scripts, never a page."""
-    services.current()
-    return {"status": "ok"}
 
 
 @router.post("/traders", status_code=status.HTTP_201_CREATED, responses=REGISTER_ERRORS)
