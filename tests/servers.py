@@ -99,6 +99,8 @@ class ServerProcess:
 
     def launch(self) -> None:
         """Start the process without waiting (start several, then wait for each)."""
+        # PYTEST_CURRENT_TEST goes for the older checkouts this may run (tests/legacy.py): their main.py read its flags
+        # only without it. HOST and PORT go so that the flags below are all the server is told.
         env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_CURRENT_TEST", "HOST", "PORT"}}
         env.update(DATABASE_URL=self.database_url, STORAGE_SECRET="test-storage-secret", PYTHONUNBUFFERED="1")
         command = [sys.executable, "main.py", "--host", "127.0.0.1", "--port", str(self.port)]

@@ -132,9 +132,9 @@ def test_a_second_start_after_the_upgrade_changes_nothing(legacy: Legacy, tmp_pa
 
 def test_the_manual_alembic_command_upgrades_a_database_made_before_migrations(legacy: Legacy, tmp_path: Path) -> None:
     with copied(legacy, tmp_path) as url:
-        env = {key: value for key, value in os.environ.items() if key != "PYTEST_CURRENT_TEST"}
         command = [sys.executable, "-m", "alembic", "upgrade", "head"]
-        done = subprocess.run(command, cwd=REPO_ROOT, env={**env, "DATABASE_URL": url}, capture_output=True, timeout=60)
+        env = {**os.environ, "DATABASE_URL": url}
+        done = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, timeout=60)
         assert done.returncode == 0, done.stderr.decode()
         assert stored_revision(url) == HEAD_REVISION
         with serving(ServerProcess(url, tmp_path / "server.log").start()) as server:
