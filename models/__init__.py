@@ -3,6 +3,7 @@
 from models.market import Market, MarketBase, MarketPublic
 from models.order import (
     BookPublic,
+    CandlePublic,
     FillPublic,
     LevelPublic,
     Order,
@@ -17,6 +18,7 @@ from models.trader import ApiKeyPublic, Trader, TraderCreate, TraderCreated
 __all__ = [
     "ApiKeyPublic",
     "BookPublic",
+    "CandlePublic",
     "FillPublic",
     "LevelPublic",
     "Market",

@@ -140,3 +140,16 @@ class BookPublic(SQLModel):
     sequence: int
     bids: list[LevelPublic]
     asks: list[LevelPublic]
+
+
+# Returned by the API: one candle (OHLCV) of a market, built from its trades; the last one is still open.
+class CandlePublic(SQLModel):
+    open_time: datetime
+    close_time: datetime
+    open: str
+    high: str
+    low: str
+    close: str
+    volume: str  # in the base asset
+    quote_volume: str  # sum of price x quantity, in the quote asset, exact
+    trades: int

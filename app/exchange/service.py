@@ -15,9 +15,11 @@ from app.exchange.rules import MarketRules
 from app.exchange.writer import ChangeListener, MarketWriter
 from app.feed.market_data import MarketFeedData, MarketState
 from app.observability.metrics import observe_place_order
+from app.store import candles as candle_store
 from app.store import queries, writes
 from app.store.db import Database
-from models import BookPublic, Market, OrderAmend, OrderCreate, OrderPublic, TradePublic
+from models import BookPublic, CandlePublic, Market, OrderAmend, OrderCreate, OrderPublic, TradePublic
+from models.clock import utcnow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -217,6 +219,11 @@ class Exchange:
     async def trades(self, symbol: str, limit: int) -> list[TradePublic]:
         rules = self.rules(symbol)
         return await self.run(lambda session: queries.recent_trades(session, rules, limit))
+
+    async def candles(self, symbol: str, interval: candle_store.Interval, limit: int) -> list[CandlePublic]:
+        rules = self.rules(symbol)
+        now = utcnow()
+        return await self.run(lambda session: candle_store.candles(session, rules, interval, limit, now))
 
     async def orders(
         self, *, trader_id: int, status: queries.StatusFilter = "open", symbol: str | None = None, limit: int = 100

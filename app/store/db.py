@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
+from app.store import sqlite_decimal
 from app.store.migrate import upgrade_to_head
 
 # How long a writer waits for a lock held by another connection before its batch fails with a 503. A batch holds the
@@ -65,6 +66,7 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={LOCK_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        sqlite_decimal.register(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:

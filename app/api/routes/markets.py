@@ -6,7 +6,8 @@ from fastapi import APIRouter, Path, Query
 
 from app.api.deps import ExchangeDep
 from app.api.routes.responses import UNAVAILABLE, Responses, error
-from models import BookPublic, MarketPublic, TradePublic
+from app.store.candles import Interval
+from models import BookPublic, CandlePublic, MarketPublic, TradePublic
 
 router = APIRouter(prefix="/markets", tags=["markets"])
 
@@ -34,3 +35,18 @@ async def read_trades(
 ) -> list[TradePublic]:
     """The market's latest trades, newest first."""
     return await exchange.trades(symbol, limit)
+
+
+@router.get("/{symbol}/candles", responses=NOT_FOUND)
+async def read_candles(
+    exchange: ExchangeDep,
+    symbol: Symbol,
+    interval: Annotated[Interval, Query(description="1m, 5m, 1h or 1d")] = "1m",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[CandlePublic]:
+    """The latest `limit` OHLCV candles from the market's trades, oldest first; the last one is still open.
+
+    An interval with no trade repeats the last close with zero volume; intervals before the market's first trade are
+    left out.
+    """
+    return await exchange.candles(symbol, interval, limit)
