@@ -10,7 +10,8 @@ from models import OrderAmend, OrderCreate, OrderPublic
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
-# Ids are 64-bit on every database: a larger one is refused here, not by the database driver (a 500).
+# Ids are 64-bit on every database: a larger one is refused here, not by the database driver (a 500). The routes
+# match digits only (`{order_id:int}`), so that /orders/batch is not taken for a bad id: a non-number is a 404.
 OrderId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 # One market's orders; empty or absent for all markets.
 SymbolFilter = Annotated[str | None, Query(examples=["BTC-USD"])]
@@ -61,13 +62,13 @@ async def cancel_all_orders(
     return await exchange.cancel_all(trader_id=trader.id, symbol=symbol or None)
 
 
-@router.get("/{order_id}", responses={**ERRORS, **NOT_FOUND})
+@router.get("/{order_id:int}", responses={**ERRORS, **NOT_FOUND})
 async def read_order(exchange: ExchangeDep, trader: CurrentTrader, order_id: OrderId) -> OrderPublic:
     """One of the caller's orders, with its fills."""
     return await exchange.order(trader_id=trader.id, order_id=order_id)
 
 
-@router.patch("/{order_id}", responses={**WITH_BODY, **NOT_FOUND, **NOT_RESTING})
+@router.patch("/{order_id:int}", responses={**WITH_BODY, **NOT_FOUND, **NOT_RESTING})
 async def reduce_order(
     exchange: ExchangeDep, trader: CurrentTrader, order_id: OrderId, amend: OrderAmend
 ) -> OrderPublic:
@@ -75,7 +76,7 @@ async def reduce_order(
     return await exchange.reduce_order(trader_id=trader.id, order_id=order_id, amend=amend)
 
 
-@router.delete("/{order_id}", responses={**ERRORS, **NOT_FOUND, **NOT_RESTING})
+@router.delete("/{order_id:int}", responses={**ERRORS, **NOT_FOUND, **NOT_RESTING})
 async def cancel_order(exchange: ExchangeDep, trader: CurrentTrader, order_id: OrderId) -> OrderPublic:
     """Cancel a resting order."""
     return await exchange.cancel_order(trader_id=trader.id, order_id=order_id)
