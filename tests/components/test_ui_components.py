@@ -181,6 +181,8 @@ async def test_cancel_in_my_open_orders_cancels_the_order(user: User, desk: Desk
     await desk.shows(lambda: desk.column("my-open-orders", "id"), [str(order.id)])
 
     desk.trigger(ui.table, "my-open-orders", "cancel", order.id)
+    await desk.shows(lambda: desk.column("my-open-orders", "status"), ["cancelled"])  # lingers under the pointer
+    desk.trigger(ui.table, "my-open-orders", "mouseleave", None)
 
     await desk.shows(lambda: desk.column("my-open-orders", "id"), [])
     assert desk.column("my-closed-orders", "status") == ["cancelled"]
@@ -195,6 +197,8 @@ async def test_cancel_all_cancels_every_open_order(user: User, desk: Desk) -> No
     await desk.shows(lambda: len(desk.column("my-open-orders", "id")), 2)
 
     user.find(kind=ui.button, content="Cancel all").click()
+    await user.should_see("Cancel your 2 open orders in BTC-USD?")
+    user.find(kind=ui.button, content="Cancel 2 orders").click()
 
     await desk.shows(lambda: desk.column("my-open-orders", "id"), [])
     assert [o.status for o in await desk.orders(alice)] == ["cancelled", "cancelled"]
