@@ -112,7 +112,17 @@ class MarketPage:
     # --- header and connection ---------------------------------------------------------------------------------
     def connection(self) -> str:
         """The indicator's word: Live, Polling or Offline."""
+        script = "return document.querySelector('#connection-indicator .conn-word').textContent;"
+        return str(self.driver.execute_script(script))
+
+    def connection_text(self) -> str:
+        """All the indicator says, e.g. "Offline since 12:34:56"."""
         return str(self.driver.execute_script("return document.getElementById('connection-indicator').textContent;"))
+
+    def page_opacity(self) -> float:
+        """The opacity of the page below the header (dimmed while a lost connection leaves it stale)."""
+        script = "return getComputedStyle(document.querySelector('.q-page-container')).opacity;"
+        return float(self.driver.execute_script(script))
 
     def transport(self) -> str | None:
         """The socket.io transport the page really uses: 'websocket' or 'polling' (None while disconnected)."""
