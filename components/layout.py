@@ -72,7 +72,7 @@ def frame(title: str, symbols: list[str] | None = None, symbol: str | None = Non
     ui.page_title(f"{title} · Live Orderbook")
     ui.add_css(CSS)
     connection_indicator()
-    with ui.header(elevated=False).classes("bg-white text-dark items-center gap-4 px-4 py-2 pr-32 border-b"):
+    with ui.header(elevated=False).classes("bg-white text-dark items-center gap-4 px-4 py-2 pr-48 border-b"):
         ui.link("Live Orderbook", "/").classes("text-h6 text-weight-bold no-underline text-primary")
         if symbols:
             ui.select(

@@ -101,9 +101,10 @@ def test_the_api_key_is_not_covered_by_its_copy_button(server: ServerProcess, op
 
 
 def test_offline_the_page_is_dimmed_and_says_since_when(
-    server: ServerProcess, proxy: TcpProxy, open_page: OpenPage
+    server: ServerProcess, proxy: TcpProxy, open_page: OpenPage, new_trader: NewTrader
 ) -> None:
-    page = open_page(proxy.base_url).open("BTC-USD")
+    trader = new_trader()
+    page = open_page(proxy.base_url).sign_in(trader.username, PASSWORD).open("BTC-USD")
     page.wait_for_connection("Live")
     assert page.page_opacity() == 1.0
 
@@ -112,6 +113,7 @@ def test_offline_the_page_is_dimmed_and_says_since_when(
     page.wait_for_connection("Offline")
     assert re.fullmatch(r"Offline since \d\d:\d\d:\d\d", page.connection_text()), page.connection_text()
     eventually(page.page_opacity, lambda opacity: opacity < 0.6, "the stale page to dim")
+    assert not overlap(rect(page, "#connection-indicator"), rect(page, "header .account button")), "covers Sign out"
     proxy.restore()
     page.wait_for_connection("Live", timeout=RECONNECT_WAIT)
     eventually(page.page_opacity, lambda opacity: opacity == 1.0, "the page in full colour again")
