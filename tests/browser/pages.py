@@ -10,6 +10,7 @@ from selenium.common.exceptions import (
     StaleElementReferenceException,
 )
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
@@ -177,7 +178,9 @@ class MarketPage:
     # --- the order form -----------------------------------------------------------------------------------------
     def fill(self, field: str, text: str) -> None:
         element = self._find(f'[data-field="{field}"] input, input[data-field="{field}"]')
-        element.clear()
+        # Select and delete, as a trader would: Selenium's clear() leaves Vue's model (and so the value) as it was.
+        element.send_keys(Keys.CONTROL, "a")
+        element.send_keys(Keys.BACKSPACE)
         element.send_keys(text)
         eventually(lambda: element.get_attribute("value"), lambda value: value == text, f"{field} to hold {text!r}")
 

@@ -4,6 +4,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -118,3 +119,23 @@ def test_offline_the_page_is_dimmed_and_says_since_when(
     page.wait_for_connection("Live", timeout=RECONNECT_WAIT)
     eventually(page.page_opacity, lambda opacity: opacity == 1.0, "the page in full colour again")
     assert page.connection_text() == "Live"
+
+
+def test_after_a_cancel_the_row_under_the_pointer_stays_greyed_and_leaves_once_the_pointer_does(
+    server: ServerProcess, open_page: OpenPage, new_trader: NewTrader
+) -> None:
+    page = signed_in_page(server, open_page, new_trader)
+    page.place_order("buy", price="90.10", quantity="0.0200")
+    lower = page.wait_for_open_order("90.10")
+    page.place_order("buy", price="90.20", quantity="0.0200")
+    upper = page.wait_for_open_order("90.20")
+    assert [order.id for order in page.open_orders()] == [upper.id, lower.id]
+
+    page.cancel_order(upper.id)
+
+    shown = eventually(page.open_orders, lambda orders: orders[0].status == "cancelled", "the row to read cancelled")
+    assert [order.id for order in shown] == [upper.id, lower.id]  # the next Cancel did not slide under the pointer
+    assert page.driver.find_elements(By.CSS_SELECTOR, ".my-open-orders tr.cancelled-row .cancelled-mark")
+    ActionChains(page.driver).move_to_element(page.driver.find_element(By.CSS_SELECTOR, ".place-order")).perform()
+    page.wait_for_no_open_order(upper.id)
+    assert [order.id for order in page.open_orders()] == [lower.id]
