@@ -23,9 +23,10 @@ COLUMNS = [
     {"name": "filled_quantity", "label": "Filled", "field": "filled_quantity", "align": "right"},
     {"name": "status", "label": "Status", "field": "status", "align": "left"},
 ]
+# A cancelled row keeps a (disabled) button of the same size, so no row below moves by a pixel either.
 CANCEL_CELL = r"""
 <q-td :props="props">
-  <span v-if="props.row.cancelled" class="text-caption text-grey-6 cancelled-mark">cancelled</span>
+  <q-btn v-if="props.row.cancelled" flat dense no-caps disable label="cancelled" class="cancelled-mark" />
   <q-btn v-else flat dense no-caps color="negative" label="Cancel" class="cancel-order"
          @click="() => $parent.$emit('cancel', props.row.id)" />
 </q-td>
@@ -34,7 +35,10 @@ CSS = """
 .my-open-orders tr.cancelled-row td { color: #9e9e9e !important; }
 """
 SIDE_CELL = r"""
-<q-td :props="props" :class="props.value === 'buy' ? 'text-positive' : 'text-negative'">{{ props.value }}</q-td>
+<q-td :props="props"
+      :class="props.row.cancelled ? '' : props.value === 'buy' ? 'text-positive' : 'text-negative'">
+  {{ props.value }}
+</q-td>
 """
 
 

@@ -130,11 +130,14 @@ def test_after_a_cancel_the_row_under_the_pointer_stays_greyed_and_leaves_once_t
     page.place_order("buy", price="90.20", quantity="0.0200")
     upper = page.wait_for_open_order("90.20")
     assert [order.id for order in page.open_orders()] == [upper.id, lower.id]
+    next_cancel = ".my-open-orders tbody tr:nth-child(2) .cancel-order"
+    before = rect(page, next_cancel)
 
     page.cancel_order(upper.id)
 
     shown = eventually(page.open_orders, lambda orders: orders[0].status == "cancelled", "the row to read cancelled")
-    assert [order.id for order in shown] == [upper.id, lower.id]  # the next Cancel did not slide under the pointer
+    assert [order.id for order in shown] == [upper.id, lower.id]
+    assert rect(page, next_cancel) == before, "the next Cancel moved under the pointer"
     assert page.driver.find_elements(By.CSS_SELECTOR, ".my-open-orders tr.cancelled-row .cancelled-mark")
     ActionChains(page.driver).move_to_element(page.driver.find_element(By.CSS_SELECTOR, ".place-order")).perform()
     page.wait_for_no_open_order(upper.id)
