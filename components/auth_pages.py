@@ -6,8 +6,26 @@ from pydantic import ValidationError
 from app import services
 from app.accounts import throttle
 from app.errors import ServiceError
-from components.layout import frame
+from components.layout import frame, show_account
 from models import TraderCreate
+
+# The key in the dialog wraps instead of running under the copy button, which keeps its own corner.
+API_KEY_CSS = """
+.api-key .nicegui-markdown pre, .api-key pre { padding-right: 2.75rem; white-space: pre-wrap; word-break: break-all; }
+"""
+
+
+def registration_problem(field: str, problem: dict) -> str:
+    """A validator's complaint about a registration field in words, naming the field."""
+    name = field.capitalize()
+    limits = problem.get("ctx") or {}
+    if problem["type"] == "string_pattern_mismatch":
+        return f"{name} may use only lower-case letters a-z, digits 0-9, _ and -"
+    if problem["type"] == "string_too_short":
+        return f"{name} needs at least {limits.get('min_length')} characters"
+    if problem["type"] == "string_too_long":
+        return f"{name} may have at most {limits.get('max_length')} characters"
+    return f"{name} is not valid"
 
 
 def _sign_in(trader_id: int, username: str) -> None:
@@ -72,7 +90,8 @@ def register_page() -> None:
                 trader_in = TraderCreate(username=username.value.strip(), password=password.value)
             except ValidationError as error:
                 for problem in error.errors():
-                    fields[str(problem["loc"][0])].error = problem["msg"]
+                    field = str(problem["loc"][0])
+                    fields[field].error = registration_problem(field, dict(problem))
                 return
             try:
                 created = await (await services.started()).accounts.register(trader_in)
@@ -80,15 +99,20 @@ def register_page() -> None:
                 username.error = error.message
                 return
             _sign_in(created.id, created.username)
+            show_account()  # the header behind the dialog no longer offers to sign in
+            ui.add_css(API_KEY_CSS)
             with ui.dialog().props("persistent") as dialog, ui.card().classes("p-6 gap-3"):
                 ui.label(f"Welcome, {created.username}").classes("text-h6")
                 ui.label("Your API key, shown this once (Authorization: Bearer <key>):")
-                ui.code(created.api_key).classes("w-full api-key")
+                ui.code(created.api_key, language="text").classes("w-full api-key")
                 ui.button("Start trading", on_click=lambda: ui.navigate.to("/")).props("unelevated no-caps")
             dialog.open()
 
         password.on("keydown.enter", submit)
         ui.button("Register", on_click=submit).props("unelevated no-caps").classes("w-full register-button")
+        with ui.row().classes("gap-1 text-caption"):
+            ui.label("Have an account?")
+            ui.link("Sign in", "/login").classes("sign-in-instead")
 
 
 @ui.page("/logout")

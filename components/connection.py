@@ -1,11 +1,11 @@
-"""The connection indicator: Live (websocket), Polling (long-polling) or Offline, read from the socket.io client."""
+"""The connection indicator: Live (websocket), Polling (long-polling) or Offline since when; a lost page is dimmed."""
 
 from nicegui import ui
 
 # Outside Vue's #app, so Vue never overwrites what the script writes (see NICEGUI-NOTES.md).
 INDICATOR_HTML = r"""
 <div id="connection-indicator" class="conn conn-offline" role="status" aria-live="polite"
-     title="Connection to the server">Offline</div>
+     title="Connection to the server"><span class="conn-word">Offline</span><span class="conn-since"></span></div>
 <script>
 (function () {
   const words = {live: "Live", polling: "Polling", offline: "Offline"};
@@ -15,6 +15,11 @@ INDICATOR_HTML = r"""
     const transport = socket.io && socket.io.engine && socket.io.engine.transport;
     return transport && transport.name === "websocket" ? "live" : "polling";
   }
+  let connectedOnce = false;
+  const two = (n) => String(n).padStart(2, "0");
+  function clock(date) {
+    return two(date.getHours()) + ":" + two(date.getMinutes()) + ":" + two(date.getSeconds());
+  }
   function show() {
     const element = document.getElementById("connection-indicator");
     if (!element) return;
@@ -22,7 +27,12 @@ INDICATOR_HTML = r"""
     if (element.dataset.state === now) return;
     element.dataset.state = now;
     element.className = "conn conn-" + now;
-    element.textContent = words[now];
+    element.querySelector(".conn-word").textContent = words[now];
+    // Before the first connect the page is fresh from the server; after a loss what it shows is stale.
+    const lost = now === "offline" && connectedOnce;
+    element.querySelector(".conn-since").textContent = lost ? " since " + clock(new Date()) : "";
+    document.body.classList.toggle("conn-lost", lost);
+    if (now !== "offline") connectedOnce = true;
   }
   setInterval(show, 250);
   document.addEventListener("visibilitychange", show);
@@ -31,6 +41,7 @@ INDICATOR_HTML = r"""
 """
 
 CSS = """
+/* The header keeps 12rem free on its right for this, wide enough for "Offline since 12:34:56". */
 .conn { position: fixed; top: 14px; right: 16px; z-index: 3000; padding: 2px 10px; border-radius: 12px;
         font: 600 12px/20px Roboto, sans-serif; color: white; letter-spacing: .02em; }
 .conn::before { content: ""; display: inline-block; width: 8px; height: 8px; border-radius: 50%;
@@ -39,6 +50,7 @@ CSS = """
 .conn-polling { background: #f2c037; color: #3a2c00; }
 .conn-polling::before { background: #3a2c00; }
 .conn-offline { background: #c10015; }
+body.conn-lost .q-page-container { opacity: .45; filter: grayscale(1); transition: opacity .3s, filter .3s; }
 """
 
 

@@ -5,7 +5,8 @@ import time
 
 from nicegui import ui
 
-from app.feed.book_view import depth_curve
+from app.exchange.rules import MarketRules
+from app.feed.book_view import depth_curves
 from app.feed.market_data import MarketState
 from components.nicegui_internals import set_plain
 
@@ -14,7 +15,7 @@ MIN_REDRAW_INTERVAL = 1.0  # the chart's options are the largest part of an upda
 
 
 class DepthChart:
-    def __init__(self) -> None:
+    def __init__(self, rules: MarketRules) -> None:
         self._last_redraw = 0.0
         self._pending: MarketState | None = None
         with ui.card().classes("w-full p-2 gap-1").props("flat bordered"):
@@ -24,7 +25,13 @@ class DepthChart:
                     "animation": False,
                     "grid": {"left": 50, "right": 16, "top": 10, "bottom": 30},
                     "tooltip": {"trigger": "axis"},
-                    "xAxis": {"type": "value", "scale": True},
+                    # Prices at the book's decimals, on the axis and in the tooltip alike.
+                    "xAxis": {
+                        "type": "value",
+                        "scale": True,
+                        "axisLabel": {":formatter": f"value => value.toFixed({rules.price_places})"},
+                        "axisPointer": {"label": {":formatter": f"p => p.value.toFixed({rules.price_places})"}},
+                    },
                     "yAxis": {"type": "value"},
                     "series": [
                         _series("Bids", "#21ba45"),
@@ -52,8 +59,7 @@ class DepthChart:
         key = ("depth", LEVELS)
         curves = state.memo.get(key)
         if curves is None:
-            bid_points = depth_curve(state.rules, state.book.bids, LEVELS)[::-1]  # ascending prices for the x axis
-            ask_points = depth_curve(state.rules, state.book.asks, LEVELS)
+            bid_points, ask_points = depth_curves(state.rules, state.book.bids, state.book.asks, LEVELS)
             curves = state.memo[key] = ([list(point) for point in bid_points], [list(point) for point in ask_points])
         bids, asks = curves
         series = self.chart.options["series"]
@@ -69,7 +75,8 @@ def _series(name: str, colour: str) -> dict:
     return {
         "name": name,
         "type": "line",
-        "step": "end" if name == "Bids" else "start",
+        # A bid level holds from the next lower level up to its price, an ask level from its price up to the next one.
+        "step": "start" if name == "Bids" else "end",
         "symbol": "none",
         "data": [],
         "lineStyle": {"color": colour},

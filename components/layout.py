@@ -3,8 +3,9 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
-from nicegui import app, ui
+from nicegui import Client, app, context, ui
 
 from components.connection import connection_indicator
 
@@ -41,14 +42,37 @@ def signed_in() -> SignedIn | None:
     return None
 
 
+# Each page's account part of the header, so that a sign-in without a page load (registration) can redraw it.
+_ACCOUNT_AREAS: "WeakKeyDictionary[Client, ui.row]" = WeakKeyDictionary()
+
+
+def _fill_account(area: ui.row) -> None:
+    area.clear()
+    trader = signed_in()
+    with area:
+        if trader is not None:
+            ui.icon("person").classes("text-grey-7")
+            ui.label(trader.username).classes("text-body1 trader-name")
+            ui.button("Sign out", on_click=lambda: ui.navigate.to("/logout")).props("flat dense no-caps")
+        else:
+            ui.link("Sign in", "/login").classes("sign-in")
+            ui.link("Register", "/register").classes("register")
+
+
+def show_account() -> None:
+    """Redraw this page's header for whoever is signed in now."""
+    area = _ACCOUNT_AREAS.get(context.client)
+    if area is not None:
+        _fill_account(area)
+
+
 @contextmanager
 def frame(title: str, symbols: list[str] | None = None, symbol: str | None = None) -> Iterator[None]:
     """Header and page body; the page's components go inside the `with` block."""
     ui.page_title(f"{title} · Live Orderbook")
     ui.add_css(CSS)
     connection_indicator()
-    trader = signed_in()
-    with ui.header(elevated=False).classes("bg-white text-dark items-center gap-4 px-4 py-2 pr-32 border-b"):
+    with ui.header(elevated=False).classes("bg-white text-dark items-center gap-4 px-4 py-2 pr-48 border-b"):
         ui.link("Live Orderbook", "/").classes("text-h6 text-weight-bold no-underline text-primary")
         if symbols:
             ui.select(
@@ -57,12 +81,8 @@ def frame(title: str, symbols: list[str] | None = None, symbol: str | None = Non
                 on_change=lambda event: ui.navigate.to(f"/market/{event.value}"),
             ).props("dense outlined options-dense").classes("w-36 market-selector")
         ui.space()
-        if trader is not None:
-            ui.icon("person").classes("text-grey-7")
-            ui.label(trader.username).classes("text-body1 trader-name")
-            ui.button("Sign out", on_click=lambda: ui.navigate.to("/logout")).props("flat dense no-caps")
-        else:
-            ui.link("Sign in", "/login").classes("sign-in")
-            ui.link("Register", "/register").classes("register")
+        area = ui.row().classes("items-center gap-4 account")
+        _ACCOUNT_AREAS[context.client] = area
+        _fill_account(area)
     with ui.column().classes("w-full max-w-screen-2xl mx-auto p-3 gap-3"):
         yield

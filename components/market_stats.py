@@ -32,7 +32,8 @@ class MarketStatsBar:
         self.last.set_text(self._price(stats.last))
         self.high.set_text(self._price(stats.high))
         self.low.set_text(self._price(stats.low))
-        self.volume.set_text(self.rules.quantity_text(stats.volume))
+        # No trades in 24 h: a dash, as the other stats show, not a volume of zero.
+        self.volume.set_text(self.rules.quantity_text(stats.volume) if stats.volume else "–")
         change, percent = stats.change, stats.change_percent
         if change is None or percent is None:
             self.change.set_text("–")

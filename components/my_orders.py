@@ -1,13 +1,19 @@
 """The signed-in trader's orders in this market: open ones with cancel and cancel all, and the recent closed ones."""
 
+import asyncio
+
 from nicegui import ui
 
 from app.errors import ServiceError
 from app.exchange.service import Exchange
 from components.fast_rows import say_when_empty
+from components.toasts import toast
 from models import OrderPublic
 
 CLOSED_ROWS = 10
+# A cancelled row stays in place, greyed, until the pointer leaves the table (or this long at most), so that the
+# next row's Cancel does not slide under a pointer that may be about to click again.
+LINGER_SECONDS = 4.0
 COLUMNS = [
     {"name": "id", "label": "Id", "field": "id", "align": "left"},
     {"name": "side", "label": "Side", "field": "side", "align": "left"},
@@ -17,14 +23,22 @@ COLUMNS = [
     {"name": "filled_quantity", "label": "Filled", "field": "filled_quantity", "align": "right"},
     {"name": "status", "label": "Status", "field": "status", "align": "left"},
 ]
+# A cancelled row keeps a (disabled) button of the same size, so no row below moves by a pixel either.
 CANCEL_CELL = r"""
 <q-td :props="props">
-  <q-btn flat dense no-caps color="negative" label="Cancel" class="cancel-order"
+  <q-btn v-if="props.row.cancelled" flat dense no-caps disable label="cancelled" class="cancelled-mark" />
+  <q-btn v-else flat dense no-caps color="negative" label="Cancel" class="cancel-order"
          @click="() => $parent.$emit('cancel', props.row.id)" />
 </q-td>
 """
+CSS = """
+.my-open-orders tr.cancelled-row td { color: #9e9e9e !important; }
+"""
 SIDE_CELL = r"""
-<q-td :props="props" :class="props.value === 'buy' ? 'text-positive' : 'text-negative'">{{ props.value }}</q-td>
+<q-td :props="props"
+      :class="props.row.cancelled ? '' : props.value === 'buy' ? 'text-positive' : 'text-negative'">
+  {{ props.value }}
+</q-td>
 """
 
 
@@ -47,19 +61,24 @@ class MyOrders:
         self.exchange = exchange
         self.symbol = symbol
         self.trader_id = trader_id
+        self._open_rows: list[dict] = []  # as the database has them, without the lingering ones
+        self._lingering: dict[int, tuple[int, dict]] = {}  # order id -> (row index when cancelled, greyed row)
+        ui.add_css(CSS)
         with ui.card().classes("w-full p-2 gap-1").props("flat bordered"):
             with ui.row().classes("w-full items-center justify-between"):
                 ui.label("My open orders").classes("text-subtitle1 text-weight-medium")
                 self.cancel_all_button = (
-                    ui.button("Cancel all", on_click=self.cancel_all)
+                    ui.button("Cancel all", on_click=self.confirm_cancel_all)
                     .props("flat dense no-caps color=negative")
                     .classes("cancel-all")
                 )
             self.open_table = (
                 ui.table(columns=[*COLUMNS, {"name": "cancel", "label": "", "field": "id"}], rows=[], row_key="id")
                 .props("dense flat")
+                .props(""":table-row-class-fn="row => row.cancelled ? 'cancelled-row' : ''" """)
                 .classes("w-full my-open-orders")
             )
+            self.open_table.on("mouseleave", self._release_all)
             say_when_empty(self.open_table, "No open orders")
             self.open_table.add_slot("body-cell-cancel", CANCEL_CELL)
             self.open_table.add_slot("body-cell-side", SIDE_CELL)
@@ -70,15 +89,40 @@ class MyOrders:
             )
             say_when_empty(self.closed_table, "No closed orders")
             self.closed_table.add_slot("body-cell-side", SIDE_CELL)
+        with ui.dialog() as self.confirm_dialog, ui.card().classes("p-4 gap-3 cancel-all-dialog"):
+            self.confirm_label = ui.label().classes("text-subtitle1")
+            with ui.row().classes("w-full justify-end gap-2"):
+                ui.button("Keep them", on_click=self.confirm_dialog.close).props("flat no-caps").classes("keep-orders")
+                self.confirm_button = (
+                    ui.button("Cancel all", on_click=self.cancel_all)
+                    .props("unelevated no-caps color=negative")
+                    .classes("confirm-cancel-all")
+                )
 
     async def refresh(self) -> None:
         open_orders = await self.exchange.orders(trader_id=self.trader_id, status="open", symbol=self.symbol)
         closed = await self.exchange.orders(
             trader_id=self.trader_id, status="closed", symbol=self.symbol, limit=CLOSED_ROWS
         )
-        self._set(self.open_table, [_row(order) for order in open_orders])
+        self._open_rows = [_row(order) for order in open_orders]
+        self._show_open()
         self._set(self.closed_table, [_row(order) for order in closed])
         self.cancel_all_button.set_enabled(bool(open_orders))
+
+    def _show_open(self) -> None:
+        rows = [row for row in self._open_rows if row["id"] not in self._lingering]
+        for index, row in sorted(self._lingering.values(), key=lambda lingering: lingering[0]):
+            rows.insert(min(index, len(rows)), row)
+        self._set(self.open_table, rows)
+
+    def _release(self, order_id: int) -> None:
+        if self._lingering.pop(order_id, None) is not None and not self.open_table.is_deleted:
+            self._show_open()
+
+    def _release_all(self) -> None:
+        if self._lingering:
+            self._lingering.clear()
+            self._show_open()
 
     @staticmethod
     def _set(table: ui.table, rows: list[dict]) -> None:
@@ -87,19 +131,32 @@ class MyOrders:
             table.update()
 
     async def cancel(self, order_id: int) -> None:
+        index = next((i for i, row in enumerate(self.open_table.rows) if row["id"] == order_id), None)
         try:
             order = await self.exchange.cancel_order(trader_id=self.trader_id, order_id=order_id)
         except ServiceError as error:
-            ui.notify(error.message, type="warning", position="bottom-right")
+            toast(error.message, "warning")
         else:
-            ui.notify(f"Order {order.id} cancelled", type="info", position="bottom-right")
+            toast(f"Order {order.id} cancelled", "positive")
+            if index is not None:
+                self._lingering[order.id] = (index, {**_row(order), "cancelled": True})
+                asyncio.get_running_loop().call_later(LINGER_SECONDS, self._release, order.id)
         await self.refresh()
 
+    def confirm_cancel_all(self) -> None:
+        count = len(self._open_rows)
+        orders = "order" if count == 1 else "orders"
+        self.confirm_label.set_text(f"Cancel your {count} open {orders} in {self.symbol}?")
+        self.confirm_button.set_text(f"Cancel {count} {orders}")
+        self.confirm_dialog.open()
+
     async def cancel_all(self) -> None:
+        self.confirm_dialog.close()
         try:
             cancelled = await self.exchange.cancel_all(trader_id=self.trader_id, symbol=self.symbol)
         except ServiceError as error:
-            ui.notify(error.message, type="warning", position="bottom-right")
+            toast(error.message, "warning")
         else:
-            ui.notify(f"{len(cancelled)} order(s) cancelled", type="info", position="bottom-right")
+            toast(f"{len(cancelled)} order(s) cancelled", "positive")
+        self._lingering.clear()
         await self.refresh()

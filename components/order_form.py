@@ -9,7 +9,30 @@ from pydantic import ValidationError
 from app.errors import InvalidInput, ServiceError
 from app.exchange.rules import MarketRules
 from app.exchange.service import Exchange
+from components.toasts import Kind, toast
 from models import OrderCreate, OrderPublic
+
+LIMIT_TIME_IN_FORCE = {"GTC": "GTC", "IOC": "IOC", "FOK": "FOK"}
+MARKET_TIME_IN_FORCE = {"IOC": "IOC", "FOK": "FOK"}  # a market order never rests
+# A field's message flows in the layout and pushes the next field down, instead of Quasar's absolute line under it.
+CSS = """
+.order-form .q-field--with-bottom { padding-bottom: 0; }
+.order-form .q-field__bottom--animated { position: static; transform: none; }
+"""
+
+
+def outcome(order: OrderPublic, base: str) -> tuple[str, Kind]:
+    """What the trader is told about an order just placed, and how it looks."""
+    head = f"{order.side.capitalize()} {order.quantity} {base}"
+    filled = Decimal(order.filled_quantity)
+    if order.status == "rejected":
+        return f"{head}: rejected, post-only but it would have matched a resting order at once", "negative"
+    if order.status == "expired":
+        if filled:
+            return f"{head}: filled {order.filled_quantity}, the rest expired ({order.time_in_force})", "info"
+        return f"{head}: expired, nothing could match at once ({order.time_in_force})", "warning"
+    fills = f", filled {order.filled_quantity}" if filled else ""
+    return f"{head}: {order.status.replace('_', ' ')}{fills}", "positive"
 
 
 class OrderForm:
@@ -26,7 +49,8 @@ class OrderForm:
         self.rules = rules
         self.trader_id = trader_id
         self.on_placed = on_placed
-        with ui.card().classes("w-full p-3 gap-2").props("flat bordered"):
+        ui.add_css(CSS)
+        with ui.card().classes("w-full p-3 gap-2 order-form").props("flat bordered"):
             ui.label("Place order").classes("text-subtitle1 text-weight-medium")
             self.side = (
                 ui.toggle({"buy": "Buy", "sell": "Sell"}, value="buy", on_change=self._restyle)
@@ -50,7 +74,7 @@ class OrderForm:
             )
             with ui.row().classes("w-full items-center no-wrap gap-2"):
                 self.time_in_force = (
-                    ui.select({"GTC": "GTC", "IOC": "IOC", "FOK": "FOK"}, value="GTC", label="Time in force")
+                    ui.select(LIMIT_TIME_IN_FORCE, value="GTC", label="Time in force")
                     .props('dense outlined data-field="time_in_force"')
                     .classes("grow")
                 )
@@ -61,6 +85,8 @@ class OrderForm:
                 ui.button("Buy", on_click=self.place).props("unelevated no-caps").classes("w-full place-order")
             )
         self.fields = {"price": self.price, "quantity": self.quantity, "time_in_force": self.time_in_force}
+        for element in (self.price, self.quantity):
+            element.on("keydown.enter", self.place)  # Enter places the order, as it signs in on /login
         self._restyle()
 
     def set_price(self, price: str) -> None:
@@ -75,9 +101,15 @@ class OrderForm:
         self.submit.props(f"color={'positive' if buy else 'negative'}")
         self.side.props(f"toggle-color={'positive' if buy else 'negative'}")
         market = self.type.value == "market"
-        self.price.set_enabled(not market)
-        self.post_only.set_enabled(not market)
+        # A market order has no price, never rests (IOC or FOK) and always takes: offer only what it can be.
+        self.price.set_visibility(not market)
+        self.post_only.set_visibility(not market)
+        options = MARKET_TIME_IN_FORCE if market else LIMIT_TIME_IN_FORCE
+        if self.time_in_force.options != options:
+            self.time_in_force.set_options(options, value="IOC" if market else "GTC")
         if market:
+            self.price.value = ""
+            self.price.error = None
             self.post_only.value = False
 
     def clear_errors(self) -> None:
@@ -94,7 +126,7 @@ class OrderForm:
             self.post_only_error.set_text(message)
             self.post_only_error.set_visibility(True)
         else:
-            ui.notify(f"{field}: {message}", type="negative", position="bottom-right")
+            toast(f"{field}: {message}", "negative")
 
     def order_in(self) -> OrderCreate | None:
         """The form as an order request, or None after showing what is wrong."""
@@ -128,10 +160,8 @@ class OrderForm:
             self.show_error(error.field, error.reason)
             return
         except ServiceError as error:
-            ui.notify(error.message, type="negative", position="bottom-right")
+            toast(error.message, "negative")
             return
-        filled = f", filled {order.filled_quantity}" if Decimal(order.filled_quantity) else ""
-        message = f"{order.side.capitalize()} {order.quantity} {self.rules.base}: {order.status}{filled}"
-        ui.notify(message, type="info", position="bottom-right")
+        toast(*outcome(order, self.rules.base))
         if self.on_placed is not None:
             await self.on_placed(order)

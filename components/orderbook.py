@@ -95,9 +95,8 @@ class OrderbookView:
         else:
             percent = view.spread * 100 / view.mid
             self.spread_label.set_text(f"Spread {state.rules.price_text(view.spread)} ({percent:.3f}%)")
-            # The mid can fall between two ticks: show the one extra digit it then needs.
-            places = state.rules.price_places + (0 if view.mid % state.rules.tick_size == 0 else 1)
-            self.mid_label.set_text(f"Mid {view.mid:.{places}f} {quote}")
+            # At the tick's decimals like every other price (a mid between two ticks rounds half to even).
+            self.mid_label.set_text(f"Mid {state.rules.price_text(view.mid)} {quote}")
 
     def _set_rows(self, table: ui.table, rows: tuple[BookRow, ...], flash: bool) -> None:
         new_rows = []

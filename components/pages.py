@@ -42,7 +42,7 @@ async def market_page(symbol: str) -> None:
                 book = OrderbookView(rules, on_pick=lambda price: form.set_price(price) if form else None)
                 live.add(book.show)
             with ui.column().classes("flex-[2] min-w-[320px] gap-3"):
-                live.add(DepthChart().show)
+                live.add(DepthChart(rules).show)
                 live.add(TradesTape().show)
             with ui.column().classes("flex-1 min-w-[280px] gap-3"):
                 if trader is not None:

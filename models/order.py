@@ -2,9 +2,10 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import ConfigDict, StrictBool
+from pydantic import ConfigDict, StrictBool, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import BigInteger, Column, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
@@ -31,9 +32,27 @@ class OrderCreate(SQLModel):
     type: OrderType = "limit"
     price: Decimal | None = Field(default=None, schema_extra={"examples": ["100.00"]})
     quantity: Decimal = Field(schema_extra={"examples": ["0.5000"]})
-    time_in_force: TimeInForce = "GTC"
+    time_in_force: TimeInForce = Field(
+        default="GTC",
+        description="When omitted: GTC for a limit order, IOC for a market order. A market order never rests, "
+        "so GTC is refused for one (422 naming time_in_force).",
+    )
     post_only: StrictBool = False  # as documented: true or false, not 0, 1 or "yes"
     client_order_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _market_orders_default_to_ioc(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("type") == "market" and "time_in_force" not in data:
+            return {**data, "time_in_force": "IOC"}
+        return data
+
+    @field_validator("time_in_force")
+    @classmethod
+    def _market_orders_never_rest(cls, value: str, info: ValidationInfo) -> str:
+        if value == "GTC" and info.data.get("type") == "market":
+            raise PydanticCustomError("market_order_gtc", "a market order never rests: use IOC or FOK, not GTC")
+        return value
 
 
 # Properties to receive when reducing an order.

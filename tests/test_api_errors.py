@@ -64,6 +64,7 @@ INVALID_ORDERS: list[tuple[str, dict[str, Any], set[str]]] = [
     ("price on a market order", {"type": "market"}, {"price"}),
     ("market order off the lot", {"type": "market", "price": MISSING, "quantity": "0.00001"}, {"quantity"}),
     ("market order above the maximum", {"type": "market", "price": MISSING, "quantity": "1000.0001"}, {"quantity"}),
+    ("GTC market order", {"type": "market", "price": MISSING, "time_in_force": "GTC"}, {"time_in_force"}),
     ("limit order without a price", {"price": MISSING}, {"price"}),
     ("missing quantity", {"quantity": MISSING}, {"quantity"}),
     ("missing side", {"side": MISSING}, {"side"}),

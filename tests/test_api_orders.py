@@ -121,6 +121,19 @@ def test_a_market_order_that_fills_completely_is_filled(trader: TraderFactory) -
     assert levels(taker_client, "bids") == [("100.00", "0.3000", 1)]
 
 
+def test_a_market_order_without_a_time_in_force_is_immediate_or_cancel(trader: TraderFactory) -> None:
+    _, _, client = trader()
+    order = place(client, "buy", None, "0.2", type="market")
+    assert order["time_in_force"] == "IOC"
+    assert fetch(client, order)["time_in_force"] == "IOC"
+
+
+def test_a_market_order_may_be_fill_or_kill(trader: TraderFactory) -> None:
+    _, _, client = trader()
+    order = place(client, "buy", None, "0.2", type="market", time_in_force="FOK")
+    assert (order["time_in_force"], order["status"]) == ("FOK", "expired")
+
+
 def test_a_market_order_on_an_empty_side_expires_unfilled(trader: TraderFactory) -> None:
     _, _, client = trader()
     order = place(client, "buy", None, "0.2", type="market")

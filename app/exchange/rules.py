@@ -1,7 +1,7 @@
 """A market's money rules: Decimal <-> integer ticks and lots, formatting, and validation of order input."""
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import ROUND_DOWN, Decimal, InvalidOperation, localcontext
 
 from app.errors import InvalidInput
 from models import Market, MarketPublic
@@ -91,10 +91,13 @@ class MarketRules:
         return self.lots(quantity)
 
     def check_notional(self, price: Decimal, quantity: Decimal) -> None:
-        if price * quantity < self.min_notional:
+        value = price * quantity
+        if value < self.min_notional:
+            # At the quote's precision, rounded down so that the value shown is never the minimum itself.
+            shown = value.quantize(self.tick_size, rounding=ROUND_DOWN)
             raise InvalidInput(
                 "quantity",
-                f"order value {price * quantity} {self.quote} is below the minimum notional "
+                f"order value {self.price_text(shown)} {self.quote} is below the minimum notional "
                 f"{self.price_text(self.min_notional)} {self.quote}",
             )
 

@@ -1,7 +1,7 @@
 """Pure views of a book for display: price grouping, cumulative sizes, depth bars, spread and mid (no NiceGUI)."""
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from app.exchange.rules import MarketRules
 
@@ -83,6 +83,30 @@ def depth_curve(rules: MarketRules, levels: tuple[Level, ...], limit: int = 100)
         total += quantity
         points.append((rules.price_text(rules.price_of(price)), rules.quantity_text(rules.quantity_of(total))))
     return points
+
+
+def depth_curves(
+    rules: MarketRules, bids: tuple[Level, ...], asks: tuple[Level, ...], limit: int = 100
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Both curves in ascending prices, each carried on past its outermost level so that every level has a width.
+
+    Without the extra point a side with one level is a single point (no line at all) and the outermost ask ends on
+    the chart's edge. The margin is a tenth of the prices shown (or a hundredth of the price when there is only one),
+    on the tick, at least one tick, and a bid margin never goes below zero.
+    """
+    bid_points = depth_curve(rules, bids, limit)[::-1]
+    ask_points = depth_curve(rules, asks, limit)
+    prices = [Decimal(price) for price, _ in bid_points + ask_points]
+    if not prices:
+        return bid_points, ask_points
+    low, high = min(prices), max(prices)
+    margin = (high - low) / 10 if high > low else high / 100
+    margin = max(rules.tick_size, margin.quantize(rules.tick_size, rounding=ROUND_CEILING))
+    if bid_points:
+        bid_points.insert(0, (rules.price_text(max(Decimal(0), low - margin)), bid_points[0][1]))
+    if ask_points:
+        ask_points.append((rules.price_text(high + margin), ask_points[-1][1]))
+    return bid_points, ask_points
 
 
 def _cumulative(levels: list[Level]) -> list[int]:

@@ -10,6 +10,7 @@ from selenium.common.exceptions import (
     StaleElementReferenceException,
 )
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
@@ -112,7 +113,17 @@ class MarketPage:
     # --- header and connection ---------------------------------------------------------------------------------
     def connection(self) -> str:
         """The indicator's word: Live, Polling or Offline."""
+        script = "return document.querySelector('#connection-indicator .conn-word').textContent;"
+        return str(self.driver.execute_script(script))
+
+    def connection_text(self) -> str:
+        """All the indicator says, e.g. "Offline since 12:34:56"."""
         return str(self.driver.execute_script("return document.getElementById('connection-indicator').textContent;"))
+
+    def page_opacity(self) -> float:
+        """The opacity of the page below the header (dimmed while a lost connection leaves it stale)."""
+        script = "return getComputedStyle(document.querySelector('.q-page-container')).opacity;"
+        return float(self.driver.execute_script(script))
 
     def transport(self) -> str | None:
         """The socket.io transport the page really uses: 'websocket' or 'polling' (None while disconnected)."""
@@ -167,7 +178,9 @@ class MarketPage:
     # --- the order form -----------------------------------------------------------------------------------------
     def fill(self, field: str, text: str) -> None:
         element = self._find(f'[data-field="{field}"] input, input[data-field="{field}"]')
-        element.clear()
+        # Select and delete, as a trader would: Selenium's clear() leaves Vue's model (and so the value) as it was.
+        element.send_keys(Keys.CONTROL, "a")
+        element.send_keys(Keys.BACKSPACE)
         element.send_keys(text)
         eventually(lambda: element.get_attribute("value"), lambda value: value == text, f"{field} to hold {text!r}")
 

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from app.feed.book_view import Level, depth_curve, group_levels, ladder
+from app.feed.book_view import Level, depth_curve, depth_curves, group_levels, ladder
 from tests.components.rules import btc_usd_rules
 
 # Prices in ticks of 0.01 USD, quantities in lots of 0.0001 BTC: (ticks, lots, orders).
@@ -124,3 +124,32 @@ def test_the_depth_curve_accumulates_sizes_from_the_best_price_outwards() -> Non
     asks = ((10001, 5, 1), (10002, 10, 2), (10005, 1, 1))
 
     assert depth_curve(RULES, asks, limit=2) == [("100.01", "0.0005"), ("100.02", "0.0015")]
+
+
+def test_one_level_a_side_still_gives_each_curve_a_width() -> None:
+    bids, asks = depth_curves(RULES, bids=((9990, 5, 1),), asks=((10010, 3, 1),))
+
+    assert bids == [("99.88", "0.0005"), ("99.90", "0.0005")]
+    assert asks == [("100.10", "0.0003"), ("100.12", "0.0003")]
+
+
+def test_the_outermost_ask_is_carried_past_its_price() -> None:
+    _, asks = depth_curves(RULES, bids=(), asks=((10001, 5, 1), (10002, 10, 2)))
+
+    assert asks[-2:] == [("100.02", "0.0015"), ("100.03", "0.0015")]
+
+
+def test_a_single_price_in_the_whole_book_gets_a_margin_of_a_hundredth_of_it() -> None:
+    bids, asks = depth_curves(RULES, bids=((10000, 1, 1),), asks=())
+
+    assert (bids, asks) == ([("99.00", "0.0001"), ("100.00", "0.0001")], [])
+
+
+def test_the_bid_margin_never_goes_below_zero() -> None:
+    bids, _ = depth_curves(RULES, bids=((1, 1, 1),), asks=((100, 1, 1),))
+
+    assert bids[0] == ("0.00", "0.0001")
+
+
+def test_an_empty_book_has_no_curves() -> None:
+    assert depth_curves(RULES, bids=(), asks=()) == ([], [])

@@ -124,16 +124,15 @@ async def test_a_session_cookie_not_signed_with_the_storage_secret_is_not_signed
 # What traders type is shown as text.
 
 
-async def test_an_invalid_username_is_explained_beside_the_field_with_the_api_s_message(user: User, desk: Desk) -> None:
-    response = await user.http_client.post("/api/traders", json={"username": "<b>x</b>", "password": PASSWORD})
-    [rest_error] = [entry["msg"] for entry in response.json()["detail"] if entry["loc"][-1] == "username"]
+async def test_an_invalid_username_is_explained_beside_the_field_in_words(user: User, desk: Desk) -> None:
     await user.open("/register")
     user.find(kind=ui.input, content="Username").type("<b>x</b>")
     user.find(kind=ui.input, content="Password").type(PASSWORD)
 
     user.find(kind=ui.button, content="Register").click()
 
-    await desk.shows(lambda: desk.field("Username").error, rest_error)
+    expected = "Username may use only lower-case letters a-z, digits 0-9, _ and -"
+    await desk.shows(lambda: desk.field("Username").error, expected)
     assert await (await services.started()).accounts.by_username("<b>x</b>") is None
     assert markup(user) == []
 
@@ -188,6 +187,8 @@ async def test_a_cancel_event_with_another_traders_order_id_does_not_cancel_it(u
 
     desk.trigger(ui.table, "my-open-orders", "cancel", theirs.id)
     desk.trigger(ui.table, "my-open-orders", "cancel", mine.id)  # the control: the same event works on one's own
+    await desk.shows(lambda: desk.column("my-open-orders", "status"), ["cancelled"])
+    desk.trigger(ui.table, "my-open-orders", "mouseleave", None)  # the cancelled row lingers until the pointer leaves
 
     await desk.shows(lambda: desk.column("my-open-orders", "id"), [])
     assert user.notify.contains(f"order {theirs.id} not found")

@@ -38,14 +38,14 @@ async def test_a_level_placed_while_the_page_is_open_appears_without_a_reload(us
     assert desk.column("ob-bids", "total") == ["0.1000", "0.4000"]
 
 
-async def test_the_mid_between_two_ticks_is_shown_with_one_more_digit(user: User, desk: Desk) -> None:
+async def test_the_mid_between_two_ticks_is_shown_at_the_ticks_decimals(user: User, desk: Desk) -> None:
     maker = await desk.register("maker")
-    await desk.place(maker, "buy", "100.00", "0.1")
-    await desk.place(maker, "sell", "100.01", "0.1")
+    await desk.place(maker, "buy", "100.02", "0.1")
+    await desk.place(maker, "sell", "100.03", "0.1")
 
     await user.open(MARKET)
 
-    await user.should_see("Mid 100.005 USD")
+    await user.should_see("Mid 100.02 USD")  # 100.025, half to even
     await user.should_see("Spread 0.01")
 
 
@@ -181,6 +181,8 @@ async def test_cancel_in_my_open_orders_cancels_the_order(user: User, desk: Desk
     await desk.shows(lambda: desk.column("my-open-orders", "id"), [str(order.id)])
 
     desk.trigger(ui.table, "my-open-orders", "cancel", order.id)
+    await desk.shows(lambda: desk.column("my-open-orders", "status"), ["cancelled"])  # lingers under the pointer
+    desk.trigger(ui.table, "my-open-orders", "mouseleave", None)
 
     await desk.shows(lambda: desk.column("my-open-orders", "id"), [])
     assert desk.column("my-closed-orders", "status") == ["cancelled"]
@@ -195,6 +197,8 @@ async def test_cancel_all_cancels_every_open_order(user: User, desk: Desk) -> No
     await desk.shows(lambda: len(desk.column("my-open-orders", "id")), 2)
 
     user.find(kind=ui.button, content="Cancel all").click()
+    await user.should_see("Cancel your 2 open orders in BTC-USD?")
+    user.find(kind=ui.button, content="Cancel 2 orders").click()
 
     await desk.shows(lambda: desk.column("my-open-orders", "id"), [])
     assert [o.status for o in await desk.orders(alice)] == ["cancelled", "cancelled"]
@@ -216,3 +220,27 @@ async def test_a_trade_shows_on_the_tape_and_in_the_24_hour_stats(user: User, de
     await desk.shows(lambda: desk.stat("Last"), "101.00")
     assert [desk.stat(title) for title in ("24h high", "24h low", "24h volume (BTC)")] == ["101.00", "101.00", "0.2000"]
     assert desk.stat("24h change") == "+0.00 (+0.00%)"
+
+
+async def test_without_trades_the_24_hour_volume_shows_a_dash_like_the_other_stats(user: User, desk: Desk) -> None:
+    maker = await desk.register("maker")
+    await desk.place(maker, "sell", "101.00", "0.5")
+
+    await user.open(MARKET)
+
+    await desk.shows(lambda: desk.column("ob-asks", "price"), ["101.00"])
+    assert [desk.stat(title) for title in ("Last", "24h high", "24h low", "24h volume (BTC)")] == ["–"] * 4
+
+
+async def test_an_order_below_the_minimum_notional_shows_its_value_at_the_quotes_decimals(
+    user: User, desk: Desk
+) -> None:
+    alice = await desk.sign_in("alice")
+    user.find(kind=ui.input, content="Price").type("0.1")
+    user.find(kind=ui.input, content="Quantity").type("0.1")
+
+    user.find(kind=ui.button, content="Buy BTC").click()
+
+    expected = "order value 0.01 USD is below the minimum notional 1.00 USD"
+    await desk.shows(lambda: desk.field("Quantity").error, expected)
+    assert await desk.orders(alice) == []
