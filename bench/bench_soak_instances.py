@@ -44,10 +44,34 @@ class SoakResult:
     postgres_cores: float  # CPU of every postgres process on the machine over the flow
     other_cores: float  # the rest: the load generators, this process's simulated tabs
     errors: int
+    batches: int  # writer transactions committed, all instances
+    commands: int  # traders' commands in them
+    reloads: int  # books reloaded from the database because another instance had written the market
+    latency_ms: float  # mean from an order reaching its instance's exchange to its acknowledgement
 
     @property
     def orders_per_s(self) -> float:
         return self.flow.placed / self.seconds
+
+
+def prometheus_totals(base_url: str) -> dict[str, float]:
+    """The writer's batch and latency counters of one instance, summed over markets (its /metrics)."""
+    wanted = (
+        "orderbook_batch_commands_sum",
+        "orderbook_batch_commands_count",
+        "orderbook_order_latency_seconds_sum",
+        "orderbook_order_latency_seconds_count",
+    )
+    totals = dict.fromkeys(wanted, 0.0)
+    for line in httpx.get(f"{base_url}/metrics", timeout=10).text.splitlines():
+        name = line.split("{", 1)[0].split(" ", 1)[0]
+        if name in totals:
+            totals[name] += float(line.rsplit(" ", 1)[1])
+    return totals
+
+
+def reload_count(server: ServerProcess) -> int:
+    return server.log().count("book reloaded at sequence")
 
 
 def postgres_cpu() -> float:
@@ -122,12 +146,19 @@ async def soak(
         pids = [server.process.pid for server in servers if server.process is not None]
         cpu_before = [cpu_seconds(pid) for pid in pids]
         pg_before, machine_before, wall_before = postgres_cpu(), machine_cpu(), time.monotonic()
+        counters_before = [prometheus_totals(url) for url in urls]
+        reloads_before = sum(reload_count(server) for server in servers)
         try:
             flow = await asyncio.to_thread(run_flows, jobs, seconds=seconds, workers_per_trader=in_flight)
             wall = time.monotonic() - wall_before
             instance_cores = sum(cpu_seconds(pid) - before for pid, before in zip(pids, cpu_before, strict=True)) / wall
             postgres_cores = (postgres_cpu() - pg_before) / wall
             other_cores = (machine_cpu() - machine_before) / wall - instance_cores - postgres_cores
+            counters = {name: 0.0 for name in counters_before[0]}
+            for url, before in zip(urls, counters_before, strict=True):
+                for name, value in prometheus_totals(url).items():
+                    counters[name] += value - before[name]
+            reloads = sum(reload_count(server) for server in servers) - reloads_before
             await asyncio.sleep(2.0)
             books = {url: (await http.get(f"{url}/api/markets/{MARKET}/book?depth=12")).json() for url in urls}
             trades = {}
@@ -162,6 +193,12 @@ async def soak(
         postgres_cores=postgres_cores,
         other_cores=other_cores,
         errors=sum(len(server.error_lines()) for server in servers),
+        batches=int(counters["orderbook_batch_commands_count"]),
+        commands=int(counters["orderbook_batch_commands_sum"]),
+        reloads=reloads,
+        latency_ms=1000
+        * counters["orderbook_order_latency_seconds_sum"]
+        / max(1.0, counters["orderbook_order_latency_seconds_count"]),
     )
 
 
@@ -211,6 +248,10 @@ def main() -> None:
         ]
         for r in results
     ]
+    inside = [
+        [r.instances, r.batches, f"{r.commands / max(1, r.batches):.1f}", r.reloads, f"{r.latency_ms:.1f}"]
+        for r in results
+    ]
     headers = [
         "instances",
         "orders/s held",
@@ -224,6 +265,9 @@ def main() -> None:
         "errors logged",
     ]
     print_table(headers, rows)
+    print("\nInside the instances (all markets, summed over instances):")
+    inside_headers = ["instances", "batches committed", "commands per batch", "book reloads", "mean order latency (ms)"]
+    print_table(inside_headers, inside)
     one = [r.orders_per_s for r in results if r.instances == 1]
     two = [r.orders_per_s for r in results if r.instances == 2]
     print(f"\n2 instances / 1 instance: {sum(two) / len(two) / (sum(one) / len(one)):.2f}x orders/s held")
