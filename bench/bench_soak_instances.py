@@ -1,11 +1,13 @@
 """The soak on one instance against two: 60 watching tabs and the same order flow, in the same run, on PostgreSQL.
 
 Run from the repo root: `.venv/bin/python -m bench.bench_soak_instances [--tabs 60] [--seconds 30] [--traders 8]
-[--in-flight 8] [--rounds 1]`. Each round runs the soak on 1 instance, then on 2 (a fresh PostgreSQL database
-each, both on 127.0.0.1:5432, and Redis at 127.0.0.1:6379 for the instances' shared sessions and throttles). With 2,
-half the tabs and half the traders go to each instance, straight to its port (tests/cluster/ covers the proxy).
-The flow comes from 2 client processes in both cases. Prints orders/s held, the ratio, the tabs that did not end
-on their instance's book, and where the CPU went (the instances, PostgreSQL's backends, the load generators).
+[--in-flight 8] [--rounds 1] [--markets 1]`. Each round runs the soak on 1 instance, then on 2 (a fresh PostgreSQL
+database each, on 127.0.0.1:5432, and Redis at 127.0.0.1:6379 for the instances' shared sessions and throttles).
+With 2, half the tabs and half the traders go to each instance, straight to its port (tests/cluster/ covers the
+proxy). The flow comes from 2 client processes in both cases; with `--markets 2` each trades a market of its own
+(BTC-USD, ETH-USD) and the tabs with it watch that market. Prints orders/s held, the ratio, the tabs that did not
+end on their instance's book, and where the time went (CPU of the instances, PostgreSQL, the rest; the writers'
+transactions, book reloads and latency).
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ import httpx
 
 from bench import bench_rest
 from bench.bench_soak import MID, FlowResult, PageWatch, flow_process, page_ladder, sequence, server_ladder, tape
-from bench.common import MARKET, cpu_seconds, print_table, register_traders, seed_book, wait_for_low_load
+from bench.common import MARKET, cpu_seconds, print_table, register_traders, wait_for_low_load
 from tests.redis_server import SHARED_REDIS_URL, forget, unique_prefix
 from tests.servers import ServerProcess, postgres_database
 from tests.sim_clients import SimulatedPage, close_pages, keep_acking, open_pages, wait_for
+
+SECOND_MARKET = "ETH-USD"  # with --markets 2 (its lot 0.001 takes the flow's quantities, multiples of 0.0010)
 
 
 @dataclass
@@ -111,14 +115,14 @@ def instances_on_postgres(count: int, folder: Path) -> Iterator[list[ServerProce
             forget(SHARED_REDIS_URL, prefix)
 
 
-def run_flows(jobs: list[tuple[str, list[str]]], *, seconds: float, workers_per_trader: int) -> FlowResult:
-    """One flow process per (instance URL, traders) job, all starting at once; blocks until they are done."""
+def run_flows(jobs: list[tuple[str, list[str], str]], *, seconds: float, workers_per_trader: int) -> FlowResult:
+    """One flow process per (instance URL, traders, market) job, all starting at once; blocks until they are done."""
     with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
         pool.map(bench_rest.ready, range(len(jobs)))
         start = time.time() + 0.5
         arguments = [
-            (url, keys, MARKET, str(MID), start, seconds, workers_per_trader, 7 + i)
-            for i, (url, keys) in enumerate(jobs)
+            (url, keys, market, str(MID), start, seconds, workers_per_trader, 7 + i)
+            for i, (url, keys, market) in enumerate(jobs)
         ]
         total = FlowResult(started=start)
         for result in pool.map(flow_process, arguments):
@@ -127,22 +131,27 @@ def run_flows(jobs: list[tuple[str, list[str]]], *, seconds: float, workers_per_
 
 
 async def soak(
-    servers: list[ServerProcess], keys: list[str], *, tabs: int, seconds: float, in_flight: int
+    servers: list[ServerProcess], keys: list[str], *, tabs: int, seconds: float, in_flight: int, markets: list[str]
 ) -> SoakResult:
-    """`tabs` split over the servers watch while 2 flow processes trade through them; then each tab is checked."""
+    """`tabs` split over the servers watch while 2 flow processes trade through them; then each tab is checked.
+
+    Flow process i trades `markets[i % len(markets)]` through instance i % instances; the tabs are split the same way
+    (tab i on instance i % instances, watching the market that instance's flow trades).
+    """
     urls = [server.base_url for server in servers]
+    jobs = [(urls[i % len(urls)], keys[i::2], markets[i % len(markets)]) for i in range(2)]
     async with httpx.AsyncClient(timeout=60) as http:
-        pages: list[tuple[str, SimulatedPage]] = []
-        for index, url in enumerate(urls):
-            share = tabs // len(urls) + (1 if index < tabs % len(urls) else 0)
-            pages += [(url, page) for page in await open_pages(url, f"/market/{MARKET}", share, http=http)]
+        pages: list[tuple[str, str, SimulatedPage]] = []
+        for index in range(2):
+            url, _, market = jobs[index]
+            share = tabs // 2 + (1 if index < tabs % 2 else 0)
+            pages += [(url, market, page) for page in await open_pages(url, f"/market/{market}", share, http=http)]
         watches = [PageWatch() for _ in pages]
-        for (_, page), watch in zip(pages, watches, strict=True):
+        for (_, _, page), watch in zip(pages, watches, strict=True):
             page.on_update.append(watch)
-        tab_pages = [page for _, page in pages]
+        tab_pages = [page for _, _, page in pages]
         acks = asyncio.create_task(keep_acking(tab_pages))
         # 2 flow processes whatever the instance count: the same offered load, split over the instances.
-        jobs = [(urls[i % len(urls)], keys[i::2]) for i in range(2)]
         pids = [server.process.pid for server in servers if server.process is not None]
         cpu_before = [cpu_seconds(pid) for pid in pids]
         pg_before, machine_before, wall_before = postgres_cpu(), machine_cpu(), time.monotonic()
@@ -160,19 +169,19 @@ async def soak(
                     counters[name] += value - before[name]
             reloads = sum(reload_count(server) for server in servers) - reloads_before
             await asyncio.sleep(2.0)
-            books = {url: (await http.get(f"{url}/api/markets/{MARKET}/book?depth=12")).json() for url in urls}
-            trades = {}
-            for url in urls:
-                answer = (await http.get(f"{url}/api/markets/{MARKET}/trades?limit=20")).json()
-                trades[url] = [(t["id"], t["price"], t["quantity"]) for t in answer]
+            books, trades = {}, {}
+            for url, _, market in jobs:
+                books[url, market] = (await http.get(f"{url}/api/markets/{market}/book?depth=12")).json()
+                answer = (await http.get(f"{url}/api/markets/{market}/trades?limit=20")).json()
+                trades[url, market] = [(t["id"], t["price"], t["quantity"]) for t in answer]
 
             def wrong() -> list[SimulatedPage]:
                 return [
                     page
-                    for url, page in pages
-                    if sequence(page) != books[url]["sequence"]
-                    or page_ladder(page) != server_ladder(books[url])
-                    or tape(page) != trades[url]
+                    for url, market, page in pages
+                    if sequence(page) != books[url, market]["sequence"]
+                    or page_ladder(page) != server_ladder(books[url, market])
+                    or tape(page) != trades[url, market]
                 ]
 
             with contextlib.suppress(TimeoutError):
@@ -188,7 +197,7 @@ async def soak(
         flow=flow,
         mismatches=mismatched,
         regressions=sum(watch.regressions for watch in watches),
-        lost_messages=sum(page.lost_messages for _, page in pages),
+        lost_messages=sum(page.lost_messages for page in tab_pages),
         instance_cores=instance_cores,
         postgres_cores=postgres_cores,
         other_cores=other_cores,
@@ -202,16 +211,37 @@ async def soak(
     )
 
 
+def seed_market(base_url: str, api_key: str, market: str, levels: int = 20) -> None:
+    """Resting levels a side away from the flow's prices, so that every page shows full ladders."""
+    with httpx.Client(base_url=base_url, timeout=30, headers={"Authorization": f"Bearer {api_key}"}) as client:
+        for level in range(1, levels + 1):
+            for side, price in (("buy", MID - 500 - level), ("sell", MID + 500 + level)):
+                body = {"symbol": market, "side": side, "price": str(price), "quantity": "0.0100"}
+                client.post("/api/orders", json=body).raise_for_status()
+
+
 def run_one(count: int, folder: Path, options: argparse.Namespace) -> SoakResult:
+    markets = [MARKET, SECOND_MARKET][: options.markets]
     with instances_on_postgres(count, folder) as servers:
         keys = register_traders(servers[0].base_url, options.traders + 1)
-        seed_book(servers[0].base_url, keys.pop())
-        for server in servers:  # every instance has caught up with the seeded book before the tabs open
-            deadline = time.monotonic() + 10
-            while httpx.get(f"{server.base_url}/api/markets/{MARKET}/book", timeout=5).json()["sequence"] < 40:
-                assert time.monotonic() < deadline, "an instance did not catch up with the seeded book"
-                time.sleep(0.1)
-        return asyncio.run(soak(servers, keys, tabs=options.tabs, seconds=options.seconds, in_flight=options.in_flight))
+        seeder = keys.pop()
+        for market in markets:
+            seed_market(servers[0].base_url, seeder, market)
+            for server in servers:  # every instance has caught up with the seeded book before the tabs open
+                deadline = time.monotonic() + 10
+                while httpx.get(f"{server.base_url}/api/markets/{market}/book", timeout=5).json()["sequence"] < 40:
+                    assert time.monotonic() < deadline, "an instance did not catch up with the seeded book"
+                    time.sleep(0.1)
+        return asyncio.run(
+            soak(
+                servers,
+                keys,
+                tabs=options.tabs,
+                seconds=options.seconds,
+                in_flight=options.in_flight,
+                markets=markets,
+            )
+        )
 
 
 def main() -> None:
@@ -220,6 +250,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="how long each order flow runs")
     parser.add_argument("--traders", type=int, default=8, help="traders sending orders")
     parser.add_argument("--in-flight", type=int, default=8, help="requests in flight per trader")
+    parser.add_argument("--markets", type=int, choices=(1, 2), default=1, help="2: each flow process its own market")
     parser.add_argument("--rounds", type=int, default=1, help="1 then 2 instances, this many times")
     parser.add_argument("--wait-load", type=float, default=0.0, help="wait up to this many s for load < 1")
     options = parser.parse_args()
@@ -230,7 +261,8 @@ def main() -> None:
             for count in (1, 2):
                 results.append(run_one(count, Path(folder), options))
     print(
-        f"\nSoak on PostgreSQL: {options.tabs} tabs, {options.traders} traders x {options.in_flight} in flight, "
+        f"\nSoak on PostgreSQL, {options.markets} market(s): {options.tabs} tabs, "
+        f"{options.traders} traders x {options.in_flight} in flight, "
         f"{options.seconds:.0f} s a run"
     )
     rows = [
