@@ -132,7 +132,10 @@ class LiveMarket:
                 self.shown_sequence = state.sequence
             if self._trader_dirty and self.trader_parts:
                 self._trader_dirty = False
-                for trader_part in self.trader_parts:
-                    await trader_part()
+                try:
+                    for trader_part in self.trader_parts:
+                        await trader_part()
+                except Unavailable:
+                    self._trader_dirty = True  # read the trader's orders again on the next render
         if self._wanted_sequence > self.shown_sequence and not self._scheduled:
             self._schedule()  # a newer change arrived while rendering: end on the latest state

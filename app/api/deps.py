@@ -71,7 +71,7 @@ async def service_error_handler(_request: Request, error: Exception) -> JSONResp
 async def database_error_handler(_request: Request, error: Exception) -> JSONResponse:
     """A read that could not reach the database (restarting, failed over): 503 to retry, never a 500."""
     now = time.monotonic()
-    if now - _last_warning[0] >= WARN_EVERY:  # one line per outage second, not one per refused request
+    if now - _last_warning[0] >= WARN_EVERY:  # a line every few seconds, not one per refused request
         _last_warning[0] = now
         log.warning("database unreachable: requests get 503 (%s)", error.__class__.__name__)
     return await service_error_handler(_request, Unavailable("the database is not reachable; retry in a moment"))

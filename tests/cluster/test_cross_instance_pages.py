@@ -67,3 +67,17 @@ def test_signing_in_through_one_instance_holds_on_the_other_and_signing_out_ends
     assert serving_instance(page) == "instance1"
     page.wait_for_trader_name("")
     trader.client.close()
+
+
+def test_wrong_api_keys_sent_to_one_instance_count_on_the_other(cluster: Cluster) -> None:
+    # A made-up client address (uvicorn trusts X-Forwarded-For from 127.0.0.1), so no other test is throttled.
+    headers = {"Authorization": "Bearer wrong-key", "X-Forwarded-For": "10.9.8.7"}
+    first, second = cluster.instance("instance1").base_url, cluster.instance("instance2").base_url
+    for _ in range(20):  # the limit per address and minute (app/accounts/throttle.py)
+        assert httpx.get(f"{first}/api/orders", headers=headers, timeout=10).status_code == 401
+
+    refused = httpx.get(f"{second}/api/orders", headers=headers, timeout=10)
+
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    other_address = {**headers, "X-Forwarded-For": "10.9.8.6"}
+    assert httpx.get(f"{second}/api/orders", headers=other_address, timeout=10).status_code == 401
