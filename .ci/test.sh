@@ -12,6 +12,8 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)  # tests/test_nginx.py
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)  # tests/cluster/
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)  # shared sessions and throttles
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
@@ -29,6 +31,12 @@ export TEST_POSTGRES_ADMIN_URL="${TEST_POSTGRES_ADMIN_URL:-postgresql://postgres
 if ! psql "$TEST_POSTGRES_ADMIN_URL" -qtAc 'select 1' >/dev/null 2>&1; then
   # A fresh install only trusts local socket peers: give the postgres role the password the tests use.
   $SUDO runuser -u postgres -- psql -qc "ALTER USER postgres PASSWORD 'postgres'"
+fi
+
+# Redis: start one without persistence when 127.0.0.1:6379 does not answer (tests use their own key prefixes).
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no >/dev/null
+  for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.2; done
 fi
 
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi

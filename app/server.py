@@ -14,14 +14,16 @@ from contextlib import asynccontextmanager
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.routing import Match, Mount, Route
 from starlette.types import Receive, Scope, Send
 
 from app import demo, services
+from app.accounts import throttle
 from app.accounts.service import Accounts
 from app.api import api_router
 from app.api.body_limit import DeclaredBodyLimit
-from app.api.deps import service_error_handler
+from app.api.deps import database_error_handler, service_error_handler
 from app.api.docs import add_offline_docs
 from app.errors import ServiceError
 from app.exchange.service import Exchange
@@ -58,6 +60,7 @@ def create_app(settings: Settings) -> FastAPI:
     api.include_router(prometheus_router)
     add_offline_docs(api)
     api.add_exception_handler(ServiceError, service_error_handler)
+    api.add_exception_handler(OperationalError, database_error_handler)
     api.add_middleware(DeclaredBodyLimit)
     # Unknown /api paths answer in the API's JSON, instead of falling through to NiceGUI's 404 page.
     api.router.routes.append(Route("/api/{path:path}", ApiNotFound()))
@@ -93,6 +96,7 @@ class ApiNotFound:
 
 async def start_services(settings: Settings) -> services.Services:
     """Database, schema, exchange and accounts; the books are loaded before the first request is served."""
+    throttle.STORAGE.use_redis(settings.redis_url, settings.redis_prefix)
     database = await asyncio.to_thread(connect, settings.database_url)
     await asyncio.to_thread(create_schema, database)
     exchange = Exchange(database, max_resting_per_trader=settings.max_resting_orders)

@@ -50,7 +50,17 @@ OPTIONS = {
     "max_resting_orders": Option(
         variable="ORDERBOOK_MAX_RESTING_ORDERS", flag="--max-resting-orders", help="most resting orders per market"
     ),
+    "redis_url": Option(
+        variable="ORDERBOOK_REDIS_URL",
+        flag="--redis-url",
+        help="redis://host:6379/0 shares sign-ins and throttles between instances (else NICEGUI_REDIS_URL; else none)",
+    ),
+    "redis_prefix": Option(
+        variable="ORDERBOOK_REDIS_PREFIX", flag="--redis-prefix", help="prefix of this app's Redis keys"
+    ),
 }
+# Read when ORDERBOOK_REDIS_URL is not set: NiceGUI's own name for its Redis storage.
+NICEGUI_REDIS_URL = "NICEGUI_REDIS_URL"
 
 
 class Settings(BaseSettings):
@@ -68,6 +78,8 @@ class Settings(BaseSettings):
     )
     reconnect_timeout: float = 15.0  # not configurable: long enough for a network cut to end without a reload
     max_resting_orders: int = Field(1000, validation_alias="ORDERBOOK_MAX_RESTING_ORDERS", ge=1)  # per trader, market
+    redis_url: str | None = Field(None, validation_alias="ORDERBOOK_REDIS_URL", pattern=r"^(redis|rediss|unix)://")
+    redis_prefix: str = Field("orderbook:", validation_alias="ORDERBOOK_REDIS_PREFIX", min_length=1)
 
     @field_validator("transports", mode="before")
     @classmethod
@@ -120,6 +132,8 @@ class Environment(PydanticBaseSettingsSource):
             for option in OPTIONS.values()
             if self.environ.get(option.variable)  # an empty variable counts as unset
         }
+        if "ORDERBOOK_REDIS_URL" not in found and self.environ.get(NICEGUI_REDIS_URL):
+            found["ORDERBOOK_REDIS_URL"] = self.environ[NICEGUI_REDIS_URL]
         if "PORT" in found and "HOST" not in found:
             # A platform that sets PORT expects the app to answer on it from outside the container.
             found["HOST"] = ALL_INTERFACES

@@ -28,6 +28,9 @@ def registration_problem(field: str, problem: dict) -> str:
     return f"{name} is not valid"
 
 
+SIGN_IN_KEYS = ("trader_id", "username")
+
+
 def _sign_in(trader_id: int, username: str) -> None:
     app.storage.user.update(trader_id=trader_id, username=username)
 
@@ -45,18 +48,18 @@ def login_page() -> None:
             name = username.value.strip()
             keys = (f"user:{name}", f"address:{context.client.ip}")
             try:
-                throttle.SIGN_IN_PER_USER.check(keys[0])
-                throttle.SIGN_IN_PER_ADDRESS.check(keys[1])
+                await throttle.SIGN_IN_PER_USER.check(keys[0])
+                await throttle.SIGN_IN_PER_ADDRESS.check(keys[1])
             except throttle.TooManyAttempts as refused:
                 error.set_text(f"Too many failed sign-ins: try again in {refused.retry_after} s")
                 return
             trader = await (await services.started()).accounts.sign_in(name, password.value)
             if trader is None or trader.id is None:
-                throttle.SIGN_IN_PER_USER.fail(keys[0])
-                throttle.SIGN_IN_PER_ADDRESS.fail(keys[1])
+                await throttle.SIGN_IN_PER_USER.fail(keys[0])
+                await throttle.SIGN_IN_PER_ADDRESS.fail(keys[1])
                 error.set_text("Wrong username or password")
                 return
-            throttle.SIGN_IN_PER_USER.succeed(keys[0])
+            await throttle.SIGN_IN_PER_USER.succeed(keys[0])
             _sign_in(trader.id, trader.username)
             ui.navigate.to("/")
 
@@ -117,5 +120,7 @@ def register_page() -> None:
 
 @ui.page("/logout")
 def logout_page() -> None:
-    app.storage.user.clear()
+    # Only the sign-in: the user storage may be shared (Redis) and hold more than this app's keys.
+    for key in SIGN_IN_KEYS:
+        app.storage.user.pop(key, None)
     ui.navigate.to("/")

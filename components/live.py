@@ -7,6 +7,7 @@ from typing import Any
 
 from nicegui import app, background_tasks, context
 
+from app.errors import Unavailable
 from app.exchange.service import Exchange
 from app.feed.events import market_changed
 from app.feed.market_data import MarketState
@@ -120,7 +121,10 @@ class LiveMarket:
             return
         async with self._render_lock:
             self._last_render = time.monotonic()
-            state = await self.exchange.market_state(self.symbol)
+            try:
+                state = await self.exchange.market_state(self.symbol)
+            except Unavailable:
+                return  # the database is away: the page keeps what it shows, and `check` tries again while stale
             if state is not self._shown_state:
                 for part in self.parts:
                     part(state)
@@ -128,7 +132,10 @@ class LiveMarket:
                 self.shown_sequence = state.sequence
             if self._trader_dirty and self.trader_parts:
                 self._trader_dirty = False
-                for trader_part in self.trader_parts:
-                    await trader_part()
+                try:
+                    for trader_part in self.trader_parts:
+                        await trader_part()
+                except Unavailable:
+                    self._trader_dirty = True  # read the trader's orders again on the next render
         if self._wanted_sequence > self.shown_sequence and not self._scheduled:
             self._schedule()  # a newer change arrived while rendering: end on the latest state

@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 from nicegui import app, ui
+from nicegui.storage import Storage
 
 from app.api.routes import metrics
 from app.settings import Settings, storage_secret
@@ -12,6 +13,11 @@ def mount(api: FastAPI, settings: Settings) -> None:
     """NiceGUI at "/" behind the app's own routes (so `/api` skips NiceGUI's page middlewares), with every page."""
     from components import pages  # noqa: F401  (registers the @ui.page routes)
 
+    if settings.redis_url:
+        # Sessions (app.storage.user) in Redis: a trader signed in through one instance is signed in on all of them.
+        # NiceGUI reads these when it makes a user's storage, so they only need setting before the first request.
+        Storage.redis_url = settings.redis_url
+        Storage.redis_key_prefix = f"{settings.redis_prefix}nicegui:"
     app.config.socket_io_js_transports = list(settings.transports)
     nicegui_internals.install_fast_binary_check()
     departures.install()

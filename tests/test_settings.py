@@ -126,3 +126,23 @@ def test_help_lists_every_flag_with_its_environment_variable() -> None:
 
 def test_settings_made_in_code_take_the_given_values() -> None:
     assert Settings(database_url="sqlite:///given.db", max_resting_orders=2).max_resting_orders == 2
+
+
+def test_without_redis_configured_there_is_no_redis_url() -> None:
+    assert load_settings([], {}).redis_url is None
+
+
+def test_the_redis_url_falls_back_to_nicegui_redis_url() -> None:
+    assert load_settings([], {"NICEGUI_REDIS_URL": "redis://cache:6379/1"}).redis_url == "redis://cache:6379/1"
+
+
+def test_orderbook_redis_url_and_its_flag_win_over_nicegui_redis_url() -> None:
+    environ = {"NICEGUI_REDIS_URL": "redis://a:6379", "ORDERBOOK_REDIS_URL": "redis://b:6379"}
+    assert load_settings([], environ).redis_url == "redis://b:6379"
+    assert load_settings(["--redis-url", "redis://c:6379"], environ).redis_url == "redis://c:6379"
+
+
+def test_a_redis_url_that_is_not_redis_is_refused_naming_the_variable(capsys: pytest.CaptureFixture[str]) -> None:
+    said = refusal(capsys, [], {"ORDERBOOK_REDIS_URL": "http://cache:6379"})
+
+    assert said.startswith("main.py: error: ORDERBOOK_REDIS_URL: String should match pattern")

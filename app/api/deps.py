@@ -1,5 +1,7 @@
 """What the routes depend on: the exchange, the database and the calling trader."""
 
+import logging
+import time
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -9,8 +11,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from app import services
 from app.accounts import throttle
 from app.accounts.service import Caller
-from app.errors import InvalidInput, ServiceError, Unauthorized
+from app.errors import InvalidInput, ServiceError, Unauthorized, Unavailable
 from app.exchange.service import Exchange
+
+log = logging.getLogger("orderbook.api")
+WARN_EVERY = 5.0  # s
+_last_warning = [float("-inf")]
+RETRY_UNAVAILABLE_AFTER = 1  # s: a restarting database or a starting server is back within seconds
 
 _bearer = HTTPBearer(auto_error=False, description="the API key received on registration")
 
@@ -26,10 +33,10 @@ async def get_current_trader(
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("missing API key: send 'Authorization: Bearer <api_key>'")
     address = client_address(request)
-    throttle.API_KEY_PER_ADDRESS.check(address)  # key guessing from one address gets 429s, not answers
+    await throttle.API_KEY_PER_ADDRESS.check(address)  # key guessing from one address gets 429s, not answers
     trader = await (await services.started()).accounts.by_api_key(credentials.credentials)
     if trader is None:
-        throttle.API_KEY_PER_ADDRESS.fail(address)
+        await throttle.API_KEY_PER_ADDRESS.fail(address)
         raise Unauthorized("invalid API key")
     return trader
 
@@ -56,4 +63,15 @@ async def service_error_handler(_request: Request, error: Exception) -> JSONResp
         headers = {"WWW-Authenticate": "Bearer"}
     elif isinstance(error, throttle.TooManyAttempts):
         headers = {"Retry-After": str(error.retry_after)}
+    elif isinstance(error, Unavailable):
+        headers = {"Retry-After": str(RETRY_UNAVAILABLE_AFTER)}
     return JSONResponse(error_body(error), status_code=error.status_code, headers=headers)
+
+
+async def database_error_handler(_request: Request, error: Exception) -> JSONResponse:
+    """A read that could not reach the database (restarting, failed over): 503 to retry, never a 500."""
+    now = time.monotonic()
+    if now - _last_warning[0] >= WARN_EVERY:  # a line every few seconds, not one per refused request
+        _last_warning[0] = now
+        log.warning("database unreachable: requests get 503 (%s)", error.__class__.__name__)
+    return await service_error_handler(_request, Unavailable("the database is not reachable; retry in a moment"))

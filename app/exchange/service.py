@@ -5,9 +5,10 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
-from app.errors import InvalidInput, NotFound
+from app.errors import InvalidInput, NotFound, Unavailable
 from app.exchange.commands import BookSnapshot, CancelAll, CancelOrder, Command, PlaceOrder, ReduceOrder, Sync
 from app.exchange.present import levels_public, order_public
 from app.exchange.results import OrderResult
@@ -96,7 +97,10 @@ class Exchange:
             with self.database.read() as session:
                 return work(session)
 
-        return await asyncio.to_thread(in_thread)
+        try:
+            return await asyncio.to_thread(in_thread)
+        except OperationalError as error:  # the database restarting or away: a 503 to retry, for routes and pages
+            raise Unavailable("the database is not reachable; retry in a moment") from error
 
     def rules(self, symbol: str, field: str | None = None) -> MarketRules:
         writer = self.writers.get(symbol)

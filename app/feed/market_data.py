@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
+from app.errors import Unavailable
 from app.exchange.commands import BookSnapshot
 from app.exchange.present import trade_public
 from app.exchange.rules import MarketRules
@@ -125,7 +127,10 @@ class MarketFeedData:
             snapshot = self.writer.snapshot
             if self.state is None or self.stale:
                 loop = asyncio.get_running_loop()
-                new_trades = await loop.run_in_executor(_READER, self._read_new_trades)
+                try:
+                    new_trades = await loop.run_in_executor(_READER, self._read_new_trades)
+                except OperationalError as error:  # restarting, failed over: the pages keep what they show
+                    raise Unavailable("the database is not reachable; retry in a moment") from error
                 self._add(new_trades)
                 self.window.expire(utcnow())
                 rules = self.writer.rules

@@ -16,6 +16,8 @@ from app.store.migrate import upgrade_to_head
 # How long a writer waits for a lock held by another connection before its batch fails with a 503. A batch holds the
 # market's lock for milliseconds; a wait of seconds means something is stuck, and every queued order waits behind it.
 LOCK_TIMEOUT_MS = 5000
+# PostgreSQL: how long opening a connection may take; an unreachable server fails requests with a 503 after this.
+CONNECT_TIMEOUT_S = 5
 # PostgreSQL: the longest any one statement may run. The slowest the app runs (reloading a book of thousands of resting
 # orders) takes well under a second; this only stops a runaway query from holding a connection and its locks.
 STATEMENT_TIMEOUT_MS = 30000
@@ -81,7 +83,8 @@ def connect(url: str) -> Database:
     if make_url(url).get_backend_name() == "sqlite":
         return Database(url, _sqlite_engine(url, immediate=True), _sqlite_engine(url, immediate=False))
     options = f"-c lock_timeout={LOCK_TIMEOUT_MS} -c statement_timeout={STATEMENT_TIMEOUT_MS}"
-    engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args={"options": options})
+    connect_args = {"options": options, "connect_timeout": CONNECT_TIMEOUT_S}
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args=connect_args)
     return Database(url, engine, engine)
 
 
@@ -103,3 +106,13 @@ def is_lock_timeout(error: SQLAlchemyError) -> bool:
         return state in POSTGRES_TIMEOUT_STATES
     # SQLite reports an expired busy timeout as SQLITE_BUSY, "database is locked".
     return "database is locked" in str(error.orig)
+
+
+def ping(database: Database) -> bool:
+    """Whether the database answers `SELECT 1` now (blocking: call it from a worker thread)."""
+    try:
+        with database.reader.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except SQLAlchemyError:
+        return False
+    return True

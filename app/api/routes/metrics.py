@@ -2,6 +2,7 @@
 
 import asyncio
 import gc
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,9 +12,13 @@ from sqlmodel import SQLModel
 
 from app import services
 from app.api.routes.responses import UNAVAILABLE
+from app.errors import Unavailable
 from app.feed.events import market_changed
+from app.store.db import Database, ping
 
 router = APIRouter(tags=["health"])
+PROBE_INTERVAL = 1.0  # s
+_probe: dict[str, float | bool] = {"at": float("-inf"), "answers": False}
 
 # What the UI holds that only the UI can count (app/ knows nothing of NiceGUI's page internals): the UI registers them.
 page_counters: dict[str, Callable[[], int]] = {}
@@ -39,9 +44,19 @@ def _rss_kib() -> int:
 
 @router.get("/health", responses=UNAVAILABLE)
 async def health() -> dict[str, str]:
-    """Ready once the books are loaded (a 503 before); for load balancers and scripts, never a page."""
-    services.current()
+    """Ready once the books are loaded and while the database answers (a 503 else); for proxies, never a page."""
+    if not await _database_answers(services.current().database):
+        raise Unavailable("the database is not reachable; retry in a moment")
     return {"status": "ok"}
+
+
+async def _database_answers(database: Database) -> bool:
+    """Whether `SELECT 1` worked, asked at most once a PROBE_INTERVAL: frequent checks cost one query a second."""
+    if time.monotonic() - _probe["at"] >= PROBE_INTERVAL:
+        # Two checks arriving together may both probe: harmless, and no lock tied to one event loop.
+        _probe["at"] = time.monotonic()
+        _probe["answers"] = await asyncio.to_thread(ping, database)
+    return bool(_probe["answers"])
 
 
 @router.get("/metrics", responses=UNAVAILABLE)

@@ -31,4 +31,9 @@ AUTH: Responses = {
     401: error("Missing or invalid API key", headers={"WWW-Authenticate": "Bearer"}),
     429: error("Too many wrong API keys from this address", headers={"Retry-After": "seconds to wait"}),
 }
-UNAVAILABLE: Responses = {503: error("Still starting, or the database could not take the change: nothing was changed")}
+UNAVAILABLE: Responses = {
+    503: error(
+        "Still starting, or the database is unreachable or could not take the change: nothing was changed",
+        headers={"Retry-After": "seconds to wait"},
+    )
+}
