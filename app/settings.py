@@ -50,6 +50,16 @@ OPTIONS = {
     "max_resting_orders": Option(
         variable="ORDERBOOK_MAX_RESTING_ORDERS", flag="--max-resting-orders", help="most resting orders per market"
     ),
+    "journal_keep": Option(
+        variable="ORDERBOOK_JOURNAL_KEEP",
+        flag="--journal-keep",
+        help="change journal rows kept per market; an instance further behind reloads the book",
+    ),
+    "poll_interval": Option(
+        variable="ORDERBOOK_POLL_INTERVAL",
+        flag="--poll-interval",
+        help="seconds between the safety polls of the stored sequences (changes are pushed before that)",
+    ),
 }
 
 
@@ -68,6 +78,8 @@ class Settings(BaseSettings):
     )
     reconnect_timeout: float = 15.0  # not configurable: long enough for a network cut to end without a reload
     max_resting_orders: int = Field(1000, validation_alias="ORDERBOOK_MAX_RESTING_ORDERS", ge=1)  # per trader, market
+    journal_keep: int = Field(20000, validation_alias="ORDERBOOK_JOURNAL_KEEP", ge=1)
+    poll_interval: float = Field(1.0, validation_alias="ORDERBOOK_POLL_INTERVAL", gt=0)
 
     @field_validator("transports", mode="before")
     @classmethod
