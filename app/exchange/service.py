@@ -66,8 +66,10 @@ class Exchange:
         if self.watcher is not None:
             await self.watcher.stop()
             self.watcher = None
-        for task in list(self._syncing.values()):
+        syncing = list(self._syncing.values())
+        for task in syncing:
             task.cancel()
+        await asyncio.gather(*syncing, return_exceptions=True)
         await asyncio.gather(*(writer.stop() for writer in self.writers.values()))
 
     def subscribe(self, listener: ChangeListener) -> Callable[[], None]:
