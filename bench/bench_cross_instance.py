@@ -5,7 +5,7 @@ Two `python main.py` processes on one fresh database, with their default setting
 (bench/common.py) on B's `/market/BTC-USD`. Each order, placed through A's REST API, is a new best ask at a price no
 other order used, `--gap` s apart; the latency is from A's response returning to the first `update` message on B's
 tab that carries the price. Before the journal, B learned of A's orders by polling every 100 ms, then reloaded its
-whole book: `--code DIR` runs the servers of another checkout (`git worktree add DIR d1d9e78`) to compare.
+whole book: `--code DIR` runs the servers of another checkout (`git archive d1d9e78 | tar -x -C DIR`) to compare.
 """
 
 from __future__ import annotations
