@@ -103,6 +103,31 @@ def test_a_page_on_b_shows_an_order_placed_through_a(pair: tuple[ServerProcess, 
     asyncio.run(story())
 
 
+def test_a_page_on_b_shows_in_its_tape_a_trade_made_through_a_after_orders_that_traded_nothing(
+    pair: tuple[ServerProcess, ServerProcess], seller: Trader
+) -> None:
+    a, b = pair
+    buyer = register_trader(a.base_url)
+
+    async def story() -> None:
+        page = SimulatedPage(b.base_url, f"/market/{BTC}")
+        async with httpx.AsyncClient(timeout=30) as http:
+            await page.open(http)
+            try:
+                await asyncio.to_thread(sell, seller, "4004.00")  # rests: nothing for the tape
+                await wait_for(lambda: "4004.00" in {row["price"] for row in page.table_rows("ob-asks")}, 15)
+                body = {"symbol": BTC, "side": "buy", "price": "4004.00", "quantity": "0.0100"}
+                bought = await asyncio.to_thread(buyer.client.post, "/api/orders", json=body)
+                assert bought.json()["status"] == "filled", bought.text
+                await wait_for(lambda: "4004.00" in {row["price"] for row in page.table_rows("trades-tape")}, 15)
+                assert "4004.00" not in {row["price"] for row in page.table_rows("ob-asks")}
+            finally:
+                await page.close()
+                buyer.client.close()
+
+    asyncio.run(story())
+
+
 def test_bs_listener_reconnects_after_its_connection_is_killed_and_catches_up(
     backend: str, pair: tuple[ServerProcess, ServerProcess], seller: Trader
 ) -> None:

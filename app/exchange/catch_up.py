@@ -25,6 +25,7 @@ class BookFollower:
     database: Database
     book: OrderBook
     sequence: int  # -1: the book must be reloaded before use
+    traded_at: int
     snapshot: BookSnapshot
     resting_by_trader: Counter[int]
     changed_traders: set[int] | None  # whose orders changed in the current round; None: unknown
@@ -42,12 +43,11 @@ class BookFollower:
         if self.sequence < 0:
             return False
         with self.database.read() as session:
-            stored = writes.stored_sequences(session)[self.rules.id]
-            if stored == self.sequence:
-                return True
-            rows = journal.rows_after(session, self.rules.id, self.sequence) if stored > self.sequence else []
+            rows = journal.rows_after(session, self.rules.id, self.sequence)
+            if not rows:  # nothing newer journaled: up to date, unless the sequence moved without a row
+                return writes.stored_sequences(session)[self.rules.id] == self.sequence
         entries = [decode(*row, self.rules) for row in rows]
-        if not contiguous(entries, self.sequence, stored):
+        if not contiguous(entries, self.sequence, self.sequence + 1):
             return False
         self._replay(entries)
         return True
@@ -70,6 +70,8 @@ class BookFollower:
             self.resting_by_trader.update(apply_change(self.book, entry.change))
             if self.changed_traders is not None:
                 self.changed_traders |= entry.traders
+            if entry.traded:
+                self.traded_at = entry.sequence
             self.sequence = entry.sequence
         observe_catch_up(self.rules.symbol, "journal")
 
@@ -78,5 +80,6 @@ class BookFollower:
         for order in writes.resting_orders(session, self.rules):
             book.add_resting(order)
         self.book = book
+        self.traded_at = stored  # what it traded since is unknown
         self.resting_by_trader = Counter(order.trader_id for order in book.resting_orders())
         log.info("%s: book reloaded at sequence %d (%d resting orders)", self.rules.symbol, stored, len(book))

@@ -16,6 +16,7 @@ class Entry:
     sequence: int
     change: BookChange
     traders: frozenset[int]
+    traded: bool  # whether the batch made trades (else the tape and stats stay as they were)
 
 
 def encode(change: BookChange, rules: MarketRules, *, after: int, trades: list[dict]) -> str:
@@ -60,7 +61,7 @@ def decode(sequence: int, changes: str, traders: str, rules: MarketRules) -> Ent
         amended=[(order_id, lots(Decimal(size)), lots(Decimal(filled))) for order_id, size, filled in data["amended"]],
         removed=list(data["removed"]),
     )
-    return Entry(int(data["after"]), sequence, change, frozenset(json.loads(traders)))
+    return Entry(int(data["after"]), sequence, change, frozenset(json.loads(traders)), bool(data["trades"]))
 
 
 def contiguous(entries: list[Entry], mine: int, stored: int) -> bool:

@@ -56,6 +56,7 @@ class MarketWriter(BookFollower):
         self.resting_by_trader: Counter[int] = Counter()  # kept with the book, for the cap on resting orders
         self.book = OrderBook()
         self.sequence = -1  # -1: the cache must be (re)loaded before use
+        self.traded_at = -1  # the newest sequence whose batch is known to have trades (a reload's: it may have)
         self.snapshot = BookSnapshot(-1, (), ())
         self.queue: asyncio.Queue[Command | None] = asyncio.Queue()
         # Its own thread: a commit never queues behind the reads that share the default pool.
@@ -156,6 +157,8 @@ class MarketWriter(BookFollower):
             if batch is None or batch.sequence == stored or not self._stored_anyway(batch):
                 raise
             log.warning("%s: the commit reported %s, but the batch is stored", self.rules.symbol, error)
+        if batch.new_trades:
+            self.traded_at = batch.sequence  # before the snapshot moves: whoever sees the snapshot sees this too
         self.sequence = batch.sequence
         self._refresh_snapshot()
         # Committed: only now are the answers built, from the book's orders and the batch's trades.
