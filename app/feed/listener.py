@@ -10,6 +10,8 @@ import logging
 import os
 import sqlite3
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import psycopg
 from sqlalchemy.engine import make_url
@@ -98,13 +100,17 @@ class ChangeWatcher:
     async def _data_version(self) -> None:
         """SQLite: PRAGMA data_version moves when another connection commits; only then read the sequences."""
         path = make_url(self.database.url).database or ":memory:"
-        connection = await asyncio.to_thread(sqlite3.connect, path, check_same_thread=False)
+        # One thread owns the connection: a cancelled wait leaves its PRAGMA running there, and closing the connection
+        # from another thread meanwhile crashes sqlite3 (seen as a segfault); the close queues behind it instead.
+        thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="data-version")
+        loop = asyncio.get_running_loop()
+        connection = await loop.run_in_executor(thread, partial(sqlite3.connect, path, check_same_thread=False))
         try:
             last: int | None = None
             while True:
                 await asyncio.sleep(DATA_VERSION_INTERVAL)
                 try:
-                    version = await asyncio.to_thread(_data_version, connection)
+                    version = await loop.run_in_executor(thread, _data_version, connection)
                 except sqlite3.Error as error:
                     log.warning("change listener: %s", error)
                     continue
@@ -113,7 +119,8 @@ class ChangeWatcher:
                     await self._catch_up()
                 last = version
         finally:
-            connection.close()
+            thread.submit(connection.close)
+            thread.shutdown(wait=False)
 
 
 def _data_version(connection: sqlite3.Connection) -> int:
