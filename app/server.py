@@ -99,9 +99,11 @@ async def start_services(settings: Settings) -> services.Services:
     throttle.STORAGE.use_redis(settings.redis_url, settings.redis_prefix)
     database = await asyncio.to_thread(connect, settings.database_url)
     await asyncio.to_thread(create_schema, database)
-    exchange = Exchange(database, max_resting_per_trader=settings.max_resting_orders)
+    exchange = Exchange(
+        database, max_resting_per_trader=settings.max_resting_orders, journal_keep=settings.journal_keep
+    )
     accounts = Accounts(database)
-    await exchange.start()
+    await exchange.start(watch_interval=settings.poll_interval)
     exchange.subscribe(timed_fanout(market_changed.emit))
     running = services.Services(settings=settings, database=database, exchange=exchange, accounts=accounts)
     services.install(running)

@@ -58,6 +58,16 @@ OPTIONS = {
     "redis_prefix": Option(
         variable="ORDERBOOK_REDIS_PREFIX", flag="--redis-prefix", help="prefix of this app's Redis keys"
     ),
+    "journal_keep": Option(
+        variable="ORDERBOOK_JOURNAL_KEEP",
+        flag="--journal-keep",
+        help="change journal rows kept per market; an instance further behind reloads the book",
+    ),
+    "poll_interval": Option(
+        variable="ORDERBOOK_POLL_INTERVAL",
+        flag="--poll-interval",
+        help="seconds between the safety polls of the stored sequences (changes are pushed before that)",
+    ),
 }
 # Read when ORDERBOOK_REDIS_URL is not set: NiceGUI's own name for its Redis storage.
 NICEGUI_REDIS_URL = "NICEGUI_REDIS_URL"
@@ -80,6 +90,8 @@ class Settings(BaseSettings):
     max_resting_orders: int = Field(1000, validation_alias="ORDERBOOK_MAX_RESTING_ORDERS", ge=1)  # per trader, market
     redis_url: str | None = Field(None, validation_alias="ORDERBOOK_REDIS_URL", pattern=r"^(redis|rediss|unix)://")
     redis_prefix: str = Field("orderbook:", validation_alias="ORDERBOOK_REDIS_PREFIX", min_length=1)
+    journal_keep: int = Field(20000, validation_alias="ORDERBOOK_JOURNAL_KEEP", ge=1)
+    poll_interval: float = Field(1.0, validation_alias="ORDERBOOK_POLL_INTERVAL", gt=0)
 
     @field_validator("transports", mode="before")
     @classmethod

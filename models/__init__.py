@@ -1,5 +1,6 @@
 """SQLModel tables and API schemas."""
 
+from models.journal import MarketChange
 from models.market import Market, MarketBase, MarketPublic
 from models.order import (
     BookPublic,
@@ -23,6 +24,7 @@ __all__ = [
     "LevelPublic",
     "Market",
     "MarketBase",
+    "MarketChange",
     "MarketPublic",
     "Order",
     "OrderAmend",

@@ -17,15 +17,15 @@ from tests.servers import POSTGRES_ADMIN_URL, REPO_ROOT, Trader, register_trader
 
 # The last commit whose code created the schema with SQLModel.metadata.create_all (main before the reorganisation).
 LEGACY_COMMIT = "a002e04"
-HEAD_REVISION = "0002"
+# The last commit before the change journal (revision 0003): its databases are at 0002.
+BEFORE_JOURNAL_COMMIT = "d1d9e78"
+HEAD_REVISION = "0003"
 RESTING_INDEX = "ix_orders_resting_market_sequence"
 
 
-def legacy_checkout(folder: Path) -> Path:
-    """The legacy commit's files in `folder` (CI runs on a full clone, so the commit is there)."""
-    archive = subprocess.run(
-        ["git", "-C", str(REPO_ROOT), "archive", LEGACY_COMMIT], check=True, capture_output=True
-    ).stdout
+def legacy_checkout(folder: Path, commit: str = LEGACY_COMMIT) -> Path:
+    """An older commit's files in `folder` (CI runs on a full clone, so the commit is there)."""
+    archive = subprocess.run(["git", "-C", str(REPO_ROOT), "archive", commit], check=True, capture_output=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(folder, filter="data")
     return folder

@@ -80,6 +80,7 @@ class ServerProcess:
     log_path: Path
     port: int = field(default_factory=free_port)
     cwd: Path = REPO_ROOT  # another checkout's main.py (e.g. an older commit's) runs from its own folder
+    environment: dict[str, str] = field(default_factory=dict)  # more variables for this process (ORDERBOOK_...)
     process: subprocess.Popen[bytes] | None = None
     _log_file: IO[bytes] | None = None
 
@@ -103,6 +104,7 @@ class ServerProcess:
         # only without it. HOST and PORT go so that the flags below are all the server is told.
         env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_CURRENT_TEST", "HOST", "PORT"}}
         env.update(DATABASE_URL=self.database_url, STORAGE_SECRET="test-storage-secret", PYTHONUNBUFFERED="1")
+        env.update(self.environment)
         command = [sys.executable, "main.py", "--host", "127.0.0.1", "--port", str(self.port)]
         command += ["--database-url", self.database_url]
         self._log_file = self.log_path.open("ab")

@@ -18,6 +18,8 @@ ENVIRONMENT = {
     "ORDERBOOK_DEMO": "1",
     "ORDERBOOK_TRANSPORTS": "polling",
     "ORDERBOOK_MAX_RESTING_ORDERS": "7",
+    "ORDERBOOK_JOURNAL_KEEP": "500",
+    "ORDERBOOK_POLL_INTERVAL": "2.5",
 }
 
 
@@ -37,6 +39,7 @@ def test_without_environment_or_flags_the_defaults_hold() -> None:
     assert (settings.host, settings.port, settings.database_url) == ("127.0.0.1", 8080, "sqlite:///orderbook.db")
     assert (settings.demo, settings.transports, settings.max_resting_orders) == (False, ("websocket", "polling"), 1000)
     assert settings.storage_secret is None
+    assert (settings.journal_keep, settings.poll_interval) == (20000, 1.0)
 
 
 def test_every_documented_environment_variable_is_read_and_typed() -> None:
@@ -46,6 +49,7 @@ def test_every_documented_environment_variable_is_read_and_typed() -> None:
     assert settings.database_url == "postgresql+psycopg://orderbook@db/orderbook"
     assert settings.storage_secret == "s" * 40
     assert (settings.demo, settings.transports, settings.max_resting_orders) == (True, ("polling",), 7)
+    assert (settings.journal_keep, settings.poll_interval) == (500, 2.5)
 
 
 def test_flags_override_the_environment() -> None:
@@ -89,6 +93,12 @@ def test_an_unknown_transport_is_refused_naming_the_flag(capsys: pytest.CaptureF
     said = refusal(capsys, ["--transports", "bogus"], {})
 
     assert "--transports" in said and "'websocket' or 'polling'" in said and "bogus" in said
+
+
+def test_a_poll_interval_of_zero_is_refused_naming_the_variable(capsys: pytest.CaptureFixture[str]) -> None:
+    said = refusal(capsys, [], {"ORDERBOOK_POLL_INTERVAL": "0"})
+
+    assert "ORDERBOOK_POLL_INTERVAL" in said and "greater than 0" in said
 
 
 def test_a_bad_environment_value_is_refused_naming_the_variable(capsys: pytest.CaptureFixture[str]) -> None:

@@ -208,6 +208,21 @@ class OrderBook:
         order.remaining = new_quantity - order.filled
         return order
 
+    def amend(self, order_id: int, quantity: int, filled: int) -> BookOrder:
+        """Set a resting order's quantity and filled amount in place (a fill or a reduction): it keeps its priority."""
+        order = self._index[order_id]
+        remaining = quantity - filled
+        if remaining <= 0:
+            raise ValueError(f"amending {order!r} to quantity {quantity}, filled {filled} leaves nothing resting")
+        levels, _, sign = self._own[order.side]
+        levels[sign * order.price].total += remaining - order.remaining  # type: ignore[operator]
+        order.quantity = quantity
+        order.filled = filled
+        order.remaining = remaining
+        if filled:
+            order.status = PARTIALLY_FILLED
+        return order
+
     def get(self, order_id: int) -> BookOrder | None:
         """The resting order with this id, if any."""
         return self._index.get(order_id)

@@ -5,11 +5,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.engine.changes import change_of
 from app.engine.orders import BookOrder
 from app.errors import ServiceError
+from app.exchange.journal import encode
 from app.exchange.results import FillResult, OrderResult
 from app.exchange.rules import MarketRules
-from app.store import writes
+from app.store import journal, writes
 from models import Order
 from models.clock import utcnow
 
@@ -146,7 +148,8 @@ class Batch:
             return next(iter(self.new_orders)), self.now
         return next(iter(self.changed)), self.now
 
-    def write(self) -> None:
+    def write(self, *, after: int, journal_keep: int) -> None:
+        """Write the batch, its journal row (what it did to the book) and its notification: all in its transaction."""
         rules = self.rules
         writes.write_batch(
             self.session,
@@ -168,4 +171,16 @@ class Batch:
                 for order in self.changed.values()
                 if order.id not in self.new_orders
             ],
+        )
+        change = change_of((order for order, _, _ in self.new_orders.values()), self.changed.values())
+        journal.record(
+            self.session,
+            market_id=rules.id,
+            symbol=rules.symbol,
+            sequence=self.sequence,
+            after=after,
+            changes=encode(change, rules, after=after, trades=self.new_trades),
+            traders=self.traders,
+            now=self.now,
+            keep=journal_keep,
         )

@@ -14,8 +14,9 @@ from app.exchange.present import levels_public, order_public
 from app.exchange.results import OrderResult
 from app.exchange.rules import MarketRules
 from app.exchange.writer import ChangeListener, MarketWriter
+from app.feed.listener import ChangeWatcher
 from app.feed.market_data import MarketFeedData, MarketState
-from app.observability.metrics import observe_place_order
+from app.observability.metrics import CHANGE_NOTIFICATIONS, observe_place_order
 from app.store import candles as candle_store
 from app.store import queries, writes
 from app.store.db import Database
@@ -29,37 +30,49 @@ T = TypeVar("T")
 class Exchange:
     """All markets of one process. The database is the source of truth; each writer's book is its cache."""
 
-    def __init__(self, database: Database, *, max_resting_per_trader: int = 1000) -> None:
+    def __init__(self, database: Database, *, max_resting_per_trader: int = 1000, journal_keep: int = 20000) -> None:
         self.database = database
         self.max_resting_per_trader = max_resting_per_trader
+        self.journal_keep = journal_keep
         self.writers: dict[str, MarketWriter] = {}
         self.feed_data: dict[str, MarketFeedData] = {}
         self.rules_by_id: dict[int, MarketRules] = {}
         self.listeners: list[ChangeListener] = []
-        self._watch_task: asyncio.Task | None = None
+        self.watcher: ChangeWatcher | None = None
+        self._syncing: dict[str, asyncio.Task] = {}  # markets being caught up after a notification
+        self._announced: dict[str, int] = {}  # the newest sequence announced for each market
 
     # --- life cycle -------------------------------------------------------------------------------------------
 
-    async def start(self, *, watch_interval: float = 0.1) -> None:
-        """Load the markets, rebuild every book from the resting orders, and start the writers."""
+    async def start(self, *, watch_interval: float = 1.0) -> None:
+        """Load the markets, rebuild every book, start the writers and the watch (`watch_interval`: safety poll, s)."""
         markets = await self.run(lambda session: list(session.exec(select(Market).order_by(col(Market.id))).all()))
         for market in markets:
             rules = MarketRules.of(market)
             self.rules_by_id[rules.id] = rules
             writer = MarketWriter(
-                rules, self.database, self._publish, max_resting_per_trader=self.max_resting_per_trader
+                rules,
+                self.database,
+                self._publish,
+                max_resting_per_trader=self.max_resting_per_trader,
+                journal_keep=self.journal_keep,
             )
             self.writers[rules.symbol] = writer
             self.feed_data[rules.symbol] = MarketFeedData(writer, self.database)
             writer.start()
         await asyncio.gather(*(self.sync(symbol) for symbol in self.writers))
         if watch_interval > 0:
-            self._watch_task = asyncio.create_task(self._watch(watch_interval), name="watch other writers")
+            self.watcher = ChangeWatcher(self.database, self._notified, self.catch_up, poll_interval=watch_interval)
+            self.watcher.start()
 
     async def stop(self) -> None:
-        if self._watch_task is not None:
-            self._watch_task.cancel()
-            self._watch_task = None
+        if self.watcher is not None:
+            await self.watcher.stop()
+            self.watcher = None
+        syncing = list(self._syncing.values())
+        for task in syncing:
+            task.cancel()
+        await asyncio.gather(*syncing, return_exceptions=True)
         await asyncio.gather(*(writer.stop() for writer in self.writers.values()))
 
     def subscribe(self, listener: ChangeListener) -> Callable[[], None]:
@@ -74,19 +87,33 @@ class Exchange:
             except Exception:
                 log.exception("change listener failed")
 
-    async def _watch(self, interval: float) -> None:
-        """Notice changes committed by other processes from the stored sequences: one tiny query per interval."""
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                stored = await self.run(writes.stored_sequences)
-            except Exception as error:  # the database may be briefly away; the next round retries
-                log.warning("watching the database failed: %s", error)
-                continue
-            for market_id, sequence in stored.items():
-                rules = self.rules_by_id.get(market_id)
-                if rules is not None and self.writers[rules.symbol].sequence != sequence:
-                    await self.sync(rules.symbol)
+    async def catch_up(self) -> None:
+        """Bring every book that is behind up to its stored sequence: one tiny query, then a sync where needed."""
+        stored = await self.run(writes.stored_sequences)
+        for market_id, sequence in stored.items():
+            rules = self.rules_by_id.get(market_id)
+            if rules is not None and self.writers[rules.symbol].sequence != sequence:
+                await self.sync(rules.symbol)
+
+    def _notified(self, symbol: str, sequence: int) -> None:
+        """Another process announced a batch: catch up from the journal (one sync at a time per market)."""
+        writer = self.writers.get(symbol)
+        if writer is None or writer.sequence >= sequence:
+            return  # our own batch, or one we already have
+        CHANGE_NOTIFICATIONS.inc()
+        self._announced[symbol] = max(sequence, self._announced.get(symbol, -1))
+        if symbol not in self._syncing:
+            self._syncing[symbol] = asyncio.create_task(self._sync_announced(symbol), name=f"catch up {symbol}")
+
+    async def _sync_announced(self, symbol: str) -> None:
+        try:
+            # Announcements arriving meanwhile are covered by the next round: a burst costs a few syncs, not one each.
+            while self.writers[symbol].sequence < self._announced[symbol]:
+                await self.sync(symbol)
+        except Exception as error:
+            log.warning("%s: catching up after a notification failed: %s", symbol, error)
+        finally:
+            del self._syncing[symbol]
 
     # --- helpers ----------------------------------------------------------------------------------------------
 

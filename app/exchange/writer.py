@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.engine.book import OrderBook
 from app.engine.orders import RESTING, BookOrder
 from app.errors import Conflict, InvalidInput, NotFound, ServiceError, Unavailable
+from app.exchange.catch_up import BookFollower
 from app.exchange.commands import (
     Batch,
     BookSnapshot,
@@ -20,6 +21,7 @@ from app.exchange.commands import (
     Command,
     PlaceOrder,
     ReduceOrder,
+    Sync,
 )
 from app.exchange.rules import MarketRules
 from app.observability.metrics import observe_batch
@@ -32,22 +34,29 @@ MAX_BATCH = 256
 
 # Called after every committed change: (symbol, sequence, ids of the traders whose orders changed, or None if unknown).
 ChangeListener = Callable[[str, int, frozenset[int] | None], None]
-SNAPSHOT_DEPTH = 500
 
 
-class MarketWriter:
+class MarketWriter(BookFollower):
     """Owns one market's in-memory book: a cache of the database, valid while the stored sequence matches."""
 
     def __init__(
-        self, rules: MarketRules, database: Database, on_change: ChangeListener, *, max_resting_per_trader: int = 1000
+        self,
+        rules: MarketRules,
+        database: Database,
+        on_change: ChangeListener,
+        *,
+        max_resting_per_trader: int = 1000,
+        journal_keep: int = 20000,
     ) -> None:
         self.rules = rules
+        self.journal_keep = journal_keep
         self.database = database
         self.on_change = on_change
         self.max_resting_per_trader = max_resting_per_trader
         self.resting_by_trader: Counter[int] = Counter()  # kept with the book, for the cap on resting orders
         self.book = OrderBook()
         self.sequence = -1  # -1: the cache must be (re)loaded before use
+        self.traded_at = -1  # the newest sequence whose batch is known to have trades (a reload's: it may have)
         self.snapshot = BookSnapshot(-1, (), ())
         self.queue: asyncio.Queue[Command | None] = asyncio.Queue()
         # Its own thread: a commit never queues behind the reads that share the default pool.
@@ -124,21 +133,22 @@ class MarketWriter:
             self.on_change(self.rules.symbol, self.sequence, traders)
 
     def _transaction(self, commands: list[Command]) -> list[Any]:
-        """Runs in a worker thread: lock, reload if stale, match, write, commit."""
+        """Runs in a worker thread: lock, catch up if stale, match, write, commit."""
+        if all(isinstance(command, Sync) for command in commands) and self._catch_up_unlocked():
+            self._refresh_snapshot()
+            return [self.sequence] * len(commands)
         batch: Batch | None = None
         try:
             with self.database.write() as session:
                 stored = writes.lock_market(session, self.rules.id)
                 if stored != self.sequence:
-                    if self.sequence >= 0:
-                        self.changed_traders = None  # another process changed the book: whose orders is unknown
-                    self._reload(session, stored)
+                    self._catch_up(session, stored)
                 places = sum(isinstance(command, PlaceOrder) for command in commands)
                 batch = Batch(session, self.rules, stored, places)
                 answers = [self._run_command(batch, command) for command in commands]
                 batch.read_stored()
                 if batch.sequence != stored:
-                    batch.write()
+                    batch.write(after=stored, journal_keep=self.journal_keep)
                 if self.changed_traders is not None:
                     self.changed_traders |= batch.traders
         except (SQLAlchemyError, OSError) as error:
@@ -147,10 +157,10 @@ class MarketWriter:
             if batch is None or batch.sequence == stored or not self._stored_anyway(batch):
                 raise
             log.warning("%s: the commit reported %s, but the batch is stored", self.rules.symbol, error)
+        if batch.new_trades:
+            self.traded_at = batch.sequence  # before the snapshot moves: whoever sees the snapshot sees this too
         self.sequence = batch.sequence
-        if batch.sequence != stored or self.snapshot.sequence != self.sequence:
-            bids, asks = self.book.depth(SNAPSHOT_DEPTH)
-            self.snapshot = BookSnapshot(self.sequence, tuple(bids), tuple(asks))
+        self._refresh_snapshot()
         # Committed: only now are the answers built, from the book's orders and the batch's trades.
         return [self._answer(batch, command, answer) for command, answer in zip(commands, answers, strict=True)]
 
@@ -169,14 +179,6 @@ class MarketWriter:
                 return writes.batch_marker_stored(session, batch.marker())
         except (SQLAlchemyError, OSError):
             return False  # cannot tell: report the failure, and reload before the next batch
-
-    def _reload(self, session: Any, stored: int) -> None:
-        book = OrderBook()
-        for order in writes.resting_orders(session, self.rules):
-            book.add_resting(order)
-        self.book = book
-        self.resting_by_trader = Counter(order.trader_id for order in book.resting_orders())
-        log.info("%s: book reloaded at sequence %d (%d resting orders)", self.rules.symbol, stored, len(book))
 
     def _run_command(self, batch: Batch, command: Command) -> Any:
         """Apply one command to the book and the batch; it answers in order ids, which `Batch.answer` resolves."""

@@ -109,6 +109,7 @@ class MarketFeedData:
         self.window = RollingWindow()
         self.tape: deque[TradePublic] = deque(maxlen=TAPE_LENGTH)
         self.last_trade_id: int | None = None
+        self.read_through = -1  # the sequence up to which every trade has been read
         self.state: MarketState | None = None
         self.lock = asyncio.Lock()
 
@@ -126,12 +127,15 @@ class MarketFeedData:
         async with self.lock:  # one read per sequence, however many pages ask at once
             snapshot = self.writer.snapshot
             if self.state is None or self.stale:
-                loop = asyncio.get_running_loop()
-                try:
-                    new_trades = await loop.run_in_executor(_READER, self._read_new_trades)
-                except OperationalError as error:  # restarting, failed over: the pages keep what they show
-                    raise Unavailable("the database is not reachable; retry in a moment") from error
-                self._add(new_trades)
+                # Most changes trade nothing (an order rests, one is cancelled): then there is nothing to read.
+                if self.writer.traded_at > self.read_through or self.last_trade_id is None:
+                    loop = asyncio.get_running_loop()
+                    try:
+                        new_trades = await loop.run_in_executor(_READER, self._read_new_trades)
+                    except OperationalError as error:  # restarting, failed over: the pages keep what they show
+                        raise Unavailable("the database is not reachable; retry in a moment") from error
+                    self._add(new_trades)
+                    self.read_through = snapshot.sequence
                 self.window.expire(utcnow())
                 rules = self.writer.rules
                 self.state = MarketState(rules, snapshot, tuple(reversed(self.tape)), self.window.stats(rules))

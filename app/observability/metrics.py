@@ -61,6 +61,23 @@ PUSH_FANOUT = Histogram(
     buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
     registry=REGISTRY,
 )
+BOOK_CATCH_UPS = Counter(
+    "orderbook_book_catch_ups",
+    "Books brought up to a sequence another process stored: by replaying the change journal, or by a full reload "
+    "(the journal was pruned past this process's sequence, or its book was unknown).",
+    ["market", "how"],
+    registry=REGISTRY,
+)
+CHANGE_NOTIFICATIONS = Counter(
+    "orderbook_change_notifications",
+    "Changes of other processes this one was told of: PostgreSQL notifications, SQLite data_version moves.",
+    registry=REGISTRY,
+)
+LISTENER_CONNECTS = Counter(
+    "orderbook_listener_connects",
+    "Connections the change listener made (PostgreSQL LISTEN): the first, then one per reconnect.",
+    registry=REGISTRY,
+)
 PAGES = Gauge("orderbook_pages", "NiceGUI clients (pages) the process holds, connected or not.", registry=REGISTRY)
 CONNECTED_PAGES = Gauge("orderbook_connected_pages", "Pages with a live socket connection.", registry=REGISTRY)
 # Read at scrape time only: nothing on the page path pays for them.
@@ -122,3 +139,8 @@ def timed_fanout(emit: Callable[..., Any]) -> Callable[..., None]:
             PUSH_FANOUT.observe(time.perf_counter() - started)
 
     return timed
+
+
+def observe_catch_up(market: str, how: str) -> None:
+    """A book caught up with another process's batches, `how` = "journal" or "reload"."""
+    BOOK_CATCH_UPS.labels(market, how).inc()

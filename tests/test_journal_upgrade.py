@@ -1,0 +1,75 @@
+"""A database made by the code before the journal (d1d9e78, revision 0002) upgrades to it, and trading goes on.
+
+The old code trades a history and stops; two current processes then start on the database (the first upgrades it),
+serve the history unchanged, and a trade on one reaches the other's book through the journal.
+"""
+
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+import httpx
+import pytest
+
+from tests.legacy import (
+    BEFORE_JOURNAL_COMMIT,
+    HEAD_REVISION,
+    History,
+    client,
+    everything_served,
+    legacy_checkout,
+    place,
+    stored_revision,
+    trade_a_history,
+)
+from tests.servers import ServerProcess, serving
+from tests.test_cross_instance import NO_POLL, catch_ups, until
+
+
+class Before(NamedTuple):
+    url: str
+    history: History
+    served: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def before(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Before:
+    code = legacy_checkout(tmp_path_factory.mktemp("old-code"), BEFORE_JOURNAL_COMMIT)
+    log = tmp_path_factory.mktemp("log") / "old.log"
+    with serving(ServerProcess(database_url, log, cwd=code).start()) as old:
+        history = trade_a_history(old.base_url)
+        served = everything_served(old.base_url, history)
+    assert stored_revision(database_url) == "0002"
+    return Before(database_url, history, served)
+
+
+@pytest.fixture(scope="module")
+def upgraded(before: Before, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    logs = tmp_path_factory.mktemp("logs")
+    a, b = (ServerProcess(before.url, logs / f"{name}.log", environment=NO_POLL) for name in "ab")
+    with serving(a.start()), serving(b.start()):
+        yield a, b
+
+
+def test_the_first_process_upgrades_to_the_journal_and_both_serve_the_history_unchanged(
+    before: Before, upgraded: tuple[ServerProcess, ServerProcess]
+) -> None:
+    a, b = upgraded
+    assert stored_revision(before.url) == HEAD_REVISION
+    assert "Running upgrade 0002 -> 0003" in a.log()
+    assert everything_served(a.base_url, before.history) == before.served
+    assert everything_served(b.base_url, before.history) == before.served
+
+
+def test_a_trade_after_the_upgrade_reaches_the_other_process_through_the_journal(
+    before: Before, upgraded: tuple[ServerProcess, ServerProcess]
+) -> None:
+    a, b = upgraded
+    journal, reloads = catch_ups(b, "journal"), catch_ups(b, "reload")
+    with client(a.base_url, before.history.traders["carol"]) as carol:
+        taker = place(carol, symbol="BTC-USD", side="buy", price="105.00", quantity="0.1000")
+    assert taker["status"] == "filled"  # against alice's ask, resting since before the upgrade
+    until(lambda: catch_ups(b, "journal") > journal)
+    assert catch_ups(b, "reload") == reloads
+    books = [httpx.get(f"{s.base_url}/api/markets/BTC-USD/book", timeout=10).json() for s in (a, b)]
+    assert books[0] == books[1]
+    assert {"price": "105.00", "quantity": "0.1000", "orders": 1} in books[1]["asks"]
