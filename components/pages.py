@@ -4,6 +4,7 @@ from nicegui import ui
 
 from app import services
 from components import auth_pages  # noqa: F401  (registers /login, /register, /logout)
+from components.candles_chart import CandlesChart
 from components.depth_chart import DepthChart
 from components.layout import frame, signed_in
 from components.live import LiveMarket
@@ -42,6 +43,7 @@ async def market_page(symbol: str) -> None:
                 book = OrderbookView(rules, on_pick=lambda price: form.set_price(price) if form else None)
                 live.add(book.show)
             with ui.column().classes("flex-[2] min-w-[320px] gap-3"):
+                live.add(CandlesChart(exchange, rules).show)
                 live.add(DepthChart(rules).show)
                 live.add(TradesTape().show)
             with ui.column().classes("flex-1 min-w-[280px] gap-3"):

@@ -256,6 +256,14 @@ class Exchange:
         now = utcnow()
         return await self.run(lambda session: candle_store.candles(session, rules, interval, limit, now))
 
+    async def live_candles(
+        self, symbol: str, interval: candle_store.Interval, limit: int
+    ) -> tuple[list[CandlePublic], int]:
+        """Candles for a page that keeps them live, and the id of the newest trade they count."""
+        rules = self.rules(symbol)
+        now = utcnow()
+        return await self.run(lambda session: candle_store.candles_and_last_trade(session, rules, interval, limit, now))
+
     async def orders(
         self, *, trader_id: int, status: queries.StatusFilter = "open", symbol: str | None = None, limit: int = 100
     ) -> list[OrderPublic]:

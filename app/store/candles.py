@@ -21,14 +21,14 @@ _BUCKETS = {
         SELECT CAST(floor(extract(epoch FROM created_at) / :seconds) AS BIGINT) AS bucket,
                min(id) AS first_id, max(id) AS last_id, max(price) AS high, min(price) AS low,
                sum(quantity) AS volume, sum(price * quantity) AS quote_volume, count(*) AS trades
-        FROM trades WHERE market_id = :market_id AND created_at >= :start
+        FROM trades WHERE market_id = :market_id AND created_at >= :start AND id <= :up_to
         GROUP BY bucket ORDER BY bucket""",
     # SQLite keeps money as exact text: the decimal_* aggregates (app/store/sqlite_decimal.py) add it up exactly.
     "sqlite": """
         SELECT CAST(strftime('%s', created_at) AS INTEGER) / :seconds AS bucket,
                min(id) AS first_id, max(id) AS last_id, decimal_max(price) AS high, decimal_min(price) AS low,
                decimal_sum(quantity) AS volume, decimal_notional(price, quantity) AS quote_volume, count(*) AS trades
-        FROM trades WHERE market_id = :market_id AND created_at >= :start
+        FROM trades WHERE market_id = :market_id AND created_at >= :start AND id <= :up_to
         GROUP BY bucket ORDER BY bucket""",
 }
 
@@ -97,14 +97,37 @@ def _when(moment: datetime, dialect: str) -> Any:
     return moment if dialect == "postgresql" else moment.replace(tzinfo=None).isoformat(sep=" ")
 
 
-def candles(session: Session, rules: MarketRules, interval: Interval, limit: int, now: datetime) -> list[CandlePublic]:
+def last_trade_id(session: Session, market_id: int) -> int:
+    """The market's newest trade id (0 before its first trade)."""
+    row = session.execute(text("SELECT max(id) AS id FROM trades WHERE market_id = :m"), {"m": market_id}).first()
+    return 0 if row is None or row.id is None else int(row.id)
+
+
+def candles_and_last_trade(
+    session: Session, rules: MarketRules, interval: Interval, limit: int, now: datetime
+) -> tuple[list[CandlePublic], int]:
+    """The candles of every trade up to the newest one, and its id: a live page folds in only the trades after it."""
+    up_to = last_trade_id(session, rules.id)
+    return candles(session, rules, interval, limit, now, up_to=up_to), up_to
+
+
+def candles(
+    session: Session,
+    rules: MarketRules,
+    interval: Interval,
+    limit: int,
+    now: datetime,
+    *,
+    up_to: int = 2**63 - 1,
+) -> list[CandlePublic]:
     """The market's latest `limit` candles of `interval`, oldest first, the last one still open."""
     seconds = INTERVAL_SECONDS[interval]
     first = window_start(now, seconds, limit)
     start = datetime.fromtimestamp(first * seconds, UTC)
     dialect = session.get_bind().dialect.name
     rows = session.execute(
-        text(_BUCKETS[dialect]), {"seconds": seconds, "market_id": rules.id, "start": _when(start, dialect)}
+        text(_BUCKETS[dialect]),
+        {"seconds": seconds, "market_id": rules.id, "start": _when(start, dialect), "up_to": up_to},
     ).all()
     ends = _prices(session, sorted({row.first_id for row in rows} | {row.last_id for row in rows}))
     buckets = [

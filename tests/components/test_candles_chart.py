@@ -1,0 +1,53 @@
+"""The price chart on the market page: candles of the trades, the last one updated live, another interval on demand."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from nicegui import ui
+from nicegui.testing import User
+
+from tests.components.conftest import Desk
+
+MARKET = "/market/BTC-USD"
+
+
+def candles(desk: Desk) -> list[list[str]]:
+    return list(desk.one(ui.echart, "candles-chart").options["series"][0]["data"])
+
+
+def volumes(desk: Desk) -> list[str]:
+    return [bar["value"] for bar in desk.one(ui.echart, "candles-chart").options["series"][1]["data"]]
+
+
+async def test_the_chart_shows_a_candle_of_the_trades_and_updates_it_live(user: User, desk: Desk) -> None:
+    maker, taker = await desk.register("maker"), await desk.register("taker")
+    for price in ("100.00", "104.00", "98.00"):
+        await desk.place(maker, "sell", price, "0.1")
+        await desk.place(taker, "buy", price, "0.1")
+    await user.open(MARKET)
+    # [open, close, low, high]; a minute boundary may split the trades, so look at the newest candle's close.
+    await desk.shows(lambda: candles(desk)[-1][1] if candles(desk) else None, "98.00")
+
+    await desk.place(maker, "sell", "110.00", "0.2")
+    await desk.place(taker, "buy", "110.00", "0.2")
+
+    await desk.shows(lambda: candles(desk)[-1][1], "110.00")
+    assert candles(desk)[-1][3] == "110.00"
+    assert sum(Decimal(v) for v in volumes(desk)) == Decimal("0.5")
+
+
+async def test_choosing_the_hour_interval_reads_the_candles_again(user: User, desk: Desk) -> None:
+    maker, taker = await desk.register("maker"), await desk.register("taker")
+    await desk.place(maker, "sell", "100.00", "0.1")
+    await desk.place(taker, "buy", "100.00", "0.1")
+    await user.open(MARKET)
+    await desk.shows(lambda: len(candles(desk)), 1)
+
+    this_hour = datetime.now(UTC).strftime("%H:00")  # the 1 m labels end in ":00" only once an hour
+    desk.one(ui.toggle, "candle-interval").set_value("1h")
+
+    def last_label() -> str:
+        return desk.one(ui.echart, "candles-chart").options["xAxis"][0]["data"][-1]
+
+    await desk.shows(lambda: last_label() in (this_hour, datetime.now(UTC).strftime("%H:00")), True)
+    assert candles(desk) == [["100.00", "100.00", "100.00", "100.00"]]
