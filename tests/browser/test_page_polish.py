@@ -131,6 +131,10 @@ def test_after_a_cancel_the_row_under_the_pointer_stays_greyed_and_leaves_once_t
     upper = page.wait_for_open_order("90.20")
     assert [order.id for order in page.open_orders()] == [upper.id, lower.id]
     next_cancel = ".my-open-orders tbody tr:nth-child(2) .cancel-order"
+    # A window taller than the page: a click that scrolls it, or the page getting shorter below while scrolled to its
+    # end, would move every Cancel under the pointer, which is not what this test is about.
+    size = page.driver.get_window_size()
+    page.driver.set_window_size(size["width"], 1600)
     before = rect(page, next_cancel)
 
     page.cancel_order(upper.id)
@@ -142,3 +146,4 @@ def test_after_a_cancel_the_row_under_the_pointer_stays_greyed_and_leaves_once_t
     ActionChains(page.driver).move_to_element(page.driver.find_element(By.CSS_SELECTOR, ".place-order")).perform()
     page.wait_for_no_open_order(upper.id)
     assert [order.id for order in page.open_orders()] == [lower.id]
+    page.driver.set_window_size(size["width"], size["height"])
