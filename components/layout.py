@@ -41,6 +41,13 @@ body.body--dark { background: #121212; }
 .market-grid { grid-template-columns: minmax(260px, 1fr) minmax(360px, 2fr) minmax(260px, 1fr); }
 .market-grid > * { min-width: 0; }
 @media (max-width: 900px) { .market-grid { grid-template-columns: 1fr; } }
+/* A phone: the logo's line leaves room for the connection indicator; the selector and account go on the next. */
+@media (max-width: 600px) {
+  .app-header { flex-wrap: wrap; row-gap: 4px; padding-right: 16px !important; }
+  .app-header .app-logo { width: calc(100% - 110px); }
+  .app-header .trader-name, .app-header .account .q-icon { display: none; }
+  .market-stats { gap: 4px 16px; }
+}
 """
 
 
@@ -113,7 +120,7 @@ def frame(title: str, symbols: list[str] | None = None, symbol: str | None = Non
     ui.add_css(CSS)
     connection_indicator()
     with ui.header(elevated=False).classes("app-header items-center gap-4 px-4 py-1 pr-48"):
-        ui.link("Live Orderbook", "/").classes("text-h6 text-weight-bold no-underline text-primary")
+        ui.link("Live Orderbook", "/").classes("text-h6 text-weight-bold no-underline text-primary app-logo")
         if symbols:
             ui.select(
                 symbols,
