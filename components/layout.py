@@ -45,7 +45,7 @@ body.body--dark { background: #121212; }
 @media (max-width: 600px) {
   .app-header { flex-wrap: wrap; row-gap: 4px; padding-right: 16px !important; }
   .app-header .app-logo { width: calc(100% - 110px); }
-  .app-header .trader-name, .app-header .account .q-icon { display: none; }
+  .app-header .hide-on-phone { display: none; }
   .market-stats { gap: 4px 16px; }
 }
 """
@@ -98,8 +98,8 @@ def _fill_account(area: ui.row) -> None:
     trader = signed_in()
     with area:
         if trader is not None:
-            ui.icon("person").classes("text-grey-7")
-            ui.label(trader.username).classes("text-body1 trader-name")
+            ui.icon("person").classes("text-grey-7 hide-on-phone")
+            ui.label(trader.username).classes("text-body1 trader-name hide-on-phone")
             ui.button("Sign out", on_click=lambda: ui.navigate.to("/logout")).props("flat dense no-caps")
         else:
             ui.link("Sign in", "/login").classes("sign-in")
