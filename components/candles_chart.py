@@ -18,6 +18,10 @@ from models.clock import aware
 INTERVALS: list[Interval] = ["1m", "5m", "1h", "1d"]
 MIN_REDRAW_INTERVAL = 1.0  # as the depth chart: a busy market redraws the chart at 1 Hz
 UP, DOWN = "#21ba45", "#c10015"
+# Mid-grey text and faint lines read on the light and the dark theme alike (ECharts' own theme is set only once).
+AXIS_TEXT = {"color": "#9e9e9e"}
+AXIS: dict = {"axisLabel": AXIS_TEXT, "axisLine": {"lineStyle": {"color": "#757575"}}}
+SPLIT: dict = {"splitLine": {"lineStyle": {"color": "rgba(128, 128, 128, .2)"}}}
 
 
 class CandlesChart:
@@ -34,7 +38,7 @@ class CandlesChart:
                 ui.toggle(INTERVALS, value=interval, on_change=lambda e: self.choose(e.value)).props(
                     "dense no-caps size=sm"
                 ).classes("candle-interval")
-            self.chart = ui.echart(_options()).classes("w-full h-72 candles-chart")
+            self.chart = ui.echart(_options()).classes("w-full h-56 candles-chart")
         background_tasks.create(self._load(), name="load candles")
 
     def choose(self, interval: Interval) -> None:
@@ -117,12 +121,12 @@ def _options() -> dict:
             {"left": 56, "right": 12, "top": "78%", "bottom": 20},
         ],
         "xAxis": [
-            {"type": "category", "data": [], "boundaryGap": True, "axisLabel": {"show": False}},
-            {"type": "category", "gridIndex": 1, "data": [], "boundaryGap": True},
+            {**AXIS, "type": "category", "data": [], "boundaryGap": True, "axisLabel": {"show": False}},
+            {**AXIS, "type": "category", "gridIndex": 1, "data": [], "boundaryGap": True},
         ],
         "yAxis": [
-            {"scale": True, "splitNumber": 4},
-            {"gridIndex": 1, "splitNumber": 1, "axisLabel": {"show": False}},
+            {**AXIS, **SPLIT, "scale": True, "splitNumber": 4},
+            {**SPLIT, "gridIndex": 1, "splitNumber": 1, "axisLabel": {"show": False}},
         ],
         "series": [
             {

@@ -8,6 +8,7 @@ from nicegui import ui
 from app.exchange.rules import MarketRules
 from app.feed.book_view import depth_curves
 from app.feed.market_data import MarketState
+from components.candles_chart import AXIS, AXIS_TEXT, SPLIT
 from components.nicegui_internals import set_plain
 
 LEVELS = 100
@@ -27,18 +28,23 @@ class DepthChart:
                     "tooltip": {"trigger": "axis"},
                     # Prices at the book's decimals, on the axis and in the tooltip alike.
                     "xAxis": {
+                        **AXIS,
+                        **SPLIT,
                         "type": "value",
                         "scale": True,
-                        "axisLabel": {":formatter": f"value => value.toFixed({rules.price_places})"},
+                        "axisLabel": {
+                            **AXIS_TEXT,
+                            ":formatter": f"value => value.toFixed({rules.price_places})",
+                        },
                         "axisPointer": {"label": {":formatter": f"p => p.value.toFixed({rules.price_places})"}},
                     },
-                    "yAxis": {"type": "value"},
+                    "yAxis": {**AXIS, **SPLIT, "type": "value"},
                     "series": [
                         _series("Bids", "#21ba45"),
                         _series("Asks", "#c10015"),
                     ],
                 }
-            ).classes("w-full h-56 depth-chart")
+            ).classes("w-full h-36 depth-chart")
 
     def show(self, state: MarketState) -> None:
         wait = self._last_redraw + MIN_REDRAW_INTERVAL - time.monotonic()

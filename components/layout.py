@@ -10,8 +10,21 @@ from nicegui import Client, app, context, ui
 from components.connection import connection_indicator
 
 CSS = """
-body { background: #f6f7f9; }
-.ob-table .q-table th, .ob-table .q-table td, .trades-tape .q-table td { padding: 1px 8px; height: 22px; }
+body.body--light { background: #f6f7f9; }
+body.body--dark { background: #121212; }
+.app-header { border-bottom: 1px solid rgba(0, 0, 0, .12); }
+.body--light .app-header { background: #fff; color: #1d1d1d; }
+.body--dark .app-header { background: #1d1d1d; color: #e0e0e0; border-bottom-color: rgba(255, 255, 255, .14); }
+.book-middle { background: rgba(128, 128, 128, .12); }
+.body--dark .text-grey-7, .body--dark .text-grey-8 { color: #a0a0a0 !important; }
+.body--dark .text-positive { color: #3ddc6b !important; }
+.body--dark .text-negative { color: #ff5c6c !important; }
+.body--dark .ob-bar-ask { background: rgba(255, 92, 108, .10); }
+.body--dark .ob-bar-bid { background: rgba(61, 220, 107, .10); }
+.ob-table .q-table th, .ob-table .q-table td, .trades-tape .q-table td { padding: 0 8px; height: 20px; }
+.q-table--dense .q-table tbody tr, .q-table--dense .q-table tbody td,
+.q-table--dense .q-table thead tr, .q-table--dense .q-table th { height: 20px; }
+.q-table--dense .q-table th, .q-table--dense .q-table td { padding-top: 0; padding-bottom: 0; }
 .ob-table .q-table { font-variant-numeric: tabular-nums; }
 .trades-tape .q-table, .my-open-orders .q-table, .my-closed-orders .q-table { font-variant-numeric: tabular-nums; }
 .ob-row td { position: relative; }
@@ -24,6 +37,17 @@ body { background: #f6f7f9; }
 .ob-row { position: relative; }
 @keyframes ob-flash { from { background: rgba(242, 192, 55, .55); } to { background: transparent; } }
 .ob-flash td { animation: ob-flash .8s ease-out; }
+.market-grid { display: grid; gap: 8px; }
+.market-grid { grid-template-columns: minmax(260px, 1fr) minmax(360px, 2fr) minmax(260px, 1fr); }
+.market-grid > * { min-width: 0; }
+@media (max-width: 900px) { .market-grid { grid-template-columns: 1fr; } }
+/* A phone: the logo's line leaves room for the connection indicator; the selector and account go on the next. */
+@media (max-width: 600px) {
+  .app-header { flex-wrap: wrap; row-gap: 4px; padding-right: 16px !important; }
+  .app-header .app-logo { width: calc(100% - 110px); }
+  .app-header .hide-on-phone { display: none; }
+  .market-stats { gap: 4px 16px; }
+}
 """
 
 
@@ -31,6 +55,29 @@ body { background: #f6f7f9; }
 class SignedIn:
     trader_id: int
     username: str
+
+
+def prefers_dark() -> bool:
+    """Dark unless this browser chose light (kept in the browser's server-side storage)."""
+    return app.storage.user.get("dark_mode", True) is not False
+
+
+def theme_toggle() -> None:
+    """Quasar's dark mode for the page, and a header button that switches it and remembers the choice."""
+    dark = ui.dark_mode(prefers_dark())
+    button = ui.button().props("flat round dense").classes("theme-toggle")
+
+    def show() -> None:
+        button.props(f"icon={'light_mode' if dark.value else 'dark_mode'}")
+        button.tooltip("Light theme" if dark.value else "Dark theme")
+
+    def switch() -> None:
+        dark.set_value(not dark.value)
+        app.storage.user["dark_mode"] = bool(dark.value)
+        show()
+
+    button.on_click(switch)
+    show()
 
 
 def signed_in() -> SignedIn | None:
@@ -51,8 +98,8 @@ def _fill_account(area: ui.row) -> None:
     trader = signed_in()
     with area:
         if trader is not None:
-            ui.icon("person").classes("text-grey-7")
-            ui.label(trader.username).classes("text-body1 trader-name")
+            ui.icon("person").classes("text-grey-7 hide-on-phone")
+            ui.label(trader.username).classes("text-body1 trader-name hide-on-phone")
             ui.button("Sign out", on_click=lambda: ui.navigate.to("/logout")).props("flat dense no-caps")
         else:
             ui.link("Sign in", "/login").classes("sign-in")
@@ -72,8 +119,8 @@ def frame(title: str, symbols: list[str] | None = None, symbol: str | None = Non
     ui.page_title(f"{title} · Live Orderbook")
     ui.add_css(CSS)
     connection_indicator()
-    with ui.header(elevated=False).classes("bg-white text-dark items-center gap-4 px-4 py-2 pr-48 border-b"):
-        ui.link("Live Orderbook", "/").classes("text-h6 text-weight-bold no-underline text-primary")
+    with ui.header(elevated=False).classes("app-header items-center gap-4 px-4 py-1 pr-48"):
+        ui.link("Live Orderbook", "/").classes("text-h6 text-weight-bold no-underline text-primary app-logo")
         if symbols:
             ui.select(
                 symbols,
@@ -81,8 +128,9 @@ def frame(title: str, symbols: list[str] | None = None, symbol: str | None = Non
                 on_change=lambda event: ui.navigate.to(f"/market/{event.value}"),
             ).props("dense outlined options-dense").classes("w-36 market-selector")
         ui.space()
+        theme_toggle()
         area = ui.row().classes("items-center gap-4 account")
         _ACCOUNT_AREAS[context.client] = area
         _fill_account(area)
-    with ui.column().classes("w-full max-w-screen-2xl mx-auto p-3 gap-3"):
+    with ui.column().classes("w-full max-w-screen-2xl mx-auto p-2 gap-2"):
         yield

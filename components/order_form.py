@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 from nicegui import ui
+from nicegui.events import KeyEventArguments
 from pydantic import ValidationError
 
 from app.errors import InvalidInput, ServiceError
@@ -87,7 +88,25 @@ class OrderForm:
         self.fields = {"price": self.price, "quantity": self.quantity, "time_in_force": self.time_in_force}
         for element in (self.price, self.quantity):
             element.on("keydown.enter", self.place)  # Enter places the order, as it signs in on /login
+            element.on("keydown.esc", self.clear)  # Esc clears the form from inside a field, too
+        # B, S and Esc anywhere but in a text field (where B and S are typed, and Esc is handled above).
+        ui.keyboard(on_key=self._on_key, ignore=["input", "select", "textarea"])
         self._restyle()
+
+    def _on_key(self, event: KeyEventArguments) -> None:
+        if not event.action.keydown or event.modifiers.ctrl or event.modifiers.alt or event.modifiers.meta:
+            return
+        if event.key.escape:
+            self.clear()
+        elif event.key.name.lower() in ("b", "s"):
+            self.side.value = "buy" if event.key.name.lower() == "b" else "sell"
+
+    def clear(self) -> None:
+        """Empty the price and quantity and forget the errors; the side and the order type stay."""
+        self.price.value = ""
+        self.quantity.value = ""
+        self.post_only.value = False
+        self.clear_errors()
 
     def set_price(self, price: str) -> None:
         """Fill the price (e.g. from a click on the book) and switch to a limit order."""

@@ -1,6 +1,7 @@
 """The orderbook: asks over bids with the spread and mid between, price grouping, depth bars, flashing changes."""
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from nicegui import ui
 
@@ -53,9 +54,13 @@ class OrderbookView:
                     .tooltip("Price grouping")
                 )
             self.asks = self._table("asks")
-            with ui.row().classes("w-full justify-between px-2 py-1 bg-grey-2 rounded text-caption") as self.middle:
-                self.spread_label = ui.label("Spread –").classes("spread")
-                self.mid_label = ui.label("Mid –").classes("mid")
+            with ui.row().classes("w-full items-center no-wrap gap-2 px-2 py-0 rounded book-middle") as self.middle:
+                self.last_price = ui.label("–").classes("text-h6 text-weight-bold last-price")
+                self.last_arrow = ui.icon("").classes("text-h6 last-arrow")
+                ui.space()
+                with ui.column().classes("gap-0 items-end text-caption"):
+                    self.spread_label = ui.label("Spread –").classes("spread")
+                    self.mid_label = ui.label("Mid –").classes("mid")
             self.bids = self._table("bids")
             # The market sequence this ladder shows: for tests and developers, not for traders.
             self.sequence_label = ui.label().classes("hidden ob-sequence")
@@ -88,6 +93,7 @@ class OrderbookView:
         first = not self._shown
         self._set_rows(self.asks, view.asks, flash and not first)
         self._set_rows(self.bids, view.bids, flash and not first)
+        self._show_last(state)
         quote = state.rules.quote
         if view.spread is None or view.mid is None:
             self.spread_label.set_text("Spread –")
@@ -97,6 +103,22 @@ class OrderbookView:
             self.spread_label.set_text(f"Spread {state.rules.price_text(view.spread)} ({percent:.3f}%)")
             # At the tick's decimals like every other price (a mid between two ticks rounds half to even).
             self.mid_label.set_text(f"Mid {state.rules.price_text(view.mid)} {quote}")
+
+    def _show_last(self, state: MarketState) -> None:
+        """The last trade's price, large, with an arrow for how it moved from the trade before it."""
+        trades = state.trades
+        if not trades:
+            self.last_price.set_text("–")
+            return
+        last = Decimal(trades[0].price)
+        self.last_price.set_text(state.rules.price_text(last))
+        # A trade at the same price keeps the arrow of the last move, as exchanges show a tick direction.
+        earlier = next((Decimal(trade.price) for trade in trades[1:] if Decimal(trade.price) != last), None)
+        direction = "" if earlier is None else "up" if last > earlier else "down"
+        colour = {"up": "text-positive", "down": "text-negative", "": ""}[direction]
+        self.last_price.classes(replace=f"text-h6 text-weight-bold last-price {colour}")
+        self.last_arrow.set_name({"up": "arrow_upward", "down": "arrow_downward", "": ""}[direction])
+        self.last_arrow.classes(replace=f"text-h6 last-arrow {colour}").props(f'data-direction="{direction}"')
 
     def _set_rows(self, table: ui.table, rows: tuple[BookRow, ...], flash: bool) -> None:
         new_rows = []

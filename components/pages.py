@@ -38,15 +38,18 @@ async def market_page(symbol: str) -> None:
         live = LiveMarket(exchange, symbol, trader.trader_id if trader else None)
         live.add(MarketStatsBar(rules).show)
         form: OrderForm | None = None
-        with ui.row().classes("w-full gap-3 items-start"):
-            with ui.column().classes("flex-1 min-w-[300px] gap-3"):
+        # Book | charts and the trader's orders | form and the tape: all of it on one 1440x900 screen.
+        with ui.element("div").classes("w-full market-grid"):
+            with ui.column().classes("gap-2 market-book"):
                 book = OrderbookView(rules, on_pick=lambda price: form.set_price(price) if form else None)
                 live.add(book.show)
-            with ui.column().classes("flex-[2] min-w-[320px] gap-3"):
+            with ui.column().classes("gap-2 market-charts"):
                 live.add(CandlesChart(exchange, rules).show)
                 live.add(DepthChart(rules).show)
-                live.add(TradesTape().show)
-            with ui.column().classes("flex-1 min-w-[280px] gap-3"):
+                if trader is not None:
+                    mine = MyOrders(exchange, symbol, trader.trader_id)
+                    live.add_trader_part(mine.refresh)
+            with ui.column().classes("gap-2 market-side"):
                 if trader is not None:
                     form = OrderForm(exchange, rules, trader.trader_id, on_placed=lambda _: live.refresh_trader_parts())
                 else:
@@ -55,7 +58,5 @@ async def market_page(symbol: str) -> None:
                         with ui.row():
                             ui.link("Sign in", "/login")
                             ui.link("Register", "/register")
-        if trader is not None:
-            mine = MyOrders(exchange, symbol, trader.trader_id)
-            live.add_trader_part(mine.refresh)
+                live.add(TradesTape().show)
         await live.start()
