@@ -6,18 +6,8 @@ from hypothesis import strategies as st
 from app.engine.book import OrderBook
 from app.engine.changes import apply_change, change_of
 from app.engine.orders import BUY, FOK, GTC, IOC, LIMIT, MARKET, SELL, BookOrder
+from tests.test_engine_properties import Step, steps  # the same random steps as the engine's own properties
 
-# One step: (action roll, trader, side, kind, price, quantity, target). Rolls 0-5 place, 6-7 cancel, 8 reduce.
-steps = st.tuples(
-    st.integers(min_value=0, max_value=8),
-    st.integers(min_value=1, max_value=3),
-    st.sampled_from([BUY, SELL]),
-    st.sampled_from(["gtc", "gtc", "gtc", "ioc", "fok", "market", "post_only"]),
-    st.integers(min_value=97, max_value=103),
-    st.integers(min_value=1, max_value=12),
-    st.integers(min_value=0, max_value=1_000),
-)
-Step = tuple[int, int, str, str, int, int, int]
 # Batches of one to eight steps, as the writer groups commands.
 batches = st.lists(st.lists(steps, min_size=1, max_size=8), min_size=5, max_size=25)
 deterministic = settings(
