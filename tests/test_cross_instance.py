@@ -128,11 +128,10 @@ def test_a_page_on_b_shows_in_its_tape_a_trade_made_through_a_after_orders_that_
     asyncio.run(story())
 
 
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # only PostgreSQL has a listener connection
 def test_bs_listener_reconnects_after_its_connection_is_killed_and_catches_up(
-    backend: str, pair: tuple[ServerProcess, ServerProcess], seller: Trader
+    pair: tuple[ServerProcess, ServerProcess], seller: Trader
 ) -> None:
-    if backend != "postgresql":
-        pytest.skip("only PostgreSQL has a listener connection")
     _, b = pair
     assert b.process is not None
     connects, journal = metric(b, "orderbook_listener_connects_total"), catch_ups(b, "journal")
