@@ -40,6 +40,8 @@ CSS = """
   .m-form:not(.form-open) .order-form > .post-only-error { grid-area: error; }
   /* A market order has no price: its quantity takes the whole line. */
   .m-form:not(.form-open) .order-form > .q-field.hidden + .q-field { grid-column: 1 / 3; }
+  /* A toast lies over the header and the tabs for its few seconds: taps go through it to them. */
+  .q-notifications__list--top .q-notification { pointer-events: none; }
   /* Tables wrap their cells instead of scrolling sideways, whatever columns they have. */
   .market-grid .q-table th, .market-grid .q-table td { white-space: normal; overflow-wrap: anywhere; }
   .m-orders .q-table th, .m-orders .q-table td { padding: 0 3px; font-size: 11px; }
