@@ -1,6 +1,6 @@
 """The market page's sections, and on a phone the tabs (Book / Chart / Trades / Orders) that show one at a time."""
 
-from nicegui import ui
+from nicegui import app, ui
 from nicegui.events import ValueChangeEventArguments
 
 SECTIONS = {"book": "Book", "chart": "Chart", "trades": "Trades", "orders": "Orders"}
@@ -54,15 +54,19 @@ class MarketTabs:
 
     def __init__(self) -> None:
         ui.add_css(CSS)
+        # The browser keeps its choice: a phone back from the background after the reconnect timeout reloads the page.
+        chosen = app.storage.user.get("market_tab")
+        chosen = chosen if chosen in SECTIONS else "book"
         with ui.tabs().props("dense no-caps align=justify").classes("w-full market-tabs") as self.tabs:
             for name, label in SECTIONS.items():
                 ui.tab(name, label).props(f'data-tab="{name}"')
-        self.tabs.set_value("book")
+        self.tabs.set_value(chosen)
         self.tabs.on_value_change(self._show)
-        self.grid = ui.element("div").classes("w-full market-grid tab-book")
+        self.grid = ui.element("div").classes(f"w-full market-grid tab-{chosen}")
 
     def _show(self, event: ValueChangeEventArguments) -> None:
         self.grid.classes(remove=" ".join(f"tab-{name}" for name in SECTIONS), add=f"tab-{event.value}")
+        app.storage.user["market_tab"] = event.value
 
 
 def section(name: str, phone_only: bool = False) -> ui.column:

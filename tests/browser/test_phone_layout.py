@@ -131,6 +131,17 @@ def test_the_chosen_tab_stays_chosen_through_live_updates(phone: MarketPage, new
     assert active == "trades"
 
 
+def test_the_browser_keeps_the_chosen_tab_through_a_reload(phone: MarketPage) -> None:
+    choose_tab(phone, "chart")
+
+    phone.driver.refresh()
+    phone.wait_until_connected()
+
+    assert eventually(lambda: shown_sections(phone), bool, "a section after the reload") == ["chart"]
+    active = phone.driver.find_element(By.CSS_SELECTOR, ".market-tabs .q-tab--active").get_attribute("data-tab")
+    assert active == "chart"
+
+
 def test_nothing_scrolls_sideways_on_any_tab(phone: MarketPage, new_trader: NewTrader) -> None:
     maker, taker = new_trader(), new_trader()
     # The widest rows the tables have: long prices, a partial fill, closed orders.
