@@ -78,7 +78,7 @@ def sticky_form() -> ui.column:
     """The order form's place: the bottom of a phone's screen, with a button that opens the fields it hides there."""
     place = ui.column().classes("w-full gap-2 m-form")
     with place:
-        ui.button(icon="tune", on_click=lambda: place.classes(toggle="form-open")).props("flat round dense").classes(
-            "phone-only form-more"
-        ).tooltip("More: order type, time in force, post-only")
+        ui.button(icon="tune", on_click=lambda: place.classes(toggle="form-open")).props(
+            'flat round dense aria-label="More order options"'
+        ).classes("phone-only form-more").tooltip("More: order type, time in force, post-only")
     return place
