@@ -132,5 +132,5 @@ def frame(title: str, symbols: list[str] | None = None, symbol: str | None = Non
         area = ui.row().classes("items-center gap-4 account")
         _ACCOUNT_AREAS[context.client] = area
         _fill_account(area)
-    with ui.column().classes("w-full max-w-screen-2xl mx-auto p-2 gap-2"):
+    with ui.column().classes("w-full max-w-screen-2xl mx-auto p-2 gap-2 page-body"):
         yield

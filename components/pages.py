@@ -9,10 +9,19 @@ from components.depth_chart import DepthChart
 from components.layout import frame, signed_in
 from components.live import LiveMarket
 from components.market_stats import MarketStatsBar
+from components.market_tabs import MarketTabs, section, sticky_form
 from components.my_orders import MyOrders
 from components.order_form import OrderForm
 from components.orderbook import OrderbookView
 from components.trades_tape import TradesTape
+
+
+def sign_in_card(title: str) -> None:
+    with ui.card().classes("w-full p-4 gap-2").props("flat bordered"):
+        ui.label(title).classes("text-subtitle1")
+        with ui.row():
+            ui.link("Sign in", "/login")
+            ui.link("Register", "/register")
 
 
 @ui.page("/", response_timeout=15)
@@ -36,27 +45,33 @@ async def market_page(symbol: str) -> None:
     trader = signed_in()
     with frame(symbol, symbols, symbol):
         live = LiveMarket(exchange, symbol, trader.trader_id if trader else None)
-        live.add(MarketStatsBar(rules).show)
+        with ui.element("div").classes("w-full m-stats"):
+            live.add(MarketStatsBar(rules).show)
         form: OrderForm | None = None
-        # Book | charts and the trader's orders | form and the tape: all of it on one 1440x900 screen.
-        with ui.element("div").classes("w-full market-grid"):
-            with ui.column().classes("gap-2 market-book"):
+        # Book | charts and the trader's orders | form and the tape: all of it on one 1440x900 screen. A phone shows
+        # one section at a time under its tabs, with the form stuck to the bottom (market_tabs.py).
+        with MarketTabs().grid:
+            with ui.column().classes("gap-2 market-book"), section("book"):
                 book = OrderbookView(rules, on_pick=lambda price: form.set_price(price) if form else None)
                 live.add(book.show)
             with ui.column().classes("gap-2 market-charts"):
-                live.add(CandlesChart(exchange, rules).show)
-                live.add(DepthChart(rules).show)
-                if trader is not None:
-                    mine = MyOrders(exchange, symbol, trader.trader_id)
-                    live.add_trader_part(mine.refresh)
+                with section("chart"):
+                    live.add(CandlesChart(exchange, rules).show)
+                    live.add(DepthChart(rules).show)
+                with section("orders", phone_only=trader is None):
+                    if trader is not None:
+                        mine = MyOrders(exchange, symbol, trader.trader_id)
+                        live.add_trader_part(mine.refresh)
+                    else:
+                        sign_in_card("Sign in to see your orders")
             with ui.column().classes("gap-2 market-side"):
-                if trader is not None:
-                    form = OrderForm(exchange, rules, trader.trader_id, on_placed=lambda _: live.refresh_trader_parts())
-                else:
-                    with ui.card().classes("w-full p-4 gap-2").props("flat bordered"):
-                        ui.label("Sign in to trade").classes("text-subtitle1")
-                        with ui.row():
-                            ui.link("Sign in", "/login")
-                            ui.link("Register", "/register")
-                live.add(TradesTape().show)
+                with sticky_form():
+                    if trader is not None:
+                        form = OrderForm(
+                            exchange, rules, trader.trader_id, on_placed=lambda _: live.refresh_trader_parts()
+                        )
+                    else:
+                        sign_in_card("Sign in to trade")
+                with section("trades"):
+                    live.add(TradesTape().show)
         await live.start()

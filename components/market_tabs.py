@@ -1,0 +1,84 @@
+"""The market page's sections, and on a phone the tabs (Book / Chart / Trades / Orders) that show one at a time."""
+
+from nicegui import app, ui
+from nicegui.events import ValueChangeEventArguments
+
+SECTIONS = {"book": "Book", "chart": "Chart", "trades": "Trades", "orders": "Orders"}
+# Up to 600 px wide (a phone) the page shows the chosen tab's section and the order form, stuck to the bottom of
+# the screen; wider, the tabs are hidden and every section shows in the desktop grid (layout.py) as before.
+# The sections are CSS-hidden, never built twice: a second book for phones would double what each page costs.
+# `display: contents` on the desktop columns makes the sections themselves the items of the phone's one column;
+# the stats show only under Chart (the book has the last price), so that the book and the form fit one screen.
+CSS = """
+.market-tabs { display: none; }
+@media (min-width: 601px) { .phone-only { display: none !important; } }
+@media (max-width: 600px) {
+  .market-tabs { display: flex; order: -1; }
+  /* The page fills the screen below the header, so that the form sits on the bottom edge even under a short tab. */
+  .q-page:has(.market-grid) { display: flex; flex-direction: column; }
+  .q-page:has(.market-grid) > .nicegui-content { flex-grow: 1; padding: 0; }
+  .page-body:has(> .market-grid) { flex-grow: 1; }
+  .market-grid { display: flex; flex-direction: column; gap: 8px; flex-grow: 1; }
+  .market-grid > .market-book, .market-grid > .market-charts, .market-grid > .market-side { display: contents; }
+  .market-grid.tab-book .m-section:not(.m-book), .market-grid.tab-chart .m-section:not(.m-chart),
+  .market-grid.tab-trades .m-section:not(.m-trades), .market-grid.tab-orders .m-section:not(.m-orders),
+  .m-stats:has(~ .market-grid:not(.tab-chart)) { display: none; }
+  /* The form last, stuck to the bottom edge; compact (side, price, quantity, place) until "More" opens the rest. */
+  .m-form { order: 10; position: sticky; bottom: 0; z-index: 4; margin: auto -8px -8px; padding: 8px;
+            width: calc(100% + 16px) !important; box-shadow: 0 -4px 12px rgba(0, 0, 0, .25); }
+  .body--light .m-form { background: #f6f7f9; }
+  .body--dark .m-form { background: #121212; }
+  .m-form .form-more { position: absolute; top: 20px; right: 14px; z-index: 1; }
+  .m-form:not(.form-open) .order-form > :not(.order-side):not(.place-order):not(.q-field):not(.post-only-error) {
+    display: none; }
+  .m-form:not(.form-open) .order-form { display: grid; grid-template-columns: 1fr 1fr 32px; gap: 6px 8px;
+    grid-template-areas: "price quantity ." "side place place" "error error error"; padding: 8px; }
+  .m-form:not(.form-open) .order-form > .q-field:has(input[data-field="price"]) { grid-area: price; }
+  .m-form:not(.form-open) .order-form > .q-field:has(input[data-field="quantity"]) { grid-area: quantity; }
+  .m-form:not(.form-open) .order-form > .order-side { grid-area: side; }
+  .m-form:not(.form-open) .order-form > .place-order { grid-area: place; }
+  .m-form:not(.form-open) .order-form > .post-only-error { grid-area: error; }
+  /* A market order has no price: its quantity takes the whole line. */
+  .m-form:not(.form-open) .order-form > .q-field.hidden + .q-field { grid-column: 1 / 3; }
+  /* A toast lies over the header and the tabs for its few seconds: taps go through it to them. */
+  .q-notifications__list--top .q-notification { pointer-events: none; }
+  /* Tables wrap their cells instead of scrolling sideways, whatever columns they have. */
+  .market-grid .q-table th, .market-grid .q-table td { white-space: normal; overflow-wrap: anywhere; }
+  .m-orders .q-table th, .m-orders .q-table td { padding: 0 3px; font-size: 11px; }
+}
+"""
+
+
+class MarketTabs:
+    """The phone's tabs over the sections; the chosen one is a class of the grid, which live updates never touch."""
+
+    def __init__(self) -> None:
+        ui.add_css(CSS)
+        # The browser keeps its choice: a phone back from the background after the reconnect timeout reloads the page.
+        chosen = app.storage.user.get("market_tab")
+        chosen = chosen if chosen in SECTIONS else "book"
+        with ui.tabs().props("dense no-caps align=justify").classes("w-full market-tabs") as self.tabs:
+            for name, label in SECTIONS.items():
+                ui.tab(name, label).props(f'data-tab="{name}"')
+        self.tabs.set_value(chosen)
+        self.tabs.on_value_change(self._show)
+        self.grid = ui.element("div").classes(f"w-full market-grid tab-{chosen}")
+
+    def _show(self, event: ValueChangeEventArguments) -> None:
+        self.grid.classes(remove=" ".join(f"tab-{name}" for name in SECTIONS), add=f"tab-{event.value}")
+        app.storage.user["market_tab"] = event.value
+
+
+def section(name: str, phone_only: bool = False) -> ui.column:
+    """A part of the page that a phone shows under its own tab ("book", "chart", "trades", "orders")."""
+    return ui.column().classes(f"w-full gap-2 m-section m-{name}{' phone-only' if phone_only else ''}")
+
+
+def sticky_form() -> ui.column:
+    """The order form's place: the bottom of a phone's screen, with a button that opens the fields it hides there."""
+    place = ui.column().classes("w-full gap-2 m-form")
+    with place:
+        ui.button(icon="tune", on_click=lambda: place.classes(toggle="form-open")).props(
+            'flat round dense aria-label="More order options"'
+        ).classes("phone-only form-more").tooltip("More: order type, time in force, post-only")
+    return place
