@@ -23,8 +23,10 @@ from app.exchange.commands import (
     Command,
     PlaceOrder,
     ReduceOrder,
+    ReplaceOrder,
     Sync,
 )
+from app.exchange.funds import InsufficientFunds
 from app.exchange.rules import MarketRules
 from app.observability.metrics import observe_batch
 from app.store import writes
@@ -204,6 +206,8 @@ class MarketWriter(BookFollower):
                 ]
             if isinstance(command, ReduceOrder):
                 return self._reduce(batch, command)
+            if isinstance(command, ReplaceOrder):
+                return self._replace(batch, command)
             return self.sequence
         except ServiceError as error:
             return error
@@ -317,3 +321,34 @@ class MarketWriter(BookFollower):
         batch.traders.add(order.trader_id)
         batch.answers_with(order.id)
         return order.id
+
+    def _replace(self, batch: Batch, command: ReplaceOrder) -> tuple[int, bool]:
+        """Cancel-replace: checked first, so that a refusal changes nothing; the new order queues at the back."""
+        old = self._resting_own_order(batch, command.trader_id, command.order_id)
+        quantity = old.remaining if command.quantity is None else command.quantity
+        rules = self.rules
+        rules.check_notional(rules.price_of(command.price), rules.quantity_of(quantity))
+        best = self.book.best_ask if old.side == "buy" else self.book.best_bid
+        crosses = best is not None and (command.price >= best if old.side == "buy" else command.price <= best)
+        if old.post_only and crosses:
+            raise InvalidInput("price", "would take liquidity, and the order is post-only: nothing was changed")
+        new = BookOrder(id=0, trader_id=old.trader_id, side=old.side, price=command.price, quantity=quantity)
+        asset, need = settlement.limit_need(rules, new)
+        _, released = settlement.resting_hold(rules, old)
+        available = batch.balances.available((old.trader_id, asset)) + released
+        if need > available:
+            places = rules.notional_places if asset == rules.quote else rules.quantity_places
+            raise InsufficientFunds(asset, need, available, places)
+        self._cancel(batch, command.trader_id, old.id)
+        place = PlaceOrder(
+            trader_id=old.trader_id,
+            future=command.future,
+            side=old.side,
+            type="limit",
+            price=command.price,
+            quantity=quantity,
+            time_in_force="GTC",
+            post_only=old.post_only,
+            client_order_id=None,  # it stays the cancelled order's: a client order id names one order
+        )
+        return self._place(batch, place)
