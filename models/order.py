@@ -55,11 +55,19 @@ class OrderCreate(SQLModel):
         return value
 
 
-# Properties to receive when reducing an order.
+# Properties to receive when amending an order: a lower quantity keeps its place in the queue; a new price
+# cancel-replaces it (a new order, with `quantity` or what was left, at the back of its price's queue).
 class OrderAmend(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # SQLModel types it as its own dict
 
-    quantity: Decimal = Field(schema_extra={"examples": ["0.2500"]})
+    quantity: Decimal | None = Field(default=None, schema_extra={"examples": ["0.2500"]})
+    price: Decimal | None = Field(default=None, schema_extra={"examples": ["101.00"]})
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> "OrderAmend":
+        if self.quantity is None and self.price is None:
+            raise PydanticCustomError("nothing_to_amend", "give a quantity (to reduce) or a price (to replace)")
+        return self
 
 
 # Database model: `sequence` is the market sequence at acceptance, which orders the FIFO of a price level.
@@ -111,10 +119,14 @@ class Trade(SQLModel, table=True):
     taker_order_id: int = Field(sa_type=BigInteger, index=True)
     maker_order_id: int = Field(sa_type=BigInteger, index=True)
     created_at: datetime = Field(default_factory=utcnow)
+    # What each side paid, in the quote asset (app/exchange/funds.py: rounded down to the market's notional decimals).
+    # Added by migration 0004: last, with server defaults.
+    maker_fee: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal, sa_column_kwargs={"server_default": "0"})
+    taker_fee: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal, sa_column_kwargs={"server_default": "0"})
 
 
-# Returned by the API: one fill of an order.
-class FillPublic(SQLModel):
+# Shared properties of a trade as the API shows it.
+class TradeBase(SQLModel):
     id: int
     price: str
     quantity: str
@@ -122,8 +134,14 @@ class FillPublic(SQLModel):
     created_at: datetime
 
 
-# Returned by the API: a trade on a market's tape.
-class TradePublic(FillPublic):
+# Returned by the API: one fill of an order, with the fee this order paid on it.
+class FillPublic(TradeBase):
+    fee: str
+    fee_asset: str
+
+
+# Returned by the API: a trade on a market's tape (no fees: they are each side's own business).
+class TradePublic(TradeBase):
     symbol: str
 
 

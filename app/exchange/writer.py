@@ -10,8 +10,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.engine.book import OrderBook
-from app.engine.orders import RESTING, BookOrder
-from app.errors import Conflict, InvalidInput, NotFound, ServiceError, Unavailable
+from app.errors import ServiceError, Unavailable
 from app.exchange.catch_up import BookFollower
 from app.exchange.commands import (
     Batch,
@@ -21,22 +20,25 @@ from app.exchange.commands import (
     Command,
     PlaceOrder,
     ReduceOrder,
+    ReplaceOrder,
     Sync,
 )
+from app.exchange.order_handler import OrderHandler
 from app.exchange.rules import MarketRules
 from app.observability.metrics import observe_batch
 from app.store import writes
-from app.store.db import Database, is_lock_timeout
+from app.store.db import Database, is_lock_timeout, is_retryable
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 256
+DEADLOCK_RETRIES = 5  # a batch rolled back to break a deadlock runs again, up to this many times in all
 
 # Called after every committed change: (symbol, sequence, ids of the traders whose orders changed, or None if unknown).
 ChangeListener = Callable[[str, int, frozenset[int] | None], None]
 
 
-class MarketWriter(BookFollower):
+class MarketWriter(BookFollower, OrderHandler):
     """Owns one market's in-memory book: a cache of the database, valid while the stored sequence matches."""
 
     def __init__(
@@ -97,7 +99,7 @@ class MarketWriter(BookFollower):
             if stopping:
                 return
 
-    async def _apply(self, commands: list[Command]) -> None:
+    async def _apply(self, commands: list[Command], attempts: int = DEADLOCK_RETRIES) -> None:
         before = self.sequence
         self.changed_traders: set[int] | None = set()
         try:
@@ -107,6 +109,10 @@ class MarketWriter(BookFollower):
         except (SQLAlchemyError, OSError) as error:
             log.warning("%s: batch of %d rolled back: %s", self.rules.symbol, len(commands), error)
             self.sequence = -1  # the book may hold changes that were not committed: reload it next time
+            if isinstance(error, SQLAlchemyError) and is_retryable(error) and attempts > 1:
+                # A deadlock on balance rows shared with another market or process: nothing was stored, run it again.
+                await self._apply(commands, attempts - 1)
+                return
             if isinstance(error, SQLAlchemyError) and is_lock_timeout(error):
                 # A lock held elsewhere: each command alone would wait as long again, so the whole batch fails once.
                 results = [Unavailable("the market is busy; nothing was changed, please retry")] * len(commands)
@@ -140,12 +146,14 @@ class MarketWriter(BookFollower):
         batch: Batch | None = None
         try:
             with self.database.write() as session:
-                stored = writes.lock_market(session, self.rules.id)
+                stored, fees_collected = writes.lock_market(session, self.rules.id)
                 if stored != self.sequence:
                     self._catch_up(session, stored)
                 places = sum(isinstance(command, PlaceOrder) for command in commands)
-                batch = Batch(session, self.rules, stored, places)
+                batch = Batch(session, self.rules, stored, places, fees_collected)
+                batch.lock_balances({command.trader_id for command in commands if not isinstance(command, Sync)})
                 answers = [self._run_command(batch, command) for command in commands]
+                batch.lock_balances_moved()
                 batch.read_stored()
                 if batch.sequence != stored:
                     batch.write(after=stored, journal_keep=self.journal_keep)
@@ -195,97 +203,8 @@ class MarketWriter(BookFollower):
                 ]
             if isinstance(command, ReduceOrder):
                 return self._reduce(batch, command)
+            if isinstance(command, ReplaceOrder):
+                return self._replace(batch, command)
             return self.sequence
         except ServiceError as error:
             return error
-
-    def _place(self, batch: Batch, command: PlaceOrder) -> tuple[int, bool]:
-        if command.client_order_id is not None:
-            key = (command.trader_id, command.client_order_id)
-            earlier = batch.client_order_ids.get(key)
-            if earlier is not None:
-                return earlier, False
-            stored = writes.find_by_client_order_id(batch.session, *key)
-            if stored is not None:
-                assert stored.id is not None
-                batch.answers_with(stored.id, stored)
-                return stored.id, False
-        may_rest = command.type == "limit" and command.time_in_force == "GTC"
-        if may_rest and self.resting_by_trader[command.trader_id] >= self.max_resting_per_trader:
-            raise Conflict(
-                f"you have {self.max_resting_per_trader} resting orders in {self.rules.symbol}, the most allowed: "
-                "cancel some before placing more"
-            )
-        order = BookOrder(
-            id=batch.order_ids.next(),
-            trader_id=command.trader_id,
-            side=command.side,
-            price=command.price,
-            quantity=command.quantity,
-            type=command.type,
-            time_in_force=command.time_in_force,
-            post_only=command.post_only,
-        )
-        execution = self.book.submit(order)
-        if order.status in RESTING:
-            self.resting_by_trader[order.trader_id] += 1
-        sequence = batch.next_sequence()
-        batch.new_orders[order.id] = (order, command.client_order_id, sequence)
-        batch.traders.add(order.trader_id)
-        if command.client_order_id is not None:
-            batch.client_order_ids[(command.trader_id, command.client_order_id)] = order.id
-        for fill in execution.fills:
-            row = {
-                "id": batch.trade_ids.next(),
-                "market_id": self.rules.id,
-                "sequence": sequence,
-                "price": self.rules.price_of(fill.price),
-                "quantity": self.rules.quantity_of(fill.quantity),
-                "taker_side": order.side,
-                "taker_order_id": order.id,
-                "maker_order_id": fill.maker.id,
-                "created_at": batch.now,
-            }
-            batch.add_trade(row)
-            batch.changed[fill.maker.id] = fill.maker
-            if fill.maker.status not in RESTING:
-                self.resting_by_trader[fill.maker.trader_id] -= 1
-            batch.traders.add(fill.maker.trader_id)
-        return order.id, True
-
-    def _resting_own_order(self, batch: Batch, trader_id: int, order_id: int) -> BookOrder:
-        order = self.book.get(order_id)
-        if order is None or order.trader_id != trader_id:
-            stored = writes.find_order(batch.session, trader_id, order_id)
-            if stored is None or stored.market_id != self.rules.id:
-                raise NotFound(f"order {order_id} not found")
-            raise Conflict(f"order {order_id} is {stored.status}, not resting: it cannot be changed")
-        return order
-
-    def _cancel(self, batch: Batch, trader_id: int, order_id: int) -> int:
-        self._resting_own_order(batch, trader_id, order_id)
-        order = self.book.cancel(order_id)
-        assert order is not None
-        self.resting_by_trader[order.trader_id] -= 1
-        batch.next_sequence()
-        batch.changed[order.id] = order
-        batch.traders.add(order.trader_id)
-        batch.answers_with(order.id)
-        return order.id
-
-    def _reduce(self, batch: Batch, command: ReduceOrder) -> int:
-        order = self._resting_own_order(batch, command.trader_id, command.order_id)
-        if command.quantity >= order.quantity:
-            current = self.rules.quantity_text(self.rules.quantity_of(order.quantity))
-            raise InvalidInput(
-                "quantity", f"must be less than the current quantity {current}: orders can only be reduced"
-            )
-        if command.quantity <= order.filled:
-            filled = self.rules.quantity_text(self.rules.quantity_of(order.filled))
-            raise InvalidInput("quantity", f"must be greater than the filled quantity {filled}")
-        self.book.reduce(order.id, command.quantity)
-        batch.next_sequence()
-        batch.changed[order.id] = order
-        batch.traders.add(order.trader_id)
-        batch.answers_with(order.id)
-        return order.id
