@@ -1,10 +1,16 @@
-"""Live Orderbook: `python main.py` serves the app (see `python main.py --help`)."""
+"""Live Orderbook: `python main.py` serves the app (see `python main.py --help`); `python main.py deposit ...` funds."""
+
+import sys
 
 from app.server import create_app, serve
 from app.settings import load_settings
 from components.mount import mount
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["deposit"]:
+        from app.accounts.deposit import run
+
+        raise SystemExit(run(sys.argv[2:]))
     settings = load_settings()
     api = create_app(settings)
     mount(api, settings)

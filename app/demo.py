@@ -18,10 +18,12 @@ DEMO_TRADERS = ("demo-maker-1", "demo-maker-2", "demo-taker")
 START_PRICES = {"BTC-USD": Decimal("65000"), "ETH-USD": Decimal("3200")}
 ORDERS_PER_SECOND = 3  # per market
 MAX_RESTING = 40  # per market: the oldest demo orders are cancelled past this
+# What each demo trader is topped up to at start (deposits in the ledger, like any operator's).
+DEMO_FUNDS = (("BTC", Decimal(100)), ("ETH", Decimal(2000)), ("USD", Decimal(10_000_000)))
 
 
 async def demo_trader_ids(accounts: Accounts) -> list[int]:
-    """The demo traders' ids, registering them on first use (their passwords are random: nobody signs in as them)."""
+    """The demo traders' ids, registered on first use (random passwords: nobody signs in as them), and funded."""
     ids = []
     for username in DEMO_TRADERS:
         try:
@@ -31,6 +33,8 @@ async def demo_trader_ids(accounts: Accounts) -> list[int]:
             trader = await accounts.by_username(username)
             assert trader is not None and trader.id is not None
             ids.append(trader.id)
+    for trader_id in ids:
+        await accounts.top_up(trader_id, DEMO_FUNDS)
     return ids
 
 

@@ -102,7 +102,7 @@ async def start_services(settings: Settings) -> services.Services:
     exchange = Exchange(
         database, max_resting_per_trader=settings.max_resting_orders, journal_keep=settings.journal_keep
     )
-    accounts = Accounts(database)
+    accounts = Accounts(database, starting_balances=settings.starting_balances)
     await exchange.start(watch_interval=settings.poll_interval)
     exchange.subscribe(timed_fanout(market_changed.emit))
     running = services.Services(settings=settings, database=database, exchange=exchange, accounts=accounts)

@@ -2,8 +2,10 @@
 
 import argparse
 import os
+import re
 import secrets
 from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple, NoReturn
 
@@ -14,6 +16,7 @@ from pydantic_settings.sources import InitSettingsSource
 from sqlalchemy.engine import make_url
 
 MIN_SECRET_LENGTH = 32
+MAX_CREDIT = Decimal(10) ** 15  # well inside the money columns' 20 integer digits
 LOCAL_HOST = "127.0.0.1"
 ALL_INTERFACES = "0.0.0.0"
 
@@ -68,6 +71,11 @@ OPTIONS = {
         flag="--poll-interval",
         help="seconds between the safety polls of the stored sequences (changes are pushed before that)",
     ),
+    "starting_balances": Option(
+        variable="ORDERBOOK_STARTING_BALANCES",
+        flag="--starting-balances",
+        help="credit each new trader, e.g. USD=10000,BTC=1 (a testnet; off by default)",
+    ),
 }
 # Read when ORDERBOOK_REDIS_URL is not set: NiceGUI's own name for its Redis storage.
 NICEGUI_REDIS_URL = "NICEGUI_REDIS_URL"
@@ -92,6 +100,32 @@ class Settings(BaseSettings):
     redis_prefix: str = Field("orderbook:", validation_alias="ORDERBOOK_REDIS_PREFIX", min_length=1)
     journal_keep: int = Field(20000, validation_alias="ORDERBOOK_JOURNAL_KEEP", ge=1)
     poll_interval: float = Field(1.0, validation_alias="ORDERBOOK_POLL_INTERVAL", gt=0)
+    starting_balances: Annotated[tuple[tuple[str, Decimal], ...], NoDecode] = Field(
+        (), validation_alias="ORDERBOOK_STARTING_BALANCES"
+    )
+
+    @field_validator("starting_balances", mode="before")
+    @classmethod
+    def _asset_amounts(cls, value: Any) -> Any:
+        """ASSET=AMOUNT,...: each asset once, each amount a positive decimal."""
+        if not isinstance(value, str):
+            return value
+        credits: dict[str, Decimal] = {}
+        for part in (part.strip() for part in value.split(",")):
+            if not part:
+                continue
+            asset, equals, amount = part.partition("=")
+            asset = asset.strip()
+            try:
+                credit = Decimal(amount.strip())
+            except InvalidOperation:
+                credit = Decimal("NaN")
+            if not equals or not re.fullmatch(r"[A-Z0-9]{1,16}", asset) or asset in credits:
+                raise ValueError(f"{part!r} is not ASSET=AMOUNT with a new asset name (like USD=10000)")
+            if not credit.is_finite() or credit <= 0 or credit > MAX_CREDIT:
+                raise ValueError(f"{part!r}: the amount must be a number above 0 and at most {MAX_CREDIT}")
+            credits[asset] = credit
+        return tuple(credits.items())
 
     @field_validator("transports", mode="before")
     @classmethod

@@ -1,5 +1,6 @@
 """SQLModel tables and API schemas."""
 
+from models.balance import Balance, BalancePublic, LedgerEntry
 from models.journal import MarketChange
 from models.market import Market, MarketBase, MarketPublic
 from models.order import (
@@ -18,9 +19,12 @@ from models.trader import ApiKeyPublic, Trader, TraderCreate, TraderCreated
 
 __all__ = [
     "ApiKeyPublic",
+    "Balance",
+    "BalancePublic",
     "BookPublic",
     "CandlePublic",
     "FillPublic",
+    "LedgerEntry",
     "LevelPublic",
     "Market",
     "MarketBase",

@@ -19,12 +19,17 @@ class MarketBase(SQLModel):
     max_quantity: Decimal = Field(sa_type=ExactDecimal)
 
 
-# Database model: `sequence` grows by one with every change of the book, in the same transaction.
+# Database model: `sequence` grows by one with every change of the book, in the same transaction. `fees_collected`
+# (in the quote asset) lives on the market row because every batch already locks it: fees add no lock contention.
 class Market(MarketBase, table=True):
     __tablename__ = "markets"
 
     id: int | None = Field(default=None, primary_key=True)
     sequence: int = Field(default=0)
+    # Added by migration 0004, so last and with server defaults, as ALTER TABLE ... ADD COLUMN made them.
+    maker_fee_bps: int = Field(default=0, ge=0, le=10000, sa_column_kwargs={"server_default": "0"})
+    taker_fee_bps: int = Field(default=0, ge=0, le=10000, sa_column_kwargs={"server_default": "0"})
+    fees_collected: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal, sa_column_kwargs={"server_default": "0"})
 
 
 # Returned by the API: decimals as strings formatted to the market's tick or lot.
@@ -37,3 +42,5 @@ class MarketPublic(SQLModel):
     min_notional: str
     max_price: str
     max_quantity: str
+    maker_fee_bps: int
+    taker_fee_bps: int

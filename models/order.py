@@ -111,10 +111,14 @@ class Trade(SQLModel, table=True):
     taker_order_id: int = Field(sa_type=BigInteger, index=True)
     maker_order_id: int = Field(sa_type=BigInteger, index=True)
     created_at: datetime = Field(default_factory=utcnow)
+    # What each side paid, in the quote asset (app/exchange/funds.py: rounded down to the market's notional decimals).
+    # Added by migration 0004: last, with server defaults.
+    maker_fee: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal, sa_column_kwargs={"server_default": "0"})
+    taker_fee: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal, sa_column_kwargs={"server_default": "0"})
 
 
-# Returned by the API: one fill of an order.
-class FillPublic(SQLModel):
+# Shared properties of a trade as the API shows it.
+class TradeBase(SQLModel):
     id: int
     price: str
     quantity: str
@@ -122,8 +126,14 @@ class FillPublic(SQLModel):
     created_at: datetime
 
 
-# Returned by the API: a trade on a market's tape.
-class TradePublic(FillPublic):
+# Returned by the API: one fill of an order, with the fee this order paid on it.
+class FillPublic(TradeBase):
+    fee: str
+    fee_asset: str
+
+
+# Returned by the API: a trade on a market's tape (no fees: they are each side's own business).
+class TradePublic(TradeBase):
     symbol: str
 
 

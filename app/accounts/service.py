@@ -3,7 +3,9 @@
 import asyncio
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -11,6 +13,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from app.accounts.funding import balance_available, move_money, open_accounts
 from app.errors import Conflict
 from app.store.db import Database
 from models import Trader, TraderCreate, TraderCreated
@@ -28,8 +31,10 @@ def new_api_key() -> str:
     return API_KEY_PREFIX + secrets.token_urlsafe(32)
 
 
-def register(*, session: Session, trader_in: TraderCreate) -> TraderCreated:
-    """Create a trader; the API key is returned here once and never stored in clear."""
+def register(
+    *, session: Session, trader_in: TraderCreate, starting_balances: Sequence[tuple[str, Decimal]] = ()
+) -> TraderCreated:
+    """Create a trader with its balances (credited `starting_balances`); the API key is returned here once only."""
     api_key = new_api_key()
     trader = Trader(
         username=trader_in.username,
@@ -42,6 +47,7 @@ def register(*, session: Session, trader_in: TraderCreate) -> TraderCreated:
     except IntegrityError as error:
         raise Conflict(f"username {trader_in.username!r} is already taken") from error
     assert trader.id is not None
+    open_accounts(session, trader.id, starting_balances)
     return TraderCreated(id=trader.id, username=trader.username, api_key=api_key)
 
 
@@ -89,15 +95,28 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 class Accounts:
     """Async account operations for routes and pages: each runs in a worker thread (argon2 is slow on purpose)."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, starting_balances: Sequence[tuple[str, Decimal]] = ()) -> None:
         self.database = database
+        self.starting_balances = tuple(starting_balances)  # credited to each new trader (a testnet's faucet)
 
     async def register(self, trader_in: TraderCreate) -> TraderCreated:
         def work() -> TraderCreated:
             with self.database.write() as session:
-                return register(session=session, trader_in=trader_in)
+                return register(session=session, trader_in=trader_in, starting_balances=self.starting_balances)
 
         return await asyncio.to_thread(work)
+
+    async def top_up(self, trader_id: int, funds: Sequence[tuple[str, Decimal]]) -> None:
+        """Deposit what the trader lacks of each amount (the demo's traders, which trade their money away)."""
+
+        def work() -> None:
+            with self.database.write() as session:
+                for asset, amount in funds:
+                    available = balance_available(session, trader_id=trader_id, asset=asset)
+                    if available < amount:
+                        move_money(session, trader_id=trader_id, asset=asset, amount=amount - available)
+
+        await asyncio.to_thread(work)
 
     async def sign_in(self, username: str, password: str) -> Trader | None:
         def work() -> Trader | None:

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api.routes import batch, markets, metrics, orders, traders
+from app.api.routes import balances, batch, markets, metrics, orders, traders
 
 API_PREFIX = "/api/"
 MAX_BODY_BYTES = 16 * 1024  # an order is a few hundred bytes; anything larger is refused with a 413
@@ -12,4 +12,5 @@ api_router.include_router(traders.router)
 api_router.include_router(markets.router)
 api_router.include_router(batch.router)
 api_router.include_router(orders.router)
+api_router.include_router(balances.router)
 api_router.include_router(metrics.router)

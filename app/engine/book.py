@@ -223,6 +223,12 @@ class OrderBook:
             order.status = PARTIALLY_FILLED
         return order
 
+    def opposite_levels(self, side: str) -> Iterator[tuple[int, int]]:
+        """The levels an incoming order of this side would match, best first, as (price, total remaining)."""
+        levels, keys, _ = self._opposite[side]
+        for key in reversed(keys):
+            yield levels[key].price, levels[key].total
+
     def get(self, order_id: int) -> BookOrder | None:
         """The resting order with this id, if any."""
         return self._index.get(order_id)

@@ -3,11 +3,13 @@
 import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from app.engine.changes import change_of
 from app.engine.orders import BookOrder
 from app.errors import ServiceError
+from app.exchange.funds import Balances
 from app.exchange.journal import encode
 from app.exchange.results import FillResult, OrderResult
 from app.exchange.rules import MarketRules
@@ -72,7 +74,7 @@ class Batch:
     OrderResult as committed (an order changed twice in one batch answers both times with its final state).
     """
 
-    def __init__(self, session: Any, rules: MarketRules, sequence: int, places: int) -> None:
+    def __init__(self, session: Any, rules: MarketRules, sequence: int, places: int, fees_collected: Decimal) -> None:
         self.session = session
         self.rules = rules
         self.sequence = sequence
@@ -88,6 +90,22 @@ class Batch:
         # Orders stored before this batch that a command answers with: their rows, then as they were stored.
         self.stored_rows: dict[int, Order | None] = {}
         self.stored: dict[int, OrderResult] = {}
+        self.balances = Balances()  # the balance rows this batch reads and writes, under lock
+        self.fees_collected = fees_collected
+        self.fees = Decimal(0)  # collected by this batch, in the quote asset
+
+    def lock_balances(self, trader_ids: set[int]) -> None:
+        """Read (and lock) the commanding traders' balances of the market's assets: one query, before matching."""
+        assets = (self.rules.base, self.rules.quote)
+        found = writes.lock_balances(self.session, trader_ids, assets)
+        self.balances.load(found, [(trader_id, asset) for trader_id in trader_ids for asset in assets])
+
+    def lock_balances_moved(self) -> None:
+        """Read the rows of the makers this batch filled but had not read: their moves were recorded meanwhile."""
+        missing = self.balances.missing()
+        if missing:
+            found = writes.lock_balances(self.session, {key[0] for key in missing}, {key[1] for key in missing})
+            self.balances.load(found, missing)
 
     def next_sequence(self) -> int:
         self.sequence += 1
@@ -119,7 +137,14 @@ class Batch:
     def result(self, order_id: int) -> OrderResult:
         """An order this batch answers with, as committed."""
         fills = tuple(
-            FillResult(row["id"], row["price"], row["quantity"], row["taker_side"], row["created_at"])
+            FillResult(
+                row["id"],
+                row["price"],
+                row["quantity"],
+                row["taker_side"],
+                row["created_at"],
+                row["taker_fee"] if row["taker_order_id"] == order_id else row["maker_fee"],
+            )
             for row in self.trades_of.get(order_id, ())
         )
         if order_id in self.new_orders:
@@ -171,7 +196,9 @@ class Batch:
                 for order in self.changed.values()
                 if order.id not in self.new_orders
             ],
+            fees_collected=self.fees_collected + self.fees,
         )
+        writes.write_balances(self.session, *self.balances.changed_rows())
         change = change_of((order for order, _, _ in self.new_orders.values()), self.changed.values())
         journal.record(
             self.session,

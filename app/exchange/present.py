@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_EVEN
 from app.exchange.results import FillResult, OrderResult
 from app.exchange.rules import MarketRules
 from models import FillPublic, LevelPublic, OrderPublic, Trade, TradePublic
+from models.clock import aware
 
 
 def fill_public(fill: FillResult, rules: MarketRules) -> FillPublic:
@@ -15,11 +16,21 @@ def fill_public(fill: FillResult, rules: MarketRules) -> FillPublic:
         quantity=rules.quantity_text(fill.quantity),
         taker_side=fill.taker_side,  # type: ignore[arg-type]
         created_at=fill.created_at,
+        fee=rules.notional_text(fill.fee),
+        fee_asset=rules.quote,
     )
 
 
 def trade_public(trade: Trade, rules: MarketRules) -> TradePublic:
-    return TradePublic(symbol=rules.symbol, **fill_public(FillResult.of_row(trade), rules).model_dump())
+    assert trade.id is not None
+    return TradePublic(
+        id=trade.id,
+        price=rules.price_text(trade.price),
+        quantity=rules.quantity_text(trade.quantity),
+        taker_side=trade.taker_side,  # type: ignore[arg-type]
+        created_at=aware(trade.created_at),
+        symbol=rules.symbol,
+    )
 
 
 def order_public(order: OrderResult, rules: MarketRules) -> OrderPublic:

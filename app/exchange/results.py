@@ -22,11 +22,14 @@ class FillResult:
     quantity: Decimal
     taker_side: str
     created_at: datetime
+    fee: Decimal  # what the order this fill belongs to paid, in the quote asset
 
     @classmethod
-    def of_row(cls, trade: Trade) -> "FillResult":
+    def of_row(cls, trade: Trade, order_id: int | None = None) -> "FillResult":
+        """A stored trade as a fill of order `order_id` (its fee is the taker's or the maker's)."""
         assert trade.id is not None
-        return cls(trade.id, trade.price, trade.quantity, trade.taker_side, aware(trade.created_at))
+        fee = trade.taker_fee if order_id == trade.taker_order_id else trade.maker_fee
+        return cls(trade.id, trade.price, trade.quantity, trade.taker_side, aware(trade.created_at), fee)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +93,7 @@ class OrderResult:
             post_only=order.post_only,
             created_at=aware(order.created_at),
             updated_at=aware(order.updated_at),
-            fills=tuple(FillResult.of_row(trade) for trade in trades),
+            fills=tuple(FillResult.of_row(trade, order.id) for trade in trades),
         )
 
     @classmethod

@@ -24,6 +24,8 @@ class MarketRules:
     min_notional: Decimal
     max_price: Decimal
     max_quantity: Decimal
+    maker_fee_bps: int = 0
+    taker_fee_bps: int = 0
 
     @classmethod
     def of(cls, market: Market) -> "MarketRules":
@@ -38,6 +40,8 @@ class MarketRules:
             min_notional=market.min_notional,
             max_price=market.max_price,
             max_quantity=market.max_quantity,
+            maker_fee_bps=market.maker_fee_bps,
+            taker_fee_bps=market.taker_fee_bps,
         )
 
     @property
@@ -47,6 +51,14 @@ class MarketRules:
     @property
     def quantity_places(self) -> int:
         return _places(self.lot_size)
+
+    @property
+    def notional_places(self) -> int:
+        """The decimals of price x quantity (of tick_size x lot_size): amounts of the quote asset, fees included."""
+        return self.price_places + self.quantity_places
+
+    def notional_text(self, amount: Decimal) -> str:
+        return f"{amount:.{self.notional_places}f}"
 
     def price_text(self, price: Decimal) -> str:
         return f"{price:.{self.price_places}f}"
@@ -78,6 +90,8 @@ class MarketRules:
             min_notional=self.price_text(self.min_notional),
             max_price=self.price_text(self.max_price),
             max_quantity=self.quantity_text(self.max_quantity),
+            maker_fee_bps=self.maker_fee_bps,
+            taker_fee_bps=self.taker_fee_bps,
         )
 
     def check_price(self, price: Decimal, field: str = "price") -> int:

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import OperationalError
@@ -10,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import InvalidInput, NotFound, Unavailable
 from app.exchange.commands import BookSnapshot, CancelAll, CancelOrder, Command, PlaceOrder, ReduceOrder, Sync
+from app.exchange.funds import asset_places
 from app.exchange.present import levels_public, order_public
 from app.exchange.results import OrderResult
 from app.exchange.rules import MarketRules
@@ -20,7 +22,7 @@ from app.observability.metrics import CHANGE_NOTIFICATIONS, observe_place_order
 from app.store import candles as candle_store
 from app.store import queries, writes
 from app.store.db import Database
-from models import BookPublic, CandlePublic, Market, OrderAmend, OrderCreate, OrderPublic, TradePublic
+from models import BalancePublic, BookPublic, CandlePublic, Market, OrderAmend, OrderCreate, OrderPublic, TradePublic
 from models.clock import utcnow
 
 log = logging.getLogger(__name__)
@@ -274,6 +276,21 @@ class Exchange:
             )
         )
         return [self._public(result) for result in results]
+
+    async def balances(self, trader_id: int) -> list[BalancePublic]:
+        """The trader's available and held amount of every asset of the markets (a worker thread)."""
+        places = asset_places(self.markets)
+        found = await self.run(lambda session: writes.lock_balances(session, [trader_id], places, lock=False))
+        stored = {asset: (available, held) for _, asset, available, held in found}
+        zero = (Decimal(0), Decimal(0))
+        return [
+            BalancePublic(
+                asset=asset,
+                available=f"{stored.get(asset, zero)[0]:.{decimals}f}",
+                held=f"{stored.get(asset, zero)[1]:.{decimals}f}",
+            )
+            for asset, decimals in places.items()
+        ]
 
     async def order(self, *, trader_id: int, order_id: int) -> OrderPublic:
         found = await self.run(lambda session: queries.trader_order(session, trader_id=trader_id, order_id=order_id))

@@ -5,6 +5,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.engine.book import OrderBook
 from app.engine.orders import RESTING, BookOrder
 from app.errors import Conflict, InvalidInput, NotFound, ServiceError, Unavailable
+from app.exchange import settlement
 from app.exchange.catch_up import BookFollower
 from app.exchange.commands import (
     Batch,
@@ -26,11 +28,12 @@ from app.exchange.commands import (
 from app.exchange.rules import MarketRules
 from app.observability.metrics import observe_batch
 from app.store import writes
-from app.store.db import Database, is_lock_timeout
+from app.store.db import Database, is_lock_timeout, is_retryable
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 256
+DEADLOCK_RETRIES = 5  # a batch rolled back to break a deadlock runs again, up to this many times in all
 
 # Called after every committed change: (symbol, sequence, ids of the traders whose orders changed, or None if unknown).
 ChangeListener = Callable[[str, int, frozenset[int] | None], None]
@@ -97,7 +100,7 @@ class MarketWriter(BookFollower):
             if stopping:
                 return
 
-    async def _apply(self, commands: list[Command]) -> None:
+    async def _apply(self, commands: list[Command], attempts: int = DEADLOCK_RETRIES) -> None:
         before = self.sequence
         self.changed_traders: set[int] | None = set()
         try:
@@ -107,6 +110,10 @@ class MarketWriter(BookFollower):
         except (SQLAlchemyError, OSError) as error:
             log.warning("%s: batch of %d rolled back: %s", self.rules.symbol, len(commands), error)
             self.sequence = -1  # the book may hold changes that were not committed: reload it next time
+            if isinstance(error, SQLAlchemyError) and is_retryable(error) and attempts > 1:
+                # A deadlock on balance rows shared with another market or process: nothing was stored, run it again.
+                await self._apply(commands, attempts - 1)
+                return
             if isinstance(error, SQLAlchemyError) and is_lock_timeout(error):
                 # A lock held elsewhere: each command alone would wait as long again, so the whole batch fails once.
                 results = [Unavailable("the market is busy; nothing was changed, please retry")] * len(commands)
@@ -140,12 +147,14 @@ class MarketWriter(BookFollower):
         batch: Batch | None = None
         try:
             with self.database.write() as session:
-                stored = writes.lock_market(session, self.rules.id)
+                stored, fees_collected = writes.lock_market(session, self.rules.id)
                 if stored != self.sequence:
                     self._catch_up(session, stored)
                 places = sum(isinstance(command, PlaceOrder) for command in commands)
-                batch = Batch(session, self.rules, stored, places)
+                batch = Batch(session, self.rules, stored, places, fees_collected)
+                batch.lock_balances({command.trader_id for command in commands if not isinstance(command, Sync)})
                 answers = [self._run_command(batch, command) for command in commands]
+                batch.lock_balances_moved()
                 batch.read_stored()
                 if batch.sequence != stored:
                     batch.write(after=stored, journal_keep=self.journal_keep)
@@ -217,7 +226,7 @@ class MarketWriter(BookFollower):
                 "cancel some before placing more"
             )
         order = BookOrder(
-            id=batch.order_ids.next(),
+            id=0,
             trader_id=command.trader_id,
             side=command.side,
             price=command.price,
@@ -226,6 +235,15 @@ class MarketWriter(BookFollower):
             time_in_force=command.time_in_force,
             post_only=command.post_only,
         )
+        asks = None
+        if order.type == "market" and order.side == "buy":
+            asks = []
+            for level in self.book.opposite_levels(order.side):  # as deep as the order could reach
+                asks.append(level)
+                if sum(lots for _, lots in asks) >= order.quantity:
+                    break
+        held = settlement.place_hold(self.rules, batch.balances, order, asks)  # before anything else changes
+        order.id = batch.order_ids.next()
         execution = self.book.submit(order)
         if order.status in RESTING:
             self.resting_by_trader[order.trader_id] += 1
@@ -234,7 +252,11 @@ class MarketWriter(BookFollower):
         batch.traders.add(order.trader_id)
         if command.client_order_id is not None:
             batch.client_order_ids[(command.trader_id, command.client_order_id)] = order.id
+        paid = Decimal(0)
         for fill in execution.fills:
+            maker_fee, taker_fee, taker_paid = settlement.settle_fill(self.rules, batch.balances, order, fill)
+            paid += taker_paid
+            batch.fees += maker_fee + taker_fee
             row = {
                 "id": batch.trade_ids.next(),
                 "market_id": self.rules.id,
@@ -245,12 +267,15 @@ class MarketWriter(BookFollower):
                 "taker_order_id": order.id,
                 "maker_order_id": fill.maker.id,
                 "created_at": batch.now,
+                "maker_fee": maker_fee,
+                "taker_fee": taker_fee,
             }
             batch.add_trade(row)
             batch.changed[fill.maker.id] = fill.maker
             if fill.maker.status not in RESTING:
                 self.resting_by_trader[fill.maker.trader_id] -= 1
             batch.traders.add(fill.maker.trader_id)
+        settlement.release_taker(self.rules, batch.balances, order, held, paid)
         return order.id, True
 
     def _resting_own_order(self, batch: Batch, trader_id: int, order_id: int) -> BookOrder:
@@ -263,9 +288,10 @@ class MarketWriter(BookFollower):
         return order
 
     def _cancel(self, batch: Batch, trader_id: int, order_id: int) -> int:
-        self._resting_own_order(batch, trader_id, order_id)
+        asset, held = settlement.resting_hold(self.rules, self._resting_own_order(batch, trader_id, order_id))
         order = self.book.cancel(order_id)
         assert order is not None
+        batch.balances.release((order.trader_id, asset), held)
         self.resting_by_trader[order.trader_id] -= 1
         batch.next_sequence()
         batch.changed[order.id] = order
@@ -283,7 +309,9 @@ class MarketWriter(BookFollower):
         if command.quantity <= order.filled:
             filled = self.rules.quantity_text(self.rules.quantity_of(order.filled))
             raise InvalidInput("quantity", f"must be greater than the filled quantity {filled}")
+        asset, before = settlement.resting_hold(self.rules, order)
         self.book.reduce(order.id, command.quantity)
+        batch.balances.release((order.trader_id, asset), before - settlement.resting_hold(self.rules, order)[1])
         batch.next_sequence()
         batch.changed[order.id] = order
         batch.traders.add(order.trader_id)

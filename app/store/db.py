@@ -23,6 +23,9 @@ CONNECT_TIMEOUT_S = 5
 STATEMENT_TIMEOUT_MS = 30000
 # SQLSTATEs of a statement cancelled by those limits: lock_not_available (lock_timeout) and query_canceled.
 POSTGRES_TIMEOUT_STATES = frozenset({"55P03", "57014"})
+# SQLSTATEs of a transaction the database gave up to let others go on: deadlock_detected, serialization_failure.
+# Balance rows are shared between markets, so two writers can lock them crosswise; the batch is simply run again.
+POSTGRES_RETRY_STATES = frozenset({"40P01", "40001"})
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,11 @@ def is_lock_timeout(error: SQLAlchemyError) -> bool:
         return state in POSTGRES_TIMEOUT_STATES
     # SQLite reports an expired busy timeout as SQLITE_BUSY, "database is locked".
     return "database is locked" in str(error.orig)
+
+
+def is_retryable(error: SQLAlchemyError) -> bool:
+    """Whether the database rolled the transaction back to break a deadlock: running it again will go through."""
+    return getattr(getattr(error, "orig", None), "sqlstate", None) in POSTGRES_RETRY_STATES
 
 
 def ping(database: Database) -> bool:

@@ -1,7 +1,8 @@
 """The SQL a market's writer runs inside one transaction: lock, reload, allocate ids, write a batch."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, text, update
@@ -10,23 +11,70 @@ from sqlmodel import Session, col
 from app.engine.orders import BookOrder
 from app.exchange.results import RESTING_STATUSES
 from app.exchange.rules import MarketRules
-from models import Market, Order, Trade
+from models import Balance, Market, Order, Trade
 from models.clock import aware
 
 ORDERS = Order.__table__  # type: ignore[attr-defined]
 TRADES = Trade.__table__  # type: ignore[attr-defined]
 MARKETS = Market.__table__  # type: ignore[attr-defined]
+BALANCES = Balance.__table__  # type: ignore[attr-defined]
 # The statuses as literals in the SQL, not bound parameters: only then can SQLite and PostgreSQL (generic plans) prove
 # that the query wants what the partial index ix_orders_resting_market_sequence holds.
 IS_RESTING = ORDERS.c.status.in_(bindparam("resting", list(RESTING_STATUSES), expanding=True, literal_execute=True))
 
 
-def lock_market(session: Session, market_id: int) -> int:
-    """The stored sequence, with the market locked until commit (SQLite: BEGIN IMMEDIATE already holds it)."""
-    query = select(MARKETS.c.sequence).where(MARKETS.c.id == market_id)
+def lock_market(session: Session, market_id: int) -> tuple[int, Decimal]:
+    """The stored sequence and fees collected, with the market locked until commit (SQLite: BEGIN IMMEDIATE)."""
+    query = select(MARKETS.c.sequence, MARKETS.c.fees_collected).where(MARKETS.c.id == market_id)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
-    return int(session.execute(query).scalar_one())
+    row = session.execute(query).one()
+    return int(row.sequence), row.fees_collected
+
+
+def lock_balances(
+    session: Session, trader_ids: Iterable[int], assets: Iterable[str], *, lock: bool = True
+) -> list[tuple[int, str, Decimal, Decimal]]:
+    """These traders' balances of these assets, in one query; PostgreSQL locks them in (trader, asset) order.
+
+    The order matters: two writers locking overlapping rows in the same order wait for each other instead of
+    deadlocking (a deadlock can still come from rows locked in two steps: the writer retries the batch).
+    """
+    traders, wanted = sorted(set(trader_ids)), sorted(set(assets))
+    if not traders:
+        return []
+    query = (
+        select(BALANCES.c.trader_id, BALANCES.c.asset, BALANCES.c.available, BALANCES.c.held)
+        .where(BALANCES.c.trader_id.in_(traders), BALANCES.c.asset.in_(wanted))
+        .order_by(BALANCES.c.trader_id, BALANCES.c.asset)
+    )
+    if lock and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return [(row.trader_id, row.asset, row.available, row.held) for row in session.execute(query)]
+
+
+def write_balances(session: Session, updates: list[dict], inserts: list[dict]) -> None:
+    """Write back a batch's balances: one executemany for the rows that exist, one for new ones."""
+    if updates:
+        session.execute(
+            update(BALANCES)
+            .where(BALANCES.c.trader_id == bindparam("b_trader_id"), BALANCES.c.asset == bindparam("b_asset"))
+            .values(available=bindparam("b_available"), held=bindparam("b_held")),
+            updates,
+        )
+    if inserts:
+        session.execute(
+            insert(BALANCES),
+            [
+                {
+                    "trader_id": row["b_trader_id"],
+                    "asset": row["b_asset"],
+                    "available": row["b_available"],
+                    "held": row["b_held"],
+                }
+                for row in inserts
+            ],
+        )
 
 
 def stored_sequences(session: Session) -> dict[int, int]:
@@ -128,6 +176,7 @@ def write_batch(
     new_orders: list[dict],
     new_trades: list[dict],
     changed_orders: list[dict],
+    fees_collected: Decimal,
 ) -> None:
     """Write what a batch did, in bulk, and move the market's sequence: all in the caller's transaction."""
     if new_orders:
@@ -146,7 +195,9 @@ def write_batch(
             ),
             [{f"changed_{key}": value for key, value in change.items()} for change in changed_orders],
         )
-    session.execute(update(MARKETS).where(MARKETS.c.id == market_id).values(sequence=sequence))
+    session.execute(
+        update(MARKETS).where(MARKETS.c.id == market_id).values(sequence=sequence, fees_collected=fees_collected)
+    )
 
 
 def fills_of(session: Session, order_ids: list[int]) -> dict[int, list[Trade]]:

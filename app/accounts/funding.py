@@ -1,0 +1,72 @@
+"""How money enters and leaves: ledger rows with their balance change, in one transaction (deposits, withdrawals)."""
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy import insert, select, update
+from sqlmodel import Session
+
+from app.store.writes import BALANCES, MARKETS
+from models import LedgerEntry
+from models.clock import utcnow
+
+LEDGER = LedgerEntry.__table__  # type: ignore[attr-defined]
+
+
+class Refused(Exception):
+    """A movement of money that cannot be made (unknown asset, more than available): nothing was changed."""
+
+
+def market_assets(session: Session) -> list[str]:
+    """Every asset of the markets, sorted."""
+    rows = session.execute(select(MARKETS.c.base, MARKETS.c.quote))
+    return sorted({asset for row in rows for asset in row})
+
+
+def open_accounts(session: Session, trader_id: int, credits: Sequence[tuple[str, Decimal]] = ()) -> None:
+    """A new trader's balance rows, one per asset (so no writer ever races to insert one), and its opening deposits."""
+    amounts = dict(credits)
+    rows = [
+        {"trader_id": trader_id, "asset": asset, "available": amounts.get(asset, Decimal(0)), "held": Decimal(0)}
+        for asset in sorted(set(market_assets(session)) | set(amounts))
+    ]
+    session.execute(insert(BALANCES), rows)
+    now = utcnow()
+    entries = [
+        {"trader_id": trader_id, "asset": asset, "amount": amount, "kind": "deposit", "created_at": now}
+        for asset, amount in credits
+        if amount
+    ]
+    if entries:
+        session.execute(insert(LEDGER), entries)
+
+
+def balance_available(session: Session, *, trader_id: int, asset: str) -> Decimal:
+    query = select(BALANCES.c.available).where(BALANCES.c.trader_id == trader_id, BALANCES.c.asset == asset)
+    found = session.execute(query).scalar_one_or_none()
+    return Decimal(0) if found is None else found
+
+
+def move_money(session: Session, *, trader_id: int, asset: str, amount: Decimal) -> tuple[Decimal, Decimal]:
+    """Deposit (amount > 0) or withdraw (amount < 0, at most what is available); the new (available, held)."""
+    query = select(BALANCES.c.available, BALANCES.c.held).where(
+        BALANCES.c.trader_id == trader_id, BALANCES.c.asset == asset
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()  # the market writers lock the same row while they trade
+    row = session.execute(query).first()
+    available, held = (row.available, row.held) if row is not None else (Decimal(0), Decimal(0))
+    if available + amount < 0:
+        raise Refused(f"cannot withdraw {-amount} {asset}: only {available} {asset} is available ({held} held)")
+    kind = "deposit" if amount > 0 else "withdrawal"
+    entry = {"trader_id": trader_id, "asset": asset, "amount": amount, "kind": kind, "created_at": utcnow()}
+    session.execute(insert(LEDGER), [entry])
+    if row is None:
+        session.execute(insert(BALANCES), [{"trader_id": trader_id, "asset": asset, "available": amount, "held": held}])
+    else:
+        session.execute(
+            update(BALANCES)
+            .where(BALANCES.c.trader_id == trader_id, BALANCES.c.asset == asset)
+            .values(available=available + amount)
+        )
+    return available + amount, held
