@@ -4,6 +4,7 @@ from nicegui import ui
 
 from app import services
 from components import auth_pages  # noqa: F401  (registers /login, /register, /logout)
+from components.balances import BalancesPanel
 from components.candles_chart import CandlesChart
 from components.depth_chart import DepthChart
 from components.layout import frame, signed_in
@@ -38,11 +39,15 @@ async def market_page(symbol: str) -> None:
         live = LiveMarket(exchange, symbol, trader.trader_id if trader else None)
         live.add(MarketStatsBar(rules).show)
         form: OrderForm | None = None
-        # Book | charts and the trader's orders | form and the tape: all of it on one 1440x900 screen.
+        balances: BalancesPanel | None = None
+        # Book and balances | charts and the trader's orders | form and the tape: all of it on one 1440x900 screen.
         with ui.element("div").classes("w-full market-grid"):
             with ui.column().classes("gap-2 market-book"):
                 book = OrderbookView(rules, on_pick=lambda price: form.set_price(price) if form else None)
                 live.add(book.show)
+                if trader is not None:
+                    balances = BalancesPanel(exchange, rules, trader.trader_id)
+                    live.add_trader_part(balances.refresh)
             with ui.column().classes("gap-2 market-charts"):
                 live.add(CandlesChart(exchange, rules).show)
                 live.add(DepthChart(rules).show)
@@ -51,7 +56,14 @@ async def market_page(symbol: str) -> None:
                     live.add_trader_part(mine.refresh)
             with ui.column().classes("gap-2 market-side"):
                 if trader is not None:
-                    form = OrderForm(exchange, rules, trader.trader_id, on_placed=lambda _: live.refresh_trader_parts())
+                    form = OrderForm(
+                        exchange,
+                        rules,
+                        trader.trader_id,
+                        on_placed=lambda _: live.refresh_trader_parts(),
+                        funds=balances,
+                    )
+                    live.add(form.show_book)
                 else:
                     with ui.card().classes("w-full p-4 gap-2").props("flat bordered"):
                         ui.label("Sign in to trade").classes("text-subtitle1")

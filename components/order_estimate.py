@@ -1,0 +1,89 @@
+"""Under the order form's quantity: what is available, a Max button, and the cost and fee before placing."""
+
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+
+from nicegui import ui
+
+from app.errors import InvalidInput
+from app.exchange.commands import BookSnapshot
+from app.exchange.estimate import Estimate, limit_estimate, market_estimate
+from app.exchange.rules import MarketRules
+from components.balances import amount_text
+
+
+def entered(text: str | None, check: Callable[[Decimal], int]) -> Decimal | None:
+    """A price or quantity as typed, when it is one the market accepts; None while it is not (yet)."""
+    try:
+        value = Decimal((text or "").strip())
+        check(value)
+    except (InvalidOperation, InvalidInput):
+        return None
+    return value
+
+
+def estimate_of(
+    rules: MarketRules, side: str, order_type: str, price: str | None, quantity: str | None, book: BookSnapshot | None
+) -> Estimate | None:
+    """The estimate of the form as it stands, or None while the price or quantity is not a valid one."""
+    amount = entered(quantity, rules.check_quantity)
+    if amount is None:
+        return None
+    if order_type == "market":
+        return None if book is None else market_estimate(rules, side, amount, book)
+    limit = entered(price, rules.check_price)
+    return None if limit is None else limit_estimate(rules, side, limit, amount)
+
+
+def describe(rules: MarketRules, order_type: str, estimate: Estimate) -> str:
+    """One line: a buy's cost with its fee, a sell's proceeds after it; "about" for a market order (the book moves)."""
+    quote = rules.price_places
+
+    def money(amount: Decimal) -> str:
+        return f"{amount_text(rules.notional_text(amount), quote)} {rules.quote}"
+
+    about = "≈ " if order_type == "market" else ""
+    fee = f"fee ≤ {money(estimate.fee)} ({estimate.fee_bps / 100:g}%)"
+    if estimate.asset == rules.quote:
+        line = f"Cost {about}{money(estimate.spend)} incl. {fee}"
+    else:
+        line = f"Receive {about}{money(estimate.value - estimate.fee)} after {fee}"
+    if estimate.fillable < estimate.quantity:
+        line += f"; the book has only {rules.quantity_text(estimate.fillable)} {rules.base}"
+    return line
+
+
+class EstimateView:
+    """The line of what is available with the Max button, and the cost line; the form says what to show."""
+
+    def __init__(self, rules: MarketRules, on_max: Callable[[], object]) -> None:
+        self.rules = rules
+        with ui.row().classes("w-full items-center no-wrap gap-1 order-funds"):
+            self.available = ui.label().classes("grow text-caption text-grey-7 order-available")
+            self.max_button = (
+                ui.button("Max", on_click=on_max)
+                .props("flat dense no-caps size=sm padding='0 6px'")
+                .classes("max-quantity")
+                .tooltip("The most the available balance pays for, in whole lots")
+            )
+        self.cost = ui.label().classes("text-caption order-cost")
+
+    def show_available(self, asset: str, amount: Decimal | None) -> None:
+        places = self.rules.quantity_places if asset == self.rules.base else self.rules.price_places
+        shown = "–" if amount is None else amount_text(f"{amount:f}", places)
+        self.available.set_text(f"Available {shown} {asset}")
+
+    def show(self, order_type: str, estimate: Estimate | None, available: Decimal | None) -> None:
+        """The cost line; red, with the shortfall, when the available balance does not cover it."""
+        if estimate is None:
+            self.cost.set_text("")
+            return
+        line = describe(self.rules, order_type, estimate)
+        short = available is not None and estimate.spend > available
+        if short:
+            assert available is not None
+            places = self.rules.quantity_places if estimate.asset == self.rules.base else self.rules.price_places
+            missing = amount_text(f"{estimate.spend - available:f}", places)
+            line += f"; short by {missing} {estimate.asset}"
+        self.cost.set_text(line)
+        self.cost.classes(add="text-negative" if short else "text-grey-7", remove="text-grey-7 text-negative")
