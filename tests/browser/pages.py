@@ -199,6 +199,12 @@ class MarketPage:
     def wait_for_field_error(self, field: str) -> str:
         return eventually(lambda: self.field_error(field), bool, f"an error beside {field}")
 
+    # --- balances -----------------------------------------------------------------------------------------------
+    def balances(self) -> dict[str, tuple[str, str]]:
+        """The balances panel: asset -> (available, in orders), as shown."""
+        rows = self.driver.execute_script(READ_ROWS, ".balances tbody tr")
+        return {cells[0]: (cells[1], cells[2]) for cells in rows if len(cells) == 3}
+
     # --- my orders ----------------------------------------------------------------------------------------------
     def open_orders(self) -> list[OpenOrder]:
         rows = self.driver.execute_script(READ_ROWS, ".my-open-orders tbody tr")
