@@ -47,7 +47,7 @@ async def market_page(symbol: str) -> None:
                 live.add(book.show)
                 if trader is not None:
                     balances = BalancesPanel(exchange, rules, trader.trader_id)
-                    live.add_trader_part(balances.refresh)
+                    live.add_funds_part(balances.refresh)
             with ui.column().classes("gap-2 market-charts"):
                 live.add(CandlesChart(exchange, rules).show)
                 live.add(DepthChart(rules).show)

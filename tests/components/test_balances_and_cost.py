@@ -9,6 +9,8 @@ from nicegui.testing import User
 
 from app import services
 from app.accounts.funding import balance_available, move_money
+from models import OrderCreate
+from models.order import Side
 from tests.components.conftest import PASSWORD, Desk
 
 
@@ -130,3 +132,23 @@ async def test_the_balances_panel_follows_the_traders_orders_and_a_fill_by_anoth
     await desk.shows(lambda: desk.column("balances", "available"), ["0.9000", "1009.99"])
     assert desk.column("balances", "held") == ["0.0000", "0.00"]
     await desk.shows(lambda: desk.one(ui.label, "order-available").text, "Available 1009.99 USD")
+
+
+async def test_the_balances_panel_follows_a_fill_in_another_market_that_shares_its_quote(
+    user: User, desk: Desk
+) -> None:
+    alice = await desk.register("alice_eth")
+    await leave(alice, "USD", "1000")
+    await sign_in_as(desk, "alice_eth")  # on BTC-USD's page
+    await desk.shows(lambda: desk.column("balances", "available")[1:], ["1000.00"])
+    exchange = (await services.started()).exchange
+
+    def eth(side: Side) -> OrderCreate:
+        return OrderCreate(symbol="ETH-USD", side=side, price=Decimal("100.00"), quantity=Decimal("1"))
+
+    await exchange.place_order(trader_id=alice, order_in=eth("buy"))  # holds 100.00 USD and the 0.10 maker fee
+    await desk.shows(lambda: desk.column("balances", "held")[1], "100.10")
+    await exchange.place_order(trader_id=await desk.register("bob_eth"), order_in=eth("sell"))
+
+    await desk.shows(lambda: desk.column("balances", "held")[1], "0.00")
+    assert desk.column("balances", "available")[1] == "899.90"
