@@ -36,18 +36,22 @@ def estimate_of(
 
 
 def describe(rules: MarketRules, order_type: str, estimate: Estimate) -> str:
-    """One line: a buy's cost with its fee, a sell's proceeds after it; "about" for a market order (the book moves)."""
+    """One line: a buy's cost with its fee, a sell's proceeds after it.
+
+    A limit order may fill at better prices and as a maker (the lower fee): its cost is at most, its proceeds at
+    least, what it says. A market order's sums are the book's now, which moves: "about".
+    """
     quote = rules.price_places
 
     def money(amount: Decimal) -> str:
         return f"{amount_text(rules.notional_text(amount), quote)} {rules.quote}"
 
-    about = "≈ " if order_type == "market" else ""
+    market = order_type == "market"
     fee = f"fee ≤ {money(estimate.fee)} ({estimate.fee_bps / 100:g}%)"
     if estimate.asset == rules.quote:
-        line = f"Cost {about}{money(estimate.spend)} incl. {fee}"
+        line = f"Cost {'≈' if market else 'at most'} {money(estimate.spend)}, {fee}"
     else:
-        line = f"Receive {about}{money(estimate.value - estimate.fee)} after {fee}"
+        line = f"Receive {'≈' if market else 'at least'} {money(estimate.value - estimate.fee)}, {fee}"
     if estimate.fillable < estimate.quantity:
         line += f"; the book has only {rules.quantity_text(estimate.fillable)} {rules.base}"
     return line

@@ -50,9 +50,9 @@ async def test_the_form_shows_a_limit_orders_cost_and_the_most_it_pays_in_fees(u
     desk.field("Quantity").value = "0.05"
 
     # 3245.348 USD, and 20 bps of it (the higher fee: a limit order may take) rounded down to 6 decimals.
-    await desk.shows(lambda: cost_line(desk).text, "Cost 3251.838696 USD incl. fee ≤ 6.490696 USD (0.2%)")
+    await desk.shows(lambda: cost_line(desk).text, "Cost at most 3251.838696 USD, fee ≤ 6.490696 USD (0.2%)")
     choose(desk, "order-side", "sell")
-    await desk.shows(lambda: cost_line(desk).text, "Receive 3238.857304 USD after fee ≤ 6.490696 USD (0.2%)")
+    await desk.shows(lambda: cost_line(desk).text, "Receive at least 3238.857304 USD, fee ≤ 6.490696 USD (0.2%)")
     desk.field("Quantity").value = "0.00005"  # off the lot: no estimate until it is an order the market takes
     await desk.shows(lambda: cost_line(desk).text, "")
 
@@ -66,10 +66,10 @@ async def test_a_market_buys_cost_walks_the_asks_and_says_when_the_book_lacks(us
     desk.field("Quantity").value = "0.25"
 
     # 0.1 @ 100.00 + 0.15 @ 101.50 = 25.225, with the 20 bps taker fee 0.05045: what the exchange will hold.
-    await desk.shows(lambda: cost_line(desk).text, "Cost ≈ 25.27545 USD incl. fee ≤ 0.05045 USD (0.2%)")
+    await desk.shows(lambda: cost_line(desk).text, "Cost ≈ 25.27545 USD, fee ≤ 0.05045 USD (0.2%)")
     desk.field("Quantity").value = "1"
     await desk.shows(
-        lambda: cost_line(desk).text, "Cost ≈ 30.3606 USD incl. fee ≤ 0.0606 USD (0.2%); the book has only 0.3000 BTC"
+        lambda: cost_line(desk).text, "Cost ≈ 30.3606 USD, fee ≤ 0.0606 USD (0.2%); the book has only 0.3000 BTC"
     )
 
 
