@@ -47,6 +47,8 @@ def describe(rules: MarketRules, order_type: str, estimate: Estimate) -> str:
         return f"{amount_text(rules.notional_text(amount), quote)} {rules.quote}"
 
     market = order_type == "market"
+    if not estimate.fillable:
+        return f"Nothing in the book to {'buy from' if estimate.asset == rules.quote else 'sell to'} now"
     fee = f"fee ≤ {money(estimate.fee)} ({estimate.fee_bps / 100:g}%)"
     if estimate.asset == rules.quote:
         line = f"Cost {'≈' if market else 'at most'} {money(estimate.spend)}, {fee}"

@@ -174,6 +174,8 @@ class OrderForm:
         most = max_quantity(self.rules, self.side.value, self.type.value, price, available, book)
         if most is None:
             self.price.error = "enter a price first: the most you can buy depends on it"
+        elif not most and self.type.value == "market" and self.side.value == "buy" and not book.asks:
+            self.quantity.error = "no asks in the book to buy from now"
         elif not most:
             shown = amount_text(f"{available:f}", self._places(asset))
             self.quantity.error = f"not enough for one lot: available {shown} {asset}"

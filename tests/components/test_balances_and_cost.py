@@ -58,12 +58,16 @@ async def test_the_form_shows_a_limit_orders_cost_and_the_most_it_pays_in_fees(u
 
 
 async def test_a_market_buys_cost_walks_the_asks_and_says_when_the_book_lacks(user: User, desk: Desk) -> None:
-    maker = await desk.register("maker")
-    await desk.place(maker, "sell", "100.00", "0.1")
-    await desk.place(maker, "sell", "101.50", "0.2")
     await desk.sign_in("alice")
     choose(desk, "order-type", "market")
     desk.field("Quantity").value = "0.25"
+    await desk.shows(lambda: cost_line(desk).text, "Nothing in the book to buy from now")
+    user.find(kind=ui.button, content="Max").click()
+    assert desk.field("Quantity").error == "no asks in the book to buy from now"
+
+    maker = await desk.register("maker")
+    await desk.place(maker, "sell", "100.00", "0.1")
+    await desk.place(maker, "sell", "101.50", "0.2")
 
     # 0.1 @ 100.00 + 0.15 @ 101.50 = 25.225, with the 20 bps taker fee 0.05045: what the exchange will hold.
     await desk.shows(lambda: cost_line(desk).text, "Cost ≈ 25.27545 USD, fee ≤ 0.05045 USD (0.2%)")
