@@ -49,7 +49,7 @@ def describe(rules: MarketRules, order_type: str, estimate: Estimate) -> str:
     market = order_type == "market"
     if not estimate.fillable:
         return f"Nothing in the book to {'buy from' if estimate.asset == rules.quote else 'sell to'} now"
-    fee = f"fee ≤ {money(estimate.fee)} ({estimate.fee_bps / 100:g}%)"
+    fee = f"fee ≤ {money(estimate.fee)} ({Decimal(estimate.fee_bps) / 100:f}%)"
     if estimate.asset == rules.quote:
         line = f"Cost {'≈' if market else 'at most'} {money(estimate.spend)}, {fee}"
     else:
@@ -80,16 +80,23 @@ class EstimateView:
         self.available.set_text(f"Available {shown} {asset}")
 
     def show(self, order_type: str, estimate: Estimate | None, available: Decimal | None) -> None:
-        """The cost line; red, with the shortfall, when the available balance does not cover it."""
+        """The cost line; red, with the shortfall, when the available balance does not cover it.
+
+        A market buy is not refused for that: the exchange cuts it to the whole lots the balance pays for.
+        """
         if estimate is None:
             self.cost.set_text("")
             return
         line = describe(self.rules, order_type, estimate)
-        short = available is not None and estimate.spend > available
+        short = available is not None and estimate.spend > available and bool(estimate.fillable)
+        cut = short and order_type == "market" and estimate.asset == self.rules.quote
         if short:
             assert available is not None
             places = self.rules.quantity_places if estimate.asset == self.rules.base else self.rules.price_places
-            missing = amount_text(f"{estimate.spend - available:f}", places)
-            line += f"; short by {missing} {estimate.asset}"
+            if cut:
+                line += "; more than is available: it buys only what the balance pays for"
+            else:
+                line += f"; short by {amount_text(f'{estimate.spend - available:f}', places)} {estimate.asset}"
+        colour = "text-warning" if cut else "text-negative" if short else "text-grey-7"
+        self.cost.classes(add=colour, remove="text-grey-7 text-negative text-warning")
         self.cost.set_text(line)
-        self.cost.classes(add="text-negative" if short else "text-grey-7", remove="text-grey-7 text-negative")

@@ -77,6 +77,23 @@ async def test_a_market_buys_cost_walks_the_asks_and_says_when_the_book_lacks(us
     )
 
 
+async def test_a_market_buy_beyond_the_balance_is_said_to_be_cut_to_it_not_refused(user: User, desk: Desk) -> None:
+    maker = await desk.register("maker")
+    await desk.place(maker, "sell", "100.00", "0.1")
+    await desk.place(maker, "sell", "101.50", "0.2")
+    alice = await desk.register("alice_cut")
+    await leave(alice, "USD", "20")
+    await sign_in_as(desk, "alice_cut")
+    choose(desk, "order-type", "market")
+    desk.field("Quantity").value = "0.25"
+
+    await desk.shows(
+        lambda: cost_line(desk).text,
+        "Cost ≈ 25.27545 USD, fee ≤ 0.05045 USD (0.2%); more than is available: it buys only what the balance pays for",
+    )
+    assert "text-warning" in cost_line(desk).classes and "text-negative" not in cost_line(desk).classes
+
+
 async def test_max_fills_the_most_whole_lots_the_balance_pays_for_with_the_fee(user: User, desk: Desk) -> None:
     alice = await desk.register("alice_max")
     await leave(alice, "USD", "12.36468")  # 0.1234 @ 100.00 is 12.34, and 0.02468 at 20 bps
