@@ -70,5 +70,6 @@ async def market_page(symbol: str) -> None:
                         with ui.row():
                             ui.link("Sign in", "/login")
                             ui.link("Register", "/register")
-                live.add(TradesTape().show)
+                with ui.element("div").classes("w-full market-tape"):
+                    live.add(TradesTape().show)
         await live.start()
