@@ -41,6 +41,12 @@ body.body--dark { background: #121212; }
 .market-grid { grid-template-columns: minmax(260px, 1fr) minmax(360px, 2fr) minmax(260px, 1fr); }
 .market-grid > * { min-width: 0; }
 @media (max-width: 900px) { .market-grid { grid-template-columns: 1fr; } }
+/* Beside the other columns the tape takes the height they leave and shows the rows that fit: taken out of the flow,
+   it never makes the page taller than the book, the charts and the orders (nor a 1440x900 screen scroll). */
+@media (min-width: 901px) {
+  .market-tape { flex: 1 1 auto; position: relative; min-height: 160px; }
+  .market-tape > * { position: absolute; inset: 0; overflow: hidden; }
+}
 /* A phone: the logo's line leaves room for the connection indicator; the selector and account go on the next. */
 @media (max-width: 600px) {
   .app-header { flex-wrap: wrap; row-gap: 4px; padding-right: 16px !important; }

@@ -43,10 +43,12 @@ class LiveMarket:
         self.trader_id = trader_id
         self.parts: list[Part] = []
         self.trader_parts: list[TraderPart] = []
+        self.funds_parts: list[TraderPart] = []
         self.shown_sequence = -1
         self._shown_state: MarketState | None = None
         self._wanted_sequence = -1
         self._trader_dirty = True
+        self._funds_dirty = True
         self._scheduled = False
         self._last_render = 0.0
         self._render_lock = asyncio.Lock()
@@ -66,20 +68,31 @@ class LiveMarket:
         """A part about the signed-in trader's own orders, refreshed when they change."""
         self.trader_parts.append(part)
 
+    def add_funds_part(self, part: TraderPart) -> None:
+        """A part about the trader's balances, refreshed when their orders change in any market (assets are shared)."""
+        self.funds_parts.append(part)
+
+    def _dirty(self) -> None:
+        self._trader_dirty = self._funds_dirty = True
+
     async def start(self) -> None:
         await self.render(initial=True)
 
     def _on_connect(self) -> None:
         if self._missed:
             self._missed = False
-            self._trader_dirty = True
+            self._dirty()
             self._schedule()
 
     def _on_change(self, symbol: str, sequence: int, traders: frozenset[int] | None) -> None:
+        touched = self.trader_id is not None and (traders is None or self.trader_id in traders)
         if symbol != self.symbol:
+            if touched and self.funds_parts:  # e.g. a fill in ETH-USD moves the USD this page shows
+                self._funds_dirty = True
+                self._schedule()
             return
-        if self.trader_id is not None and (traders is None or self.trader_id in traders):
-            self._trader_dirty = True
+        if touched:
+            self._dirty()
         self._wanted_sequence = max(self._wanted_sequence, sequence)
         self._schedule()
 
@@ -91,7 +104,7 @@ class LiveMarket:
             self.exchange.market_state_stale(self.symbol)
             or self._shown_state is not self.exchange.feed_data[self.symbol].state
         ):
-            self._trader_dirty = True
+            self._dirty()
             self._schedule()
 
     def _schedule(self) -> None:
@@ -108,8 +121,8 @@ class LiveMarket:
         await self.render()
 
     async def refresh_trader_parts(self) -> None:
-        """Re-read the trader's orders now (after the trader acted on this page)."""
-        self._trader_dirty = True
+        """Re-read the trader's orders and balances now (after the trader acted on this page)."""
+        self._dirty()
         await self.render()
 
     async def render(self, *, initial: bool = False) -> None:
@@ -137,5 +150,12 @@ class LiveMarket:
                         await trader_part()
                 except Unavailable:
                     self._trader_dirty = True  # read the trader's orders again on the next render
+            if self._funds_dirty and self.funds_parts:
+                self._funds_dirty = False
+                try:
+                    for funds_part in self.funds_parts:
+                        await funds_part()
+                except Unavailable:
+                    self._funds_dirty = True
         if self._wanted_sequence > self.shown_sequence and not self._scheduled:
             self._schedule()  # a newer change arrived while rendering: end on the latest state

@@ -7,51 +7,13 @@ from nicegui import ui
 from app.errors import ServiceError
 from app.exchange.service import Exchange
 from components.fast_rows import say_when_empty
+from components.order_columns import CANCEL_CELL, COLUMNS, CSS, PRICE_CELL, PRICE_HEADER, SIDE_CELL, order_row
 from components.toasts import toast
-from models import OrderPublic
 
 CLOSED_ROWS = 10
 # A cancelled row stays in place, greyed, until the pointer leaves the table (or this long at most), so that the
 # next row's Cancel does not slide under a pointer that may be about to click again.
 LINGER_SECONDS = 4.0
-COLUMNS = [
-    {"name": "id", "label": "Id", "field": "id", "align": "left"},
-    {"name": "side", "label": "Side", "field": "side", "align": "left"},
-    {"name": "type", "label": "Type", "field": "type", "align": "left"},
-    {"name": "price", "label": "Price", "field": "price", "align": "right"},
-    {"name": "quantity", "label": "Quantity", "field": "quantity", "align": "right"},
-    {"name": "filled_quantity", "label": "Filled", "field": "filled_quantity", "align": "right"},
-    {"name": "status", "label": "Status", "field": "status", "align": "left"},
-]
-# A cancelled row keeps a (disabled) button of the same size, so no row below moves by a pixel either.
-CANCEL_CELL = r"""
-<q-td :props="props">
-  <q-btn v-if="props.row.cancelled" flat dense no-caps disable label="cancelled" class="cancelled-mark" />
-  <q-btn v-else flat dense no-caps color="negative" label="Cancel" class="cancel-order"
-         @click="() => $parent.$emit('cancel', props.row.id)" />
-</q-td>
-"""
-CSS = """
-.my-open-orders tr.cancelled-row td { color: #9e9e9e !important; }
-"""
-SIDE_CELL = r"""
-<q-td :props="props"
-      :class="props.row.cancelled ? '' : props.value === 'buy' ? 'text-positive' : 'text-negative'">
-  {{ props.value }}
-</q-td>
-"""
-
-
-def _row(order: OrderPublic) -> dict:
-    return {
-        "id": order.id,
-        "side": order.side,
-        "type": order.type,
-        "price": order.price or "market",
-        "quantity": order.quantity,
-        "filled_quantity": order.filled_quantity,
-        "status": order.status.replace("_", " "),
-    }
 
 
 class MyOrders:
@@ -76,19 +38,21 @@ class MyOrders:
                 ui.table(columns=[*COLUMNS, {"name": "cancel", "label": "", "field": "id"}], rows=[], row_key="id")
                 .props("dense flat")
                 .props(""":table-row-class-fn="row => row.cancelled ? 'cancelled-row' : ''" """)
-                .classes("w-full my-open-orders")
+                .classes("w-full my-open-orders my-orders-table")
             )
             self.open_table.on("mouseleave", self._release_all)
             say_when_empty(self.open_table, "No open orders")
             self.open_table.add_slot("body-cell-cancel", CANCEL_CELL)
-            self.open_table.add_slot("body-cell-side", SIDE_CELL)
+            self._add_cells(self.open_table)
             self.open_table.on("cancel", lambda event: self.cancel(int(event.args)))
             ui.label("Recently closed").classes("text-subtitle2 text-grey-8 q-mt-sm")
             self.closed_table = (
-                ui.table(columns=COLUMNS, rows=[], row_key="id").props("dense flat").classes("w-full my-closed-orders")
+                ui.table(columns=COLUMNS, rows=[], row_key="id")
+                .props("dense flat")
+                .classes("w-full my-closed-orders my-orders-table")
             )
             say_when_empty(self.closed_table, "No closed orders")
-            self.closed_table.add_slot("body-cell-side", SIDE_CELL)
+            self._add_cells(self.closed_table)
         with ui.dialog() as self.confirm_dialog, ui.card().classes("p-4 gap-3 cancel-all-dialog"):
             self.confirm_label = ui.label().classes("text-subtitle1")
             with ui.row().classes("w-full justify-end gap-2"):
@@ -99,14 +63,20 @@ class MyOrders:
                     .classes("confirm-cancel-all")
                 )
 
+    @staticmethod
+    def _add_cells(table: ui.table) -> None:
+        table.add_slot("body-cell-side", SIDE_CELL)
+        table.add_slot("body-cell-price", PRICE_CELL)
+        table.add_slot("header-cell-price", PRICE_HEADER)
+
     async def refresh(self) -> None:
         open_orders = await self.exchange.orders(trader_id=self.trader_id, status="open", symbol=self.symbol)
         closed = await self.exchange.orders(
             trader_id=self.trader_id, status="closed", symbol=self.symbol, limit=CLOSED_ROWS
         )
-        self._open_rows = [_row(order) for order in open_orders]
+        self._open_rows = [order_row(order) for order in open_orders]
         self._show_open()
-        self._set(self.closed_table, [_row(order) for order in closed])
+        self._set(self.closed_table, [order_row(order) for order in closed])
         self.cancel_all_button.set_enabled(bool(open_orders))
 
     def _show_open(self) -> None:
@@ -139,7 +109,7 @@ class MyOrders:
         else:
             toast(f"Order {order.id} cancelled", "positive")
             if index is not None:
-                self._lingering[order.id] = (index, {**_row(order), "cancelled": True})
+                self._lingering[order.id] = (index, {**order_row(order), "cancelled": True})
                 asyncio.get_running_loop().call_later(LINGER_SECONDS, self._release, order.id)
         await self.refresh()
 

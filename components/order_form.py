@@ -8,8 +8,13 @@ from nicegui.events import KeyEventArguments
 from pydantic import ValidationError
 
 from app.errors import InvalidInput, ServiceError
+from app.exchange.commands import BookSnapshot
+from app.exchange.estimate import max_quantity
 from app.exchange.rules import MarketRules
 from app.exchange.service import Exchange
+from app.feed.market_data import MarketState
+from components.balances import BalancesPanel, amount_text
+from components.order_estimate import EstimateView, entered, estimate_of
 from components.toasts import Kind, toast
 from models import OrderCreate, OrderPublic
 
@@ -45,11 +50,14 @@ class OrderForm:
         rules: MarketRules,
         trader_id: int,
         on_placed: Callable[[OrderPublic], Awaitable[None]] | None = None,
+        funds: BalancesPanel | None = None,
     ) -> None:
         self.exchange = exchange
         self.rules = rules
         self.trader_id = trader_id
         self.on_placed = on_placed
+        self.funds = funds
+        self.book: BookSnapshot | None = None  # the newest book the page showed, for a market order's estimate
         ui.add_css(CSS)
         with ui.card().classes("w-full p-3 gap-2 order-form").props("flat bordered"):
             ui.label("Place order").classes("text-subtitle1 text-weight-medium")
@@ -73,6 +81,7 @@ class OrderForm:
                 .props('dense outlined inputmode="decimal" data-field="quantity"')
                 .classes("w-full")
             )
+            self.estimate = EstimateView(rules, on_max=self.fill_max)
             with ui.row().classes("w-full items-center no-wrap gap-2"):
                 self.time_in_force = (
                     ui.select(LIMIT_TIME_IN_FORCE, value="GTC", label="Time in force")
@@ -87,10 +96,13 @@ class OrderForm:
             )
         self.fields = {"price": self.price, "quantity": self.quantity, "time_in_force": self.time_in_force}
         for element in (self.price, self.quantity):
+            element.on_value_change(self.update_estimate)
             element.on("keydown.enter", self.place)  # Enter places the order, as it signs in on /login
             element.on("keydown.esc", self.clear)  # Esc clears the form from inside a field, too
         # B, S and Esc anywhere but in a text field (where B and S are typed, and Esc is handled above).
         ui.keyboard(on_key=self._on_key, ignore=["input", "select", "textarea"])
+        if funds is not None:
+            funds.listeners.append(self.update_estimate)
         self._restyle()
 
     def _on_key(self, event: KeyEventArguments) -> None:
@@ -107,6 +119,7 @@ class OrderForm:
         self.quantity.value = ""
         self.post_only.value = False
         self.clear_errors()
+        self.update_estimate()
 
     def set_price(self, price: str) -> None:
         """Fill the price (e.g. from a click on the book) and switch to a limit order."""
@@ -130,6 +143,48 @@ class OrderForm:
             self.price.value = ""
             self.price.error = None
             self.post_only.value = False
+        self.update_estimate()
+
+    def show_book(self, state: MarketState) -> None:
+        """A live part: a market order's estimate walks the newest book."""
+        self.book = state.book
+        if self.type.value == "market":
+            self.update_estimate()
+
+    def _spends(self) -> tuple[str, Decimal | None]:
+        """The asset this order spends and how much of it is available (None when unknown)."""
+        asset = self.rules.quote if self.side.value == "buy" else self.rules.base
+        return asset, None if self.funds is None else self.funds.available(asset)
+
+    def update_estimate(self) -> None:
+        asset, available = self._spends()
+        self.estimate.show_available(asset, available)
+        estimate = estimate_of(
+            self.rules, self.side.value, self.type.value, self.price.value, self.quantity.value, self.book
+        )
+        self.estimate.show(self.type.value, estimate, available)
+
+    def fill_max(self) -> None:
+        """Fill the quantity with the most whole lots the available balance pays for, fee included."""
+        asset, available = self._spends()
+        if available is None:
+            return
+        price = None if self.type.value == "market" else entered(self.price.value, self.rules.check_price)
+        book = self.book or BookSnapshot(-1, (), ())
+        most = max_quantity(self.rules, self.side.value, self.type.value, price, available, book)
+        if most is None:
+            self.price.error = "enter a price first: the most you can buy depends on it"
+        elif not most and self.type.value == "market" and self.side.value == "buy" and not book.asks:
+            self.quantity.error = "no asks in the book to buy from now"
+        elif not most:
+            shown = amount_text(f"{available:f}", self._places(asset))
+            self.quantity.error = f"not enough for one lot: available {shown} {asset}"
+        else:
+            self.quantity.error = None
+            self.quantity.value = self.rules.quantity_text(most)
+
+    def _places(self, asset: str) -> int:
+        return self.rules.quantity_places if asset == self.rules.base else self.rules.price_places
 
     def clear_errors(self) -> None:
         for element in self.fields.values():

@@ -4,6 +4,7 @@ from nicegui import ui
 
 from app import services
 from components import auth_pages  # noqa: F401  (registers /login, /register, /logout)
+from components.balances import BalancesPanel
 from components.candles_chart import CandlesChart
 from components.depth_chart import DepthChart
 from components.layout import frame, signed_in
@@ -48,12 +49,18 @@ async def market_page(symbol: str) -> None:
         with ui.element("div").classes("w-full m-stats"):
             live.add(MarketStatsBar(rules).show)
         form: OrderForm | None = None
-        # Book | charts and the trader's orders | form and the tape: all of it on one 1440x900 screen. A phone shows
-        # one section at a time under its tabs, with the form stuck to the bottom (market_tabs.py).
+        balances: BalancesPanel | None = None
+        # Book and balances | charts and the trader's orders | form and the tape: all of it on one 1440x900 screen.
+        # A phone shows one section at a time under its tabs, with the form stuck to the bottom (market_tabs.py).
         with MarketTabs().grid:
-            with ui.column().classes("gap-2 market-book"), section("book"):
-                book = OrderbookView(rules, on_pick=lambda price: form.set_price(price) if form else None)
-                live.add(book.show)
+            with ui.column().classes("gap-2 market-book"):
+                with section("book"):
+                    book = OrderbookView(rules, on_pick=lambda price: form.set_price(price) if form else None)
+                    live.add(book.show)
+                if trader is not None:
+                    with section("orders"):  # on a phone the balances show under Orders, above the open orders
+                        balances = BalancesPanel(exchange, rules, trader.trader_id)
+                        live.add_funds_part(balances.refresh)
             with ui.column().classes("gap-2 market-charts"):
                 with section("chart"):
                     live.add(CandlesChart(exchange, rules).show)
@@ -68,10 +75,15 @@ async def market_page(symbol: str) -> None:
                 with sticky_form():
                     if trader is not None:
                         form = OrderForm(
-                            exchange, rules, trader.trader_id, on_placed=lambda _: live.refresh_trader_parts()
+                            exchange,
+                            rules,
+                            trader.trader_id,
+                            on_placed=lambda _: live.refresh_trader_parts(),
+                            funds=balances,
                         )
+                        live.add(form.show_book)
                     else:
                         sign_in_card("Sign in to trade")
-                with section("trades"):
+                with section("trades").classes("market-tape"):
                     live.add(TradesTape().show)
         await live.start()

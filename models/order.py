@@ -156,6 +156,7 @@ class OrderPublic(SQLModel):
     quantity: str
     filled_quantity: str
     remaining_quantity: str
+    average_price: str | None  # the fills' quantity-weighted mean at the tick; None before the first fill
     status: OrderStatus
     time_in_force: TimeInForce
     post_only: bool

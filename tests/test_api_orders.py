@@ -93,6 +93,26 @@ def test_an_incoming_order_sweeps_the_book_best_price_first(trader: TraderFactor
     assert levels(taker_client, "asks") == [("102.00", "0.2000", 1)]
 
 
+def test_the_average_fill_price_is_the_fills_quantity_weighted_mean_at_the_tick(trader: TraderFactory) -> None:
+    maker_client, taker_client = trader().client, trader().client
+    resting = place(maker_client, "sell", "100.00", "0.1")
+    place(maker_client, "sell", "100.02", "0.2")
+    assert resting["average_price"] is None  # no fill yet
+    taker = place(taker_client, "buy", "100.02", "0.3")
+    # (10.000 + 20.004) / 0.3 = 100.01333...: shown at the tick, and the same when read back.
+    assert (taker["average_price"], fetch(taker_client, taker)["average_price"]) == ("100.01", "100.01")
+    assert fetch(maker_client, resting)["average_price"] == "100.00"
+
+
+def test_an_average_fill_price_halfway_between_ticks_rounds_to_the_even_tick(trader: TraderFactory) -> None:
+    maker_client, taker_client = trader().client, trader().client
+    for price in ("100.00", "100.01", "100.01", "100.02"):
+        place(maker_client, "sell", price, "0.1")
+    down = place(taker_client, "buy", "100.01", "0.2")  # 100.005: half-up would say 100.01
+    up = place(taker_client, "buy", "100.02", "0.2")  # 100.015: rounding down would say 100.01
+    assert (down["average_price"], up["average_price"]) == ("100.00", "100.02")
+
+
 def test_orders_at_one_price_fill_in_the_order_they_arrived(trader: TraderFactory) -> None:
     first_client, second_client, taker_client = trader().client, trader().client, trader().client
     first = place(first_client, "sell", "100.00", "0.1")

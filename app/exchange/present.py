@@ -1,6 +1,7 @@
 """Turning the exchange's results into what the API and the UI show: decimals as text to the market's tick or lot."""
 
 from collections.abc import Sequence
+from decimal import ROUND_HALF_EVEN
 
 from app.exchange.results import FillResult, OrderResult
 from app.exchange.rules import MarketRules
@@ -33,7 +34,11 @@ def trade_public(trade: Trade, rules: MarketRules) -> TradePublic:
 
 
 def order_public(order: OrderResult, rules: MarketRules) -> OrderPublic:
-    """The one way an order leaves the exchange: the same shape whether it was just placed or read back."""
+    """The one way an order leaves the exchange: the same shape whether it was just placed or read back.
+
+    The average fill price is shown at the tick like every price, rounded half to even (a mean is rarely on the tick).
+    """
+    average = order.average_price
     return OrderPublic(
         id=order.id,
         client_order_id=order.client_order_id,
@@ -44,6 +49,7 @@ def order_public(order: OrderResult, rules: MarketRules) -> OrderPublic:
         quantity=rules.quantity_text(order.quantity),
         filled_quantity=rules.quantity_text(order.filled_quantity),
         remaining_quantity=rules.quantity_text(order.remaining_quantity),
+        average_price=None if average is None else rules.price_text(average.quantize(rules.tick_size, ROUND_HALF_EVEN)),
         status=order.status,  # type: ignore[arg-type]
         time_in_force=order.time_in_force,  # type: ignore[arg-type]
         post_only=order.post_only,

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from app.engine.orders import BookOrder
 from app.exchange.rules import MarketRules
@@ -59,6 +59,21 @@ class OrderResult:
     def remaining_quantity(self) -> Decimal:
         """What still rests in the book: nothing once the order is done, whatever was left unfilled."""
         return self.quantity - self.filled_quantity if self.resting else Decimal(0)
+
+    @property
+    def average_price(self) -> Decimal | None:
+        """The quantity-weighted mean price of the fills, None before the first one.
+
+        Each price x quantity is exact; only the one division may not end (1 @ 100 and 2 @ 101 is 100.666...). It is
+        carried to 60 digits: a mean that is not exactly on a half tick is further from it than 1 / (2 x the filled
+        lots), far more than 60 digits can blur, so rounding this to the tick rounds the exact mean.
+        """
+        filled = sum((fill.quantity for fill in self.fills), Decimal(0))
+        if not filled:
+            return None
+        with localcontext() as context:
+            context.prec = 60
+            return sum((fill.price * fill.quantity for fill in self.fills), Decimal(0)) / filled
 
     @classmethod
     def of_row(cls, order: Order, trades: Iterable[Trade] = ()) -> "OrderResult":

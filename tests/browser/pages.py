@@ -199,10 +199,17 @@ class MarketPage:
     def wait_for_field_error(self, field: str) -> str:
         return eventually(lambda: self.field_error(field), bool, f"an error beside {field}")
 
+    # --- balances -----------------------------------------------------------------------------------------------
+    def balances(self) -> dict[str, tuple[str, str]]:
+        """The balances panel: asset -> (available, in orders), as shown."""
+        rows = self.driver.execute_script(READ_ROWS, ".balances tbody tr")
+        return {cells[0]: (cells[1], cells[2]) for cells in rows if len(cells) == 3}
+
     # --- my orders ----------------------------------------------------------------------------------------------
     def open_orders(self) -> list[OpenOrder]:
         rows = self.driver.execute_script(READ_ROWS, ".my-open-orders tbody tr")
-        return [OpenOrder(int(c[0]), c[1], c[3], c[4], c[6]) for c in rows if len(c) >= 7 and c[0].isdigit()]
+        # Id, Time, Side, Price, Avg, Qty, Filled, Status, Cancel
+        return [OpenOrder(int(c[0]), c[2], c[3], c[5], c[7]) for c in rows if len(c) >= 8 and c[0].isdigit()]
 
     def wait_for_open_order(self, price: str) -> OpenOrder:
         """The open order at `price`, once the page lists it."""

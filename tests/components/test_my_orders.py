@@ -38,3 +38,29 @@ async def test_cancel_all_asks_how_many_and_keeping_them_cancels_nothing(user: U
     await desk.shows(lambda: dialog.value, False)
     assert [order.status for order in await desk.orders(alice)] == ["open"] * 3
     assert len(desk.column("my-open-orders", "id")) == 3
+
+
+async def test_the_order_tables_show_each_orders_time_and_average_fill_price_at_the_tick(
+    user: User, desk: Desk
+) -> None:
+    alice = await desk.sign_in("alice")
+    bob = await desk.register("bob")
+    resting = await desk.place(alice, "buy", "99.00", "0.1")
+    await desk.place(bob, "sell", "99.00", "0.1")  # fills it in full: it moves to the closed table
+    await desk.place(bob, "sell", "100.00", "0.1")
+    await desk.place(bob, "sell", "100.02", "0.2")
+    partly = await desk.place(alice, "buy", "100.02", "0.5")  # 0.1 @ 100.00 and 0.2 @ 100.02, the rest rests
+
+    await desk.shows(lambda: desk.column("my-open-orders", "id"), [str(partly.id)])
+    # (10.000 + 20.004) / 0.3 = 100.01333...: the exact mean, shown at the tick.
+    assert desk.column("my-open-orders", "average_price") == ["100.01"]
+    assert desk.column("my-open-orders", "time") == [partly.created_at.strftime("%H:%M:%S")]
+    await desk.shows(lambda: desk.column("my-closed-orders", "id"), [str(resting.id)])
+    assert desk.column("my-closed-orders", "average_price") == ["99.00"]
+    assert desk.column("my-closed-orders", "time") == [resting.created_at.strftime("%H:%M:%S")]
+
+
+async def test_an_order_with_no_fill_shows_a_dash_for_its_average_price(user: User, desk: Desk) -> None:
+    alice = await desk.sign_in("alice")
+    await desk.place(alice, "buy", "99.00", "0.1")
+    await desk.shows(lambda: desk.column("my-open-orders", "average_price"), ["–"])

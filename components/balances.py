@@ -1,0 +1,68 @@
+"""The signed-in trader's balances of the market's two assets: available to trade, and held by resting orders."""
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from nicegui import ui
+
+from app.exchange.rules import MarketRules
+from app.exchange.service import Exchange
+from components.fast_rows import say_when_empty, set_rows
+
+COLUMNS = [
+    {"name": "asset", "label": "Asset", "field": "asset", "align": "left"},
+    {"name": "available", "label": "Available", "field": "available", "align": "right"},
+    {"name": "held", "label": "In orders", "field": "held", "align": "right"},
+]
+
+
+def amount_text(text: str, places: int) -> str:
+    """An exact amount without the zeros past `places` decimals: 9989.979800 -> 9989.9798, 10000.000000 -> 10000.00.
+
+    Quote amounts carry the notional's decimals (fees have them); most of the time the tick's decimals say it all.
+    """
+    whole, dot, fraction = text.partition(".")
+    fraction = fraction.rstrip("0").ljust(places, "0")
+    return f"{whole}.{fraction}" if dot and fraction else whole
+
+
+class BalancesPanel:
+    """Owns one small table; re-read when the change feed says the trader's orders changed (a fill, a cancel)."""
+
+    def __init__(self, exchange: Exchange, rules: MarketRules, trader_id: int) -> None:
+        self.exchange = exchange
+        self.rules = rules
+        self.trader_id = trader_id
+        self.amounts: dict[str, tuple[Decimal, Decimal]] = {}  # asset -> (available, held), as last read
+        self.listeners: list[Callable[[], None]] = []  # told after every read (the order form's estimate)
+        self.places = {rules.base: rules.quantity_places, rules.quote: rules.price_places}
+        with ui.card().classes("w-full p-2 gap-1 balances-card").props("flat bordered"):
+            ui.label("Balances").classes("text-subtitle1 text-weight-medium")
+            self.table = (
+                ui.table(columns=COLUMNS, rows=[], row_key="asset")
+                .props('dense flat separator="none"')
+                .classes("w-full balances")
+            )
+            say_when_empty(self.table, "No balances")
+
+    def available(self, asset: str) -> Decimal | None:
+        """What the trader can place orders with, as last read; None before the first read."""
+        found = self.amounts.get(asset)
+        return None if found is None else found[0]
+
+    async def refresh(self) -> None:
+        balances = {balance.asset: balance for balance in await self.exchange.balances(self.trader_id)}
+        shown = [balances[asset] for asset in (self.rules.base, self.rules.quote) if asset in balances]
+        self.amounts = {balance.asset: (Decimal(balance.available), Decimal(balance.held)) for balance in shown}
+        rows = [
+            {
+                "asset": balance.asset,
+                "available": amount_text(balance.available, self.places[balance.asset]),
+                "held": amount_text(balance.held, self.places[balance.asset]),
+            }
+            for balance in shown
+        ]
+        if rows != self.table.rows:
+            set_rows(self.table, rows)
+        for listener in self.listeners:
+            listener()
