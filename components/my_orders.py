@@ -1,6 +1,7 @@
 """The signed-in trader's orders in this market: open ones with cancel and cancel all, and the recent closed ones."""
 
 import asyncio
+from collections.abc import Callable
 
 from nicegui import ui
 
@@ -57,8 +58,15 @@ def _row(order: OrderPublic) -> dict:
 class MyOrders:
     """Owns two tables; reads the trader's orders only when the change feed says they changed."""
 
-    def __init__(self, exchange: Exchange, symbol: str, trader_id: int) -> None:
+    def __init__(
+        self,
+        exchange: Exchange,
+        symbol: str,
+        trader_id: int,
+        on_open_orders: Callable[[list[OrderPublic]], None] | None = None,
+    ) -> None:
         self.exchange = exchange
+        self.on_open_orders = on_open_orders  # e.g. the book marking the levels the trader rests at
         self.symbol = symbol
         self.trader_id = trader_id
         self._open_rows: list[dict] = []  # as the database has them, without the lingering ones
@@ -105,6 +113,8 @@ class MyOrders:
             trader_id=self.trader_id, status="closed", symbol=self.symbol, limit=CLOSED_ROWS
         )
         self._open_rows = [_row(order) for order in open_orders]
+        if self.on_open_orders is not None:
+            self.on_open_orders(open_orders)
         self._show_open()
         self._set(self.closed_table, [_row(order) for order in closed])
         self.cancel_all_button.set_enabled(bool(open_orders))

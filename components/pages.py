@@ -47,7 +47,7 @@ async def market_page(symbol: str) -> None:
                 live.add(CandlesChart(exchange, rules).show)
                 live.add(DepthChart(rules).show)
                 if trader is not None:
-                    mine = MyOrders(exchange, symbol, trader.trader_id)
+                    mine = MyOrders(exchange, symbol, trader.trader_id, on_open_orders=book.show_own_orders)
                     live.add_trader_part(mine.refresh)
             with ui.column().classes("gap-2 market-side"):
                 if trader is not None:

@@ -20,7 +20,9 @@ from app import services
 from app.server import create_app
 from app.settings import Settings, load_settings
 from app.store.queries import StatusFilter
+from components.ladder import OrderBookLadder
 from components.mount import mount
+from components.trades_tape import TapeTable
 from models import OrderCreate, OrderPublic, TraderCreate
 from models.order import Side
 
@@ -120,7 +122,15 @@ class Desk:
         return next(iter(elements))
 
     def column(self, css_class: str, field: str) -> list[str]:
-        """One column of a table's rows, top to bottom."""
+        """One column of a table's rows, top to bottom; for the book and the tape, what the page was last sent
+        (their totals and depth bars are computed in the browser: the browser tests read those)."""
+        if css_class in ("ob-asks", "ob-bids"):
+            book = self.one(OrderBookLadder, "ob-book").book or {"asks": [], "bids": []}
+            levels = book["asks"][::-1] if css_class == "ob-asks" else book["bids"]
+            return [level[("price", "size").index(field)] for level in levels]
+        if css_class == "trades-tape":
+            fields = ("id", "price", "quantity", "taker_side", "time")
+            return [str(row[fields.index(field)]) for row in self.one(TapeTable, css_class).rows]
         return [str(row[field]) for row in self.one(ui.table, css_class).rows]
 
     async def shows(self, read: Callable[[], T], expected: T, timeout: float = 3.0) -> None:

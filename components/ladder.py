@@ -1,0 +1,120 @@
+"""The book ladder as one small element: the whole book once, then only the levels that changed (components/ladder.js).
+
+A `ui.table` re-sends all its rows to every page on any change (NICEGUI-NOTES.md). This element keeps the book the
+page was last sent in its props (so that a reload, a resync or any re-send of the element carries the book as it
+stands) and sends each page only a delta with the sequence and checksum of app/feed/book_delta.py.
+"""
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from nicegui import ui
+from nicegui.element import Element
+from nicegui.events import GenericEventArguments
+
+from app.feed.book_delta import Book, book_delta
+from app.observability.metrics import count_book_resync
+from components.nicegui_internals import set_plain
+
+# What a developer picks from; the values come from the book's (price, size) texts, computed in the browser.
+COLUMN_LABELS = {"price": "Price", "size": "Size", "total": "Total", "notional": "Sum"}
+RESYNC_INTERVAL = 1.0  # s: a page that keeps asking for the whole book gets it at most this often
+
+
+def send(element: Element, method: str, argument: Any) -> None:
+    """`element.run_method` with compact JSON: the message is most of what a busy book costs a page."""
+    if element.client.is_deleted or element.is_deleted:
+        return
+    code = f"return runMethod({element.id},{json.dumps(method)},[{json.dumps(argument, separators=(',', ':'))}])"
+    element.client.run_javascript(code)
+
+
+class OrderBookLadder(Element, component="ladder.js"):
+    """Asks over the element's default slot (the spread, the last price) over bids; `show(book)` with each new book."""
+
+    def __init__(
+        self,
+        *,
+        columns: tuple[str, ...] = ("price", "size", "total"),
+        labels: dict[str, str] | None = None,
+        size_places: int,
+        notional_places: int,
+        on_pick: Callable[[str], None] | None = None,
+    ) -> None:
+        super().__init__()
+        labels = {**COLUMN_LABELS, **(labels or {})}
+        self._labels = labels
+        self._props["columns"] = [{"name": name, "label": labels[name]} for name in columns]
+        self._props["places"] = {"size": size_places, "notional": notional_places}
+        self._props["empty"] = {"asks": "No asks", "bids": "No bids"}
+        self._props["mine"] = {"asks": [], "bids": []}
+        self._props["book"] = None
+        self._last_resync = float("-inf")
+        self.deltas = 0  # sent since the last whole book: for tests
+        self.classes("w-full")
+        if on_pick is not None:
+            self.on("pick", lambda event: on_pick(str(event.args)))
+        self.on("resync", self._resync)
+
+    def set_columns(self, columns: tuple[str, ...]) -> None:
+        self._props["columns"] = [{"name": name, "label": self._labels[name]} for name in columns]
+        self.update()
+
+    @property
+    def book(self) -> Book | None:
+        """The book this page was last sent (what it shows once the browser has applied it)."""
+        return self._props["book"]
+
+    def show(self, book: Book, *, whole: bool = False) -> None:
+        """Bring the page to `book`: a delta when the page has a book of the same grouping, else the whole book."""
+        shown = self._props["book"]
+        # Before the socket connects the page is still being built: the props go out with it.
+        if whole or shown is None or not self.client.has_socket_connection:
+            set_plain(self._props, "book", book)
+            self.update()
+            return
+        if book["sequence"] == shown["sequence"] and book is shown:
+            return
+        set_plain(self._props, "book", book)  # the book is shared by every page: never changed in place
+        send(self, "apply", book_delta(shown, book))
+        self.deltas += 1
+
+    def show_mine(self, asks: list[str], bids: list[str]) -> None:
+        """Mark the levels (price texts as the ladder shows them) that hold one of the trader's resting orders."""
+        mine = {"asks": asks, "bids": bids}
+        if mine == self._props["mine"]:
+            return
+        set_plain(self._props, "mine", mine)
+        if self.client.has_socket_connection:
+            send(self, "mark", mine)  # not the whole element: that would carry the whole book too
+        else:
+            self.update()
+
+    def _resync(self, event: GenericEventArguments) -> None:
+        """The page found a gap in the sequence or a checksum it did not compute: send it the whole book."""
+        count_book_resync(str(event.args))
+        now = time.monotonic()
+        if now - self._last_resync < RESYNC_INTERVAL or self._props["book"] is None:
+            return  # it asks again in 2 s
+        self._last_resync = now
+        self.update()
+
+
+def ladder_css() -> None:
+    ui.add_css(CSS)
+
+
+# The ladder's and the tape's plain tables (the depth bars and the flash are in components/layout.py).
+CSS = """
+.ob-ladder table, .tape-table { width: 100%; border-collapse: collapse; font-size: 13px;
+                                font-variant-numeric: tabular-nums; }
+.ob-ladder th, .tape-table th { font-weight: 500; font-size: 12px; opacity: .7; text-align: right; padding: 0 8px;
+                                height: 20px; }
+.ob-ladder td, .tape-table td { text-align: right; padding: 0 8px; height: 20px; line-height: 20px;
+                                white-space: nowrap; }
+.ob-ladder .ob-empty, .tape-table .tape-empty { text-align: center; font-size: 12px; opacity: .7; }
+/* The trader's own levels: a dot before the price (generated content, so the price's text stays the price). */
+.ob-mine .ob-price .ob-cell::before { content: "●"; font-size: 9px; margin-right: 4px; vertical-align: 1px; }
+"""
