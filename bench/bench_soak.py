@@ -19,6 +19,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -59,7 +60,9 @@ def tape(page: SimulatedPage) -> list[tuple[int, str, str]]:
 
 
 def sequence(page: SimulatedPage) -> int:
-    """The market sequence the tab's ladder shows (each book delta carries it)."""
+    """The market sequence the tab's ladder shows (each book delta carries it; before, a hidden label)."""
+    if (label := page.with_class("ob-sequence")) is not None:
+        return int(label.get("text") or -1)
     return int(page.book()["sequence"])
 
 
@@ -317,9 +320,10 @@ def main() -> None:
     parser.add_argument("--in-flight", type=int, default=8, help="requests in flight per trader")
     parser.add_argument("--flow-processes", type=int, default=2, help="processes sending the orders")
     parser.add_argument("--wait-load", type=float, default=0.0, help="wait up to this many s for load < 1")
+    parser.add_argument("--code", type=Path, default=None, help="run the server of another checkout (e.g. older)")
     options = parser.parse_args()
     wait_for_low_load(timeout=options.wait_load)
-    with running_server() as server:
+    with running_server(code=options.code) as server:
         assert server.process is not None
         keys = register_traders(server.base_url, options.traders + 1)
         seed_book(server.base_url, keys.pop())

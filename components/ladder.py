@@ -5,10 +5,8 @@ page was last sent in its props (so that a reload, a resync or any re-send of th
 stands) and sends each page only a delta with the sequence and checksum of app/feed/book_delta.py.
 """
 
-import json
 import time
 from collections.abc import Callable
-from typing import Any
 
 from nicegui import ui
 from nicegui.element import Element
@@ -16,19 +14,12 @@ from nicegui.events import GenericEventArguments
 
 from app.feed.book_delta import Book, book_delta
 from app.observability.metrics import count_book_resync
+from components.fast_rows import send
 from components.nicegui_internals import set_plain
 
 # What a developer picks from; the values come from the book's (price, size) texts, computed in the browser.
 COLUMN_LABELS = {"price": "Price", "size": "Size", "total": "Total", "notional": "Sum"}
 RESYNC_INTERVAL = 1.0  # s: a page that keeps asking for the whole book gets it at most this often
-
-
-def send(element: Element, method: str, argument: Any) -> None:
-    """`element.run_method` with compact JSON: the message is most of what a busy book costs a page."""
-    if element.client.is_deleted or element.is_deleted:
-        return
-    code = f"return runMethod({element.id},{json.dumps(method)},[{json.dumps(argument, separators=(',', ':'))}])"
-    element.client.run_javascript(code)
 
 
 class OrderBookLadder(Element, component="ladder.js"):

@@ -9,7 +9,8 @@ from nicegui.events import GenericEventArguments
 from app.feed.book_delta import TapeRow, tape_delta
 from app.feed.market_data import MarketState
 from app.observability.metrics import count_book_resync
-from components.ladder import RESYNC_INTERVAL, send
+from components.fast_rows import send
+from components.ladder import RESYNC_INTERVAL
 from components.nicegui_internals import set_plain
 
 ROWS = 20

@@ -32,7 +32,8 @@ ELEMENTS = re.compile(r"createApp\(parseElements\(String\.raw`(.*?)`\)", re.DOTA
 # The reverse of `client.HTML_ESCAPE_TABLE`, in the order `parseElements` in nicegui.js undoes it.
 UNESCAPE = (("&#36;", "$"), ("&#96;", "`"), ("&gt;", ">"), ("&lt;", "<"), ("&amp;", "&"))
 ACK_INTERVAL = 3.0  # s, like the browser
-RUN_METHOD = re.compile(r"^return runMethod\((\d+),(\"\w+\"),\[(.*)\]\)$", re.DOTALL)
+# components/fast_rows.py `send`: `runMethod(id,...[method, [arguments]])`, in single quotes when no string has one.
+RUN_METHOD = re.compile(r"^return runMethod\((\d+),\.\.\.(\[.*\])\)$", re.DOTALL)
 TAPE_FIELDS = ("id", "price", "quantity", "taker_side", "time")
 
 Element = dict[str, Any]
@@ -95,13 +96,15 @@ class SimulatedPage:
         if event == "update":
             self._apply(data)
         elif event == "run_javascript" and (call := RUN_METHOD.match(data.get("code", ""))):
-            self._run_method(call.group(1), json.loads(call.group(2)), json.loads(call.group(3)))
+            method, arguments = json.loads(call.group(2).replace("'", '"'))
+            self._run_method(call.group(1), method, arguments)
 
-    def _run_method(self, element_id: str, method: str, argument: Any) -> None:
-        """What components/ladder.js and components/tape.js do with their deltas."""
+    def _run_method(self, element_id: str, method: str, arguments: list[Any]) -> None:
+        """What components/ladder.js and components/tape.js do with their deltas (other calls change nothing here)."""
         element = self.elements.get(element_id)
-        if element is None:
+        if element is None or method not in ("apply", "add", "mark"):
             return
+        (argument,) = arguments
         props = element.setdefault("props", {})
         if method == "apply":
             book = props.get("book")
@@ -170,7 +173,12 @@ class SimulatedPage:
         return ladder.get("props", {}).get("book") or {"sequence": -1, "asks": [], "bids": []}
 
     def table_rows(self, name: str) -> list[dict[str, Any]]:
-        """The rows of the table with this class, as the page renders them (the ladder's asks highest first)."""
+        """The rows of the table with this class, as the page renders them (the ladder's asks highest first).
+
+        Pages before the ladder element (`bench_soak --code`) had a `ui.table` for each side and for the tape."""
+        old = self.with_class(name) if name in ("ob-asks", "ob-bids", "trades-tape") else None
+        if old is not None and "row-key" in old["props"]:
+            return list(old["props"]["rows"])
         if name in ("ob-asks", "ob-bids"):
             levels = self.book()["asks"][::-1] if name == "ob-asks" else self.book()["bids"]
             return [{"price": price, "size": size} for price, size in levels]
