@@ -152,10 +152,11 @@ async def simulated_run(tabs: int, orders: int, code: Path | None = None) -> tup
                         shown(c, m, price, seen) for c, m, seen in zip(clients, marks, seen_by_tab, strict=True)
                     ):
                         await asyncio.sleep(0.005)
-                    # Every message the order caused a tab (the book's delta, the depth chart's points, labels).
+                    await asyncio.sleep(max(0.0, GAP - 0.5))
+                    # Every message the order caused a tab until the next order (the book's delta, the depth chart's
+                    # points, labels; the depth chart redraws at most once a second, so it may come late).
                     sizes += [sum(size for _, size, _ in c.updates[m:]) for c, m in zip(clients, marks, strict=True)]
                     counts += [len(c.updates) - m for c, m in zip(clients, marks, strict=True)]
-                    await asyncio.sleep(max(0.0, GAP - 0.5))
         finally:
             acks.cancel()
             await asyncio.gather(*(client.disconnect() for client in clients))

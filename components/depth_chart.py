@@ -9,7 +9,7 @@ from app.exchange.rules import MarketRules
 from app.feed.book_view import depth_curves
 from app.feed.market_data import MarketState
 from components.candles_chart import AXIS, AXIS_TEXT, SPLIT
-from components.fast_rows import send
+from components.fast_rows import call_text, send_call
 from components.nicegui_internals import set_plain
 
 LEVELS = 100
@@ -77,7 +77,11 @@ class DepthChart:
         set_plain(series[1], "data", asks)
         if self.chart.client.has_socket_connection:
             # Only the points (ECharts merges them into the series by index), not all the chart's options again.
-            send(self.chart, "run_chart_method", "setOption", {"series": [{"data": bids}, {"data": asks}]})
+            call = state.memo.get(("depth call", LEVELS))
+            if call is None:
+                points = {"series": [{"data": bids}, {"data": asks}]}
+                call = state.memo[("depth call", LEVELS)] = call_text("run_chart_method", "setOption", points)
+            send_call(self.chart, call)
         else:
             self.chart.update()
 

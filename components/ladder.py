@@ -14,7 +14,7 @@ from nicegui.events import GenericEventArguments
 
 from app.feed.book_delta import Book, book_delta
 from app.observability.metrics import count_book_resync
-from components.fast_rows import send
+from components.fast_rows import call_text, send, send_call
 from components.nicegui_internals import set_plain
 
 # What a developer picks from; the values come from the book's (price, size) texts, computed in the browser.
@@ -58,8 +58,11 @@ class OrderBookLadder(Element, component="ladder.js"):
         """The book this page was last sent (what it shows once the browser has applied it)."""
         return self._props["book"]
 
-    def show(self, book: Book, *, whole: bool = False) -> None:
-        """Bring the page to `book`: a delta when the page has a book of the same grouping, else the whole book."""
+    def show(self, book: Book, *, whole: bool = False, memo: dict | None = None) -> None:
+        """Bring the page to `book`: a delta when the page has a book of the same grouping, else the whole book.
+
+        `memo`: shared by the pages showing this book (the market state's), so that the pages that were sent the same
+        book before share one delta and its text, as most do."""
         shown = self._props["book"]
         # Before the socket connects the page is still being built: the props go out with it.
         if whole or shown is None or not self.client.has_socket_connection:
@@ -69,7 +72,12 @@ class OrderBookLadder(Element, component="ladder.js"):
         if book["sequence"] == shown["sequence"] and book is shown:
             return
         set_plain(self._props, "book", book)  # the book is shared by every page: never changed in place
-        send(self, "apply", book_delta(shown, book))
+        key = ("delta", id(shown), shown["sequence"], shown["checksum"], id(book))  # ids of books alive now
+        memo = {} if memo is None else memo
+        call = memo.get(key)
+        if call is None:
+            call = memo[key] = call_text("apply", book_delta(shown, book))
+        send_call(self, call)
         self.deltas += 1
 
     def show_mine(self, asks: list[str], bids: list[str]) -> None:

@@ -87,7 +87,7 @@ class OrderbookView:
             memo = (view, book_of(view, state.sequence))
             state.memo[key] = memo
         view, book = memo
-        self.ladder.show(book, whole=whole)
+        self.ladder.show(book, whole=whole, memo=state.memo)
         self._show_mine()
         self._show_last(state)
         quote = state.rules.quote

@@ -9,7 +9,7 @@ from nicegui.events import GenericEventArguments
 from app.feed.book_delta import TapeRow, tape_delta
 from app.feed.market_data import MarketState
 from app.observability.metrics import count_book_resync
-from components.fast_rows import send
+from components.fast_rows import call_text, send_call
 from components.ladder import RESYNC_INTERVAL
 from components.nicegui_internals import set_plain
 
@@ -50,17 +50,21 @@ class TapeTable(Element, component="tape.js"):
     def rows(self) -> list[TapeRow]:
         return self._props["rows"]
 
-    def show(self, rows: list[TapeRow]) -> None:
+    def show(self, rows: list[TapeRow], memo: dict | None = None) -> None:
         shown: list[TapeRow] = self._props["rows"]
         newest = shown[0][0] if shown else None
         if (rows[0][0] if rows else None) == newest:
             return  # the book changed, the tape did not
-        new = tape_delta(newest, rows)
+        memo = {} if memo is None else memo  # the market state's: pages that showed the same trade share the delta
+        key = ("tape delta", newest)
+        if key not in memo:
+            new = tape_delta(newest, rows)
+            memo[key] = None if new is None else call_text("add", {"after": newest, "trades": new})
         set_plain(self._props, "rows", rows)  # shared by every page: never changed in place
-        if new is None or not self.client.has_socket_connection:
+        if memo[key] is None or not self.client.has_socket_connection:
             self.update()
         else:
-            send(self, "add", {"after": newest, "trades": new})
+            send_call(self, memo[key])
 
     def _resync(self, event: GenericEventArguments) -> None:
         count_book_resync("tape_gap")
@@ -77,4 +81,4 @@ class TradesTape:
             self.table = TapeTable()
 
     def show(self, state: MarketState) -> None:
-        self.table.show(tape_rows(state))
+        self.table.show(tape_rows(state), state.memo)

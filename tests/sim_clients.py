@@ -32,8 +32,9 @@ ELEMENTS = re.compile(r"createApp\(parseElements\(String\.raw`(.*?)`\)", re.DOTA
 # The reverse of `client.HTML_ESCAPE_TABLE`, in the order `parseElements` in nicegui.js undoes it.
 UNESCAPE = (("&#36;", "$"), ("&#96;", "`"), ("&gt;", ">"), ("&lt;", "<"), ("&amp;", "&"))
 ACK_INTERVAL = 3.0  # s, like the browser
-# components/fast_rows.py `send`: `runMethod(id,...[method, [arguments]])`, in single quotes when no string has one.
-RUN_METHOD = re.compile(r"^return runMethod\((\d+),\.\.\.(\[.*\])\)$", re.DOTALL)
+# components/fast_rows.py `send`: a line `runMethod(id,...[method, [arguments]])` a call, in single quotes when no
+# string has one.
+RUN_METHOD = re.compile(r"^runMethod\((\d+),\.\.\.(\[.*\])\)$")
 TAPE_FIELDS = ("id", "price", "quantity", "taker_side", "time")
 
 Element = dict[str, Any]
@@ -95,9 +96,11 @@ class SimulatedPage:
             self.next_message_id = message_id + 1
         if event == "update":
             self._apply(data)
-        elif event == "run_javascript" and (call := RUN_METHOD.match(data.get("code", ""))):
-            method, arguments = json.loads(call.group(2).replace("'", '"'))
-            self._run_method(call.group(1), method, arguments)
+        elif event == "run_javascript":
+            for line in str(data.get("code", "")).splitlines():
+                if call := RUN_METHOD.match(line):
+                    method, arguments = json.loads(call.group(2).replace("'", '"'))
+                    self._run_method(call.group(1), method, arguments)
 
     def _run_method(self, element_id: str, method: str, arguments: list[Any]) -> None:
         """What components/ladder.js and components/tape.js do with their deltas (other calls change nothing here)."""
