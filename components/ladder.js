@@ -65,7 +65,10 @@ export default {
           </tr>
         </tbody>
       </table>
-      <slot></slot>
+      <div class="ob-middle book-middle rounded">
+        <slot></slot>
+        <div class="ob-spread-mid text-caption"><div class="spread">{{ spread }}</div><div class="mid">{{ mid }}</div></div>
+      </div>
       <table class="ob-table ob-bids">
         <tbody>
           <tr v-if="!bids.length"><td :colspan="columns.length" class="ob-empty">{{ empty.bids }}</td></tr>
@@ -88,7 +91,8 @@ export default {
     empty: Object, // {asks, bids}: the line an empty side shows
   },
   data() {
-    return { asks: [], bids: [], sequence: -1, versions: {}, flashing: {}, waiting: false, resyncs: 0, marks: this.mine };
+    return { asks: [], bids: [], sequence: -1, versions: {}, flashing: {}, waiting: false, resyncs: 0, marks: this.mine,
+             spread: "", mid: "" };
   },
   created() {
     this.load(this.book);
@@ -113,6 +117,8 @@ export default {
       this.asks = book.asks.map((level) => [...level]);
       this.bids = book.bids.map((level) => [...level]);
       this.sequence = book.sequence;
+      this.spread = book.spread || "";
+      this.mid = book.mid || "";
       this.flashing = {};
       this.versions = {};
       this.waiting = false;
@@ -142,6 +148,8 @@ export default {
       }
       this.flashing = flashing;
       this.sequence = delta.sequence;
+      if ("spread" in delta) this.spread = delta.spread;
+      if ("mid" in delta) this.mid = delta.mid;
       if (checksumOf(this.asks, this.bids) !== delta.checksum) this.resync("checksum");
     },
     resync(reason) {

@@ -113,6 +113,8 @@ CSS = """
                                 height: 20px; }
 .ob-ladder td, .tape-table td { text-align: right; padding: 0 8px; height: 20px; line-height: 20px;
                                 white-space: nowrap; }
+.ob-middle { display: flex; align-items: center; justify-content: space-between; gap: 8px; padding: 0 8px; }
+.ob-spread-mid { text-align: right; line-height: 1.35; }
 .ob-ladder .ob-empty, .tape-table .tape-empty { text-align: center; font-size: 12px; opacity: .7; }
 /* The trader's own levels: a dot before the price (generated content, so the price's text stays the price). */
 .ob-mine .ob-price .ob-cell::before { content: "●"; font-size: 9px; margin-right: 4px; vertical-align: 1px; }

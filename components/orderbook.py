@@ -58,14 +58,10 @@ class OrderbookView:
                 notional_places=rules.price_places,
                 on_pick=on_pick,
             ).classes("ob-book")
-            middle = "w-full items-center no-wrap gap-2 px-2 py-0 rounded book-middle"
-            with self.ladder, ui.row().classes(middle) as self.middle:  # the row is made inside the ladder's slot
+            # In the ladder's slot, which it shows between its sides, left of the spread and the mid.
+            with self.ladder, ui.row().classes("items-center no-wrap gap-2") as self.middle:
                 self.last_price = ui.label("–").classes("text-h6 text-weight-bold last-price")
                 self.last_arrow = ui.icon("").classes("text-h6 last-arrow")
-                ui.space()
-                with ui.column().classes("gap-0 items-end text-caption"):
-                    self.spread_label = ui.label("Spread –").classes("spread")
-                    self.mid_label = ui.label("Mid –").classes("mid")
 
     def _toggle_notional(self) -> None:
         """Show or hide the quote-notional (price x size) column: a new set of columns, so the whole ladder once."""
@@ -81,24 +77,13 @@ class OrderbookView:
     def show(self, state: MarketState, *, whole: bool = False) -> None:
         self.state = state
         key = ("ladder", self.group_ticks, self.depth)
-        memo: tuple[BookLadder, Book] | None = state.memo.get(key)
-        if memo is None:  # computed once per sequence and grouping, shared by every page showing it
+        book: Book | None = state.memo.get(key)
+        if book is None:  # computed once per sequence and grouping, shared by every page showing it
             view = ladder(state.rules, state.book.bids, state.book.asks, depth=self.depth, group_ticks=self.group_ticks)
-            memo = (view, book_of(view, state.sequence))
-            state.memo[key] = memo
-        view, book = memo
+            book = state.memo[key] = {**book_of(view, state.sequence), **_middle_texts(state.rules, view)}
         self.ladder.show(book, whole=whole, memo=state.memo)
         self._show_mine()
         self._show_last(state)
-        quote = state.rules.quote
-        if view.spread is None or view.mid is None:
-            self.spread_label.set_text("Spread –")
-            self.mid_label.set_text("Mid –")
-        else:
-            percent = view.spread * 100 / view.mid
-            self.spread_label.set_text(f"Spread {state.rules.price_text(view.spread)} ({percent:.3f}%)")
-            # At the tick's decimals like every other price (a mid between two ticks rounds half to even).
-            self.mid_label.set_text(f"Mid {state.rules.price_text(view.mid)} {quote}")
 
     def show_own_orders(self, orders: list[OrderPublic]) -> None:
         """The trader's open orders, as the page's own orders table read them: their levels are marked."""
@@ -132,3 +117,15 @@ class OrderbookView:
         self.last_price.classes(replace=f"text-h6 text-weight-bold last-price {colour}")
         self.last_arrow.set_name({"up": "arrow_upward", "down": "arrow_downward", "": ""}[direction])
         self.last_arrow.classes(replace=f"text-h6 last-arrow {colour}").props(f'data-direction="{direction}"')
+
+
+def _middle_texts(rules: MarketRules, view: BookLadder) -> dict[str, str]:
+    """The spread and the mid, shown between the ladder's sides (sent with its deltas, so no label of their own)."""
+    if view.spread is None or view.mid is None:
+        return {"spread": "Spread –", "mid": "Mid –"}
+    percent = view.spread * 100 / view.mid
+    # At the tick's decimals like every other price (a mid between two ticks rounds half to even).
+    return {
+        "spread": f"Spread {rules.price_text(view.spread)} ({percent:.3f}%)",
+        "mid": f"Mid {rules.price_text(view.mid)} {rules.quote}",
+    }

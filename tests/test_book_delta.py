@@ -117,3 +117,14 @@ def test_a_tape_whose_newest_trade_has_scrolled_out_gets_the_whole_tape() -> Non
 
     assert tape_delta(2, rows) is None
     assert tape_delta(None, rows) is None
+
+
+def test_the_spread_and_mid_lines_travel_in_a_delta_only_when_they_change() -> None:
+    middle = {"spread": "Spread 2.00", "mid": "Mid 100.00"}
+    old = {**book(7, [["101.00", "0.2500"]], [["99.00", "0.1000"]]), **middle}
+    same_middle = {**book(8, [["101.00", "0.3000"]], [["99.00", "0.1000"]]), **middle}
+    new_middle = {**book(9, [["100.50", "0.1000"]], [["99.00", "0.1000"]]), "spread": "Spread 1.50", "mid": "Mid 99.75"}
+
+    assert "spread" not in book_delta(old, same_middle)
+    assert book_delta(same_middle, new_middle)["spread"] == "Spread 1.50"
+    assert apply_delta(same_middle, book_delta(same_middle, new_middle)) == new_middle

@@ -21,7 +21,8 @@ from app.feed.book_view import BookLadder
 CHECKSUM_LEVELS = 10
 
 Side = list[list[str]]  # [[price, size], ...] best first, as the page shows them
-Book = dict  # {"sequence": int, "checksum": int, "asks": Side, "bids": Side}
+Book = dict  # {"sequence": int, "checksum": int, "asks": Side, "bids": Side, and texts shown with it: "spread", ...}
+TEXTS = ("spread", "mid")  # lines the ladder shows between its sides: sent in the delta when they change
 BookDelta = dict  # {"from": int, "sequence": int, "checksum": int, "asks": {price: size | None}, "bids": {...}}
 
 
@@ -60,6 +61,7 @@ def book_delta(old: Book, new: Book) -> BookDelta:
     for side in ("asks", "bids"):
         if changes := _side_delta(old[side], new[side]):
             delta[side] = changes
+    delta.update({key: new.get(key) for key in TEXTS if new.get(key) != old.get(key)})
     return delta
 
 
@@ -75,6 +77,7 @@ def apply_delta(book: Book, delta: BookDelta) -> Book:
                 levels[price] = size
         ordered = sorted(levels.items(), key=lambda level: Decimal(level[0]), reverse=side == "bids")
         result[side] = [[price, size] for price, size in ordered]
+    result.update({key: delta.get(key, book.get(key)) for key in TEXTS if key in delta or key in book})
     return result
 
 

@@ -41,6 +41,8 @@ def test_deltas_keep_the_page_on_the_servers_book_without_a_single_resync(
 
     page.wait_for_level("bids", "121.13", "0.0600")
     shows_the_servers_book(page, server.base_url)
+    middle = page.driver.execute_script("return document.querySelector('.ob-spread-mid').innerText")
+    assert middle.startswith("Spread ") and "Mid " in middle
     # Every delta checked out in the browser: its CRC32 of the top levels is the server's.
     assert page.driver.execute_script(f"return {LADDER}.resyncs") == 0
     assert page.document_is_marked()

@@ -133,6 +133,11 @@ class Desk:
             return [str(row[fields.index(field)]) for row in self.one(TapeTable, css_class).rows]
         return [str(row[field]) for row in self.one(ui.table, css_class).rows]
 
+    def middle(self) -> tuple[str, str]:
+        """The spread and the mid the ladder shows between its sides (sent with its book)."""
+        book = self.one(OrderBookLadder, "ob-book").book or {}
+        return book.get("spread", ""), book.get("mid", "")
+
     async def shows(self, read: Callable[[], T], expected: T, timeout: float = 3.0) -> None:
         """Wait until the page shows the expected value (pages render a change within about 0.1 s)."""
         deadline = time.monotonic() + timeout

@@ -20,10 +20,9 @@ async def test_the_market_page_shows_asks_over_bids_with_the_spread_and_mid_betw
     await desk.shows(lambda: desk.column("ob-asks", "price"), ["102.00", "101.00"])
     assert desk.column("ob-asks", "size") == ["0.2500", "0.5000"]
     assert desk.column("ob-bids", "price") == ["99.00"]
-    await user.should_see("Spread 2.00 (2.000%)")
-    await user.should_see("Mid 100.00 USD")
-    # The spread sits in the ladder's slot, which the ladder draws between its asks and its bids.
-    assert desk.one(ui.label, "spread") in desk.one(OrderBookLadder, "ob-book").descendants()
+    assert desk.middle() == ("Spread 2.00 (2.000%)", "Mid 100.00 USD")
+    # The last price sits in the ladder's slot, which the ladder draws between its asks and its bids.
+    assert desk.one(ui.label, "last-price") in desk.one(OrderBookLadder, "ob-book").descendants()
 
 
 async def test_a_level_placed_while_the_page_is_open_appears_without_a_reload(user: User, desk: Desk) -> None:
@@ -45,15 +44,13 @@ async def test_the_mid_between_two_ticks_is_shown_at_the_ticks_decimals(user: Us
 
     await user.open(MARKET)
 
-    await user.should_see("Mid 100.02 USD")  # 100.025, half to even
-    await user.should_see("Spread 0.01")
+    await desk.shows(desk.middle, ("Spread 0.01 (0.010%)", "Mid 100.02 USD"))  # 100.025, half to even
 
 
 async def test_an_empty_book_shows_no_spread_and_no_mid(user: User, desk: Desk) -> None:
     await user.open(MARKET)
 
-    await user.should_see("Spread –")
-    await user.should_see("Mid –")
+    await desk.shows(desk.middle, ("Spread –", "Mid –"))
     # The book re-renders on the next push (coalesced), so wait for it as the single-cancel test does.
     await desk.shows(lambda: (desk.column("ob-asks", "price"), desk.column("ob-bids", "price")), ([], []))
 
