@@ -43,7 +43,6 @@ class OrderBookLadder(Element, component="ladder.js"):
         self._props["mine"] = {"asks": [], "bids": []}
         self._props["book"] = None
         self._last_resync = float("-inf")
-        self.deltas = 0  # sent since the last whole book: for tests
         self.classes("w-full")
         if on_pick is not None:
             self.on("pick", lambda event: on_pick(str(event.args)))
@@ -78,7 +77,6 @@ class OrderBookLadder(Element, component="ladder.js"):
         if call is None:
             call = memo[key] = call_text("apply", book_delta(shown, book))
         send_call(self, call)
-        self.deltas += 1
 
     def show_mine(self, asks: list[str], bids: list[str]) -> None:
         """Mark the levels (price texts as the ladder shows them) that hold one of the trader's resting orders."""
