@@ -12,6 +12,7 @@ import contextlib
 import math
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -73,8 +74,8 @@ def summary(name: str, tabs: int, per_order_all: list[float], per_tab: list[floa
 # --- (a) real Chromium tabs ---------------------------------------------------------------------------------------
 
 
-def browser_run(tabs: int, orders: int) -> list[Any]:
-    with running_server() as server, httpx.Client(base_url=server.base_url, timeout=30) as client:
+def browser_run(tabs: int, orders: int, code: Path | None = None) -> list[Any]:
+    with running_server(code=code) as server, httpx.Client(base_url=server.base_url, timeout=30) as client:
         (key,) = register_traders(server.base_url, 1)
         seed_book(server.base_url, key)
         drivers: list[Any] = []
@@ -127,14 +128,15 @@ def summarise(name: str, tabs: int, posted: dict[str, float], seen_by_tab: list[
 # --- (b) simulated socket.io tabs ---------------------------------------------------------------------------------
 
 
-async def simulated_run(tabs: int, orders: int) -> tuple[list[Any], list[int]]:
-    with running_server() as server:
+async def simulated_run(tabs: int, orders: int, code: Path | None = None) -> tuple[list[Any], list[int], list[int]]:
+    with running_server(code=code) as server:
         (key,) = register_traders(server.base_url, 1)
         seed_book(server.base_url, key)
         clients = await connect_tabs(server.base_url, tabs)
         acks = asyncio.create_task(ack_every_3_s(clients))
         posted: dict[str, float] = {}
         sizes: list[int] = []
+        counts: list[int] = []
         seen_by_tab: list[dict[str, float]] = [{} for _ in clients]
         try:
             await asyncio.sleep(2)
@@ -150,12 +152,15 @@ async def simulated_run(tabs: int, orders: int) -> tuple[list[Any], list[int]]:
                         shown(c, m, price, seen) for c, m, seen in zip(clients, marks, seen_by_tab, strict=True)
                     ):
                         await asyncio.sleep(0.005)
-                    sizes += [size for c, m in zip(clients, marks, strict=True) for _, size, _ in c.updates[m:]]
                     await asyncio.sleep(max(0.0, GAP - 0.5))
+                    # Every message the order caused a tab until the next order (the book's delta, the depth chart's
+                    # points, labels; the depth chart redraws at most once a second, so it may come late).
+                    sizes += [sum(size for _, size, _ in c.updates[m:]) for c, m in zip(clients, marks, strict=True)]
+                    counts += [len(c.updates) - m for c, m in zip(clients, marks, strict=True)]
         finally:
             acks.cancel()
             await asyncio.gather(*(client.disconnect() for client in clients))
-    return summarise("simulated tabs", tabs, posted, seen_by_tab), sizes
+    return summarise("simulated tabs", tabs, posted, seen_by_tab), sizes, counts
 
 
 def shown(client: SimulatedTab, mark: int, price: str, seen: dict[str, float]) -> bool:
@@ -163,7 +168,8 @@ def shown(client: SimulatedTab, mark: int, price: str, seen: dict[str, float]) -
     if price in seen:
         return True
     for received, _, text in client.updates[mark:]:
-        if f'"{price}"' in text:
+        # A delta is JavaScript inside the message (components/fast_rows.py `send`): its strings are single-quoted.
+        if f'"{price}"' in text or f"'{price}'" in text:
             seen[price] = received * 1000
             return True
     return False
@@ -181,23 +187,24 @@ def main() -> None:
     parser.add_argument("--simulated", default="1,10,30,200", help="simulated tab counts ('' to skip)")
     parser.add_argument("--orders", type=int, default=20, help="test orders per configuration")
     parser.add_argument("--wait-load", type=float, default=0.0, help="wait up to this many s for load < 1")
+    parser.add_argument("--code", type=Path, default=None, help="run the server of another checkout (e.g. older)")
     options = parser.parse_args()
     wait_for_low_load(timeout=options.wait_load)
     rows, sizes_rows = [], []
     for tabs in [int(n) for n in options.browser.split(",") if n]:
-        rows.append(browser_run(tabs, options.orders))
+        rows.append(browser_run(tabs, options.orders, options.code))
         print(rows[-1], flush=True)
     for tabs in [int(n) for n in options.simulated.split(",") if n]:
-        row, sizes = asyncio.run(simulated_run(tabs, options.orders))
+        row, sizes, counts = asyncio.run(simulated_run(tabs, options.orders, options.code))
         rows.append(row)
-        sizes_rows.append([tabs, median(sizes), len(sizes) / max(1, tabs * options.orders)])
+        sizes_rows.append([tabs, median(sizes), median(counts)])
         print(rows[-1], flush=True)
     print(f"\nFrom the POST's response to the new row in every tab ({options.orders} orders each, ms)")
     headers = ["tabs", "count", "orders", "all tabs p50", "all tabs p95", "per tab p50", "missed"]
     print_table(headers, rows)
     if sizes_rows:
-        print("\n`update` messages a simulated tab receives per order change")
-        print_table(["tabs", "median bytes", "messages per order"], sizes_rows)
+        print("\nWhat a simulated tab receives per order change (`update` and `run_javascript` messages, JSON)")
+        print_table(["tabs", "median bytes per tab", "median messages per tab"], sizes_rows)
     if len(rows) > 1 and not math.isnan(rows[0][3]):
         print(f"\nall-tabs p50 of the last configuration / the first: {rows[-1][3] / rows[0][3]:.1f}x")
 

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 from bench.common import (
@@ -103,16 +104,17 @@ def main() -> None:
     parser.add_argument("--browser", type=int, default=10, help="real Chromium tabs (0 to skip)")
     parser.add_argument("--churn", action="store_true", help="only the 1,000-visit churn, on a server of its own")
     parser.add_argument("--wait-load", type=float, default=0.0, help="wait up to this many s for load < 1")
+    parser.add_argument("--code", type=Path, default=None, help="run the server of another checkout (e.g. older)")
     options = parser.parse_args()
     wait_for_low_load(timeout=options.wait_load)
     if options.churn:
-        with running_server() as server:
+        with running_server(code=options.code) as server:
             rows = churn(server.base_url)
         allocator = os.environ.get("PYTHONMALLOC", "pymalloc (default)")
         print(f"\nServer memory through 1,000 page visits; allocator: {allocator}")
         print_table(["state", "pages held", "RSS MiB", "Python objects"], rows)
         return
-    with running_server() as server:
+    with running_server(code=options.code) as server:
         assert server.process is not None
         pid = server.process.pid
         (key,) = register_traders(server.base_url, 1)

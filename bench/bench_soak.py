@@ -19,6 +19,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -59,10 +60,10 @@ def tape(page: SimulatedPage) -> list[tuple[int, str, str]]:
 
 
 def sequence(page: SimulatedPage) -> int:
-    """The market sequence the tab's ladder shows (the page's hidden `.ob-sequence` label)."""
-    label = page.with_class("ob-sequence")
-    assert label is not None, "the page has no .ob-sequence label"
-    return int(label.get("text") or -1)
+    """The market sequence the tab's ladder shows (each book delta carries it; before, a hidden label)."""
+    if (label := page.with_class("ob-sequence")) is not None:
+        return int(label.get("text") or -1)
+    return int(page.book()["sequence"])
 
 
 @dataclass
@@ -213,6 +214,7 @@ class LoadReport:
     bad_states: int
     longest_silence: float  # s: the longest a tab went without an update while orders flowed
     lost_messages: int
+    delta_failures: int  # book deltas that did not start at the tab's sequence or end on their checksum
     updates: int
     rss_before_kib: int
     rss_after_kib: int
@@ -302,6 +304,7 @@ async def run_load(
         bad_states=sum(watch.bad_states for watch in watches),
         longest_silence=max((watch.longest_silence(started, started + seconds) for watch in watches), default=0.0),
         lost_messages=sum(tab.lost_messages for tab in tabs),
+        delta_failures=sum(tab.delta_failures for tab in tabs),
         updates=sum(tab.updates for tab in tabs),
         rss_before_kib=rss_before,
         rss_after_kib=rss_after,
@@ -317,9 +320,10 @@ def main() -> None:
     parser.add_argument("--in-flight", type=int, default=8, help="requests in flight per trader")
     parser.add_argument("--flow-processes", type=int, default=2, help="processes sending the orders")
     parser.add_argument("--wait-load", type=float, default=0.0, help="wait up to this many s for load < 1")
+    parser.add_argument("--code", type=Path, default=None, help="run the server of another checkout (e.g. older)")
     options = parser.parse_args()
     wait_for_low_load(timeout=options.wait_load)
-    with running_server() as server:
+    with running_server(code=options.code) as server:
         assert server.process is not None
         keys = register_traders(server.base_url, options.traders + 1)
         seed_book(server.base_url, keys.pop())
@@ -346,7 +350,7 @@ def main() -> None:
         ["requests / s incl. cancels", f"{report.requests_per_s:.1f}"],
         ["order flow errors", len(report.flow_errors)],
         ["server CPU (cores, whole run)", f"{server_cores:.2f}"],
-        ["`update` messages applied (all tabs)", report.updates],
+        ["`update` messages and deltas applied (all tabs)", report.updates],
         ["longest a tab went without an update (s)", f"{report.longest_silence:.1f}"],
         ["tabs not matching the server 2 s after the flow", report.mismatches],
         ["  of those, caught up within 10 s more", report.late_pages],
@@ -354,6 +358,7 @@ def main() -> None:
         ["sequence regressions (shown sequence or tape's newest trade)", report.regressions],
         ["crossed/unsorted ladders or tapes shown", report.bad_states],
         ["messages lost (gaps in message ids)", report.lost_messages],
+        ["book deltas off the sequence or the checksum", report.delta_failures],
         ["server errors logged", len(errors)],
         ["pages over NiceGUI's response_timeout", slow_pages],
         ["server RSS before / after (MiB)", f"{report.rss_before_kib / 1024:.1f} / {report.rss_after_kib / 1024:.1f}"],

@@ -20,20 +20,23 @@ from typing import Any
 import httpx
 import socketio
 
-from tests.servers import CHROME_ARGUMENTS, ServerProcess, postgres_database, sqlite_url
+from tests.servers import CHROME_ARGUMENTS, REPO_ROOT, ServerProcess, postgres_database, sqlite_url
 
 MARKET = "BTC-USD"
 PASSWORD = "correct-horse-battery"
 
 
 @contextlib.contextmanager
-def running_server(database_url: str | None = None, *, postgres: bool = False) -> Iterator[ServerProcess]:
-    """A real `python main.py` on a free port and a fresh database (temp SQLite file, or a temp PostgreSQL db)."""
+def running_server(
+    database_url: str | None = None, *, postgres: bool = False, code: Path | None = None
+) -> Iterator[ServerProcess]:
+    """A real `python main.py` on a free port and a fresh database (temp SQLite file, or a temp PostgreSQL db);
+    `code`: another checkout's main.py (e.g. an older commit's, for the figures before)."""
     with contextlib.ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
         if database_url is None:
             database_url = stack.enter_context(postgres_database()) if postgres else sqlite_url(folder / "bench.db")
-        server = ServerProcess(database_url, folder / "server.log").start()
+        server = ServerProcess(database_url, folder / "server.log", cwd=code or REPO_ROOT).start()
         stack.callback(server.stop)
         wait_for_markets(server.base_url)
         yield server
@@ -155,12 +158,15 @@ class SimulatedTab:
         tab = {"document_id": str(uuid.uuid4()), "tab_id": str(uuid.uuid4())}
         query = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in {**self.query, **tab}.items()}
 
-        @self.sio.on("update", namespace="/")
-        def on_update(data: dict) -> None:
+        def on_message(data: dict) -> None:
             received = time.time()
             text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
             self.updates.append((received, len(text.encode()), text))
             self.next_message_id = int(data.get("_id", self.next_message_id - 1)) + 1
+
+        # `update` carries elements; `run_javascript` the book's and the tape's deltas (components/ladder.py).
+        self.sio.on("update", on_message, namespace="/")
+        self.sio.on("run_javascript", on_message, namespace="/")
 
         url = f"{self.base_url}/?{httpx.QueryParams(query)}"
         await self.sio.connect(url, socketio_path="/_nicegui_ws/socket.io", transports=["websocket"], wait_timeout=30)

@@ -9,6 +9,7 @@ from app.exchange.rules import MarketRules
 from app.feed.book_view import depth_curves
 from app.feed.market_data import MarketState
 from components.candles_chart import AXIS, AXIS_TEXT, SPLIT
+from components.fast_rows import call_text, send_call
 from components.nicegui_internals import set_plain
 
 LEVELS = 100
@@ -74,7 +75,15 @@ class DepthChart:
         # Plain lists, not observables (as for the ladder's rows): the points are never changed in place.
         set_plain(series[0], "data", bids)
         set_plain(series[1], "data", asks)
-        self.chart.update()
+        if self.chart.client.has_socket_connection:
+            # Only the points (ECharts merges them into the series by index), not all the chart's options again.
+            call = state.memo.get(("depth call", LEVELS))
+            if call is None:
+                points = {"series": [{"data": bids}, {"data": asks}]}
+                call = state.memo[("depth call", LEVELS)] = call_text("run_chart_method", "setOption", points)
+            send_call(self.chart, call)
+        else:
+            self.chart.update()
 
 
 def _series(name: str, colour: str) -> dict:

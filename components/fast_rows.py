@@ -1,6 +1,13 @@
-"""Table helpers the components share: rows set without observables, and a plain line for an empty table."""
+"""Sending less, shared by the components: rows set without observables, a method call with compact JSON, and a plain
+line for an empty table."""
 
-from nicegui import ui
+import asyncio
+import json
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from nicegui import Client, ui
+from nicegui.element import Element
 
 from components.nicegui_internals import set_plain
 
@@ -22,3 +29,41 @@ def say_when_empty(table: ui.table, message: str) -> ui.table:
     table.props(f'no-data-label="{message}"')
     table.add_slot("no-data", EMPTY_TEMPLATE)
     return table
+
+
+def call_text(method: str, *args: Any) -> str:
+    """A method call's name and arguments as compact JavaScript: made once, sent to every page that needs it."""
+    text = json.dumps([method, args], separators=(",", ":"))
+    # The code travels as a JSON string, which escapes every double quote: prices and sizes are all strings, so
+    # single quotes (the same JavaScript literal while no string holds a quote or a backslash) save ~15% of a delta.
+    if "'" not in text and "\\" not in text:
+        text = text.replace('"', "'")
+    return text
+
+
+def send(element: Element, method: str, *args: Any) -> None:
+    """`element.run_method` with compact JSON and no reply awaited (see `send_call`)."""
+    send_call(element, call_text(method, *args))
+
+
+def send_call(element: Element, call: str) -> None:
+    """Run a `call_text` on the element in the browser, batched: every call a page makes in one turn of the event
+    loop (one render: the book's delta, the tape's, the depth chart's points) goes in one message, since each
+    message costs the server about as much as its bytes do."""
+    client = element.client
+    if element.is_deleted or client.is_deleted:
+        return
+    calls = _pending.get(client)
+    if calls is None:
+        calls = _pending[client] = []
+        asyncio.get_running_loop().call_soon(_flush, client)
+    calls.append(f"runMethod({element.id},...{call})")
+
+
+_pending: "WeakKeyDictionary[Client, list[str]]" = WeakKeyDictionary()
+
+
+def _flush(client: Client) -> None:
+    calls = _pending.pop(client, None)
+    if calls and not client.is_deleted:
+        client.run_javascript("\n".join(calls))  # one call a line: JSON has no raw newline

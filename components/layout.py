@@ -33,6 +33,9 @@ body.body--dark { background: #121212; }
 .ob-bar-ask { background: rgba(193, 0, 21, .12); }
 .ob-bar-bid { background: rgba(33, 186, 69, .14); }
 .ob-cell { position: relative; z-index: 1; }
+/* Dark: an ask price over its red bar was red on red; a lighter red keeps it above 6:1 on the bar. */
+.body--dark .ob-bar-ask + .ob-cell { color: #ff8f99; }
+.body--dark .ob-bar-bid + .ob-cell { color: #5ee88a; }
 .ob-row td:first-child { position: static; }
 .ob-row { position: relative; }
 @keyframes ob-flash { from { background: rgba(242, 192, 55, .55); } to { background: transparent; } }

@@ -1,6 +1,7 @@
 """The signed-in trader's orders in this market: open ones with cancel and cancel all, and the recent closed ones."""
 
 import asyncio
+from collections.abc import Callable
 
 from nicegui import ui
 
@@ -9,6 +10,7 @@ from app.exchange.service import Exchange
 from components.fast_rows import say_when_empty
 from components.order_columns import CANCEL_CELL, COLUMNS, CSS, PRICE_CELL, PRICE_HEADER, SIDE_CELL, order_row
 from components.toasts import toast
+from models import OrderPublic
 
 CLOSED_ROWS = 10
 # A cancelled row stays in place, greyed, until the pointer leaves the table (or this long at most), so that the
@@ -19,8 +21,15 @@ LINGER_SECONDS = 4.0
 class MyOrders:
     """Owns two tables; reads the trader's orders only when the change feed says they changed."""
 
-    def __init__(self, exchange: Exchange, symbol: str, trader_id: int) -> None:
+    def __init__(
+        self,
+        exchange: Exchange,
+        symbol: str,
+        trader_id: int,
+        on_open_orders: Callable[[list[OrderPublic]], None] | None = None,
+    ) -> None:
         self.exchange = exchange
+        self.on_open_orders = on_open_orders  # e.g. the book marking the levels the trader rests at
         self.symbol = symbol
         self.trader_id = trader_id
         self._open_rows: list[dict] = []  # as the database has them, without the lingering ones
@@ -75,6 +84,8 @@ class MyOrders:
             trader_id=self.trader_id, status="closed", symbol=self.symbol, limit=CLOSED_ROWS
         )
         self._open_rows = [order_row(order) for order in open_orders]
+        if self.on_open_orders is not None:
+            self.on_open_orders(open_orders)
         self._show_open()
         self._set(self.closed_table, [order_row(order) for order in closed])
         self.cancel_all_button.set_enabled(bool(open_orders))

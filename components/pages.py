@@ -67,7 +67,7 @@ async def market_page(symbol: str) -> None:
                     live.add(DepthChart(rules).show)
                 with section("orders", phone_only=trader is None):
                     if trader is not None:
-                        mine = MyOrders(exchange, symbol, trader.trader_id)
+                        mine = MyOrders(exchange, symbol, trader.trader_id, on_open_orders=book.show_own_orders)
                         live.add_trader_part(mine.refresh)
                     else:
                         sign_in_card("Sign in to see your orders")

@@ -1,55 +1,84 @@
-"""The trades tape: newest first, coloured by the taker's side."""
+"""The trades tape: newest first, coloured by the taker's side; only new trades are sent (components/tape.js)."""
+
+import time
 
 from nicegui import ui
+from nicegui.element import Element
+from nicegui.events import GenericEventArguments
 
+from app.feed.book_delta import TapeRow, tape_delta
 from app.feed.market_data import MarketState
-from components.fast_rows import say_when_empty, set_rows
+from app.observability.metrics import count_book_resync
+from components.fast_rows import call_text, send_call
+from components.ladder import RESYNC_INTERVAL
+from components.nicegui_internals import set_plain
 
 ROWS = 20
 COLUMNS = [
-    {"name": "price", "label": "Price", "field": "price", "align": "right"},
-    {"name": "quantity", "label": "Size", "field": "quantity", "align": "right"},
-    {"name": "time", "label": "Time", "field": "time", "align": "right"},
+    {"name": "price", "label": "Price"},
+    {"name": "quantity", "label": "Size"},
+    {"name": "time", "label": "Time"},
 ]
-ROW_TEMPLATE = r"""
-<q-tr :props="props" :class="'tape-' + props.row.taker_side">
-  <q-td key="price" :props="props" :class="props.row.taker_side === 'buy' ? 'text-positive' : 'text-negative'">
-    {{ props.row.price }}
-  </q-td>
-  <q-td key="quantity" :props="props">{{ props.row.quantity }}</q-td>
-  <q-td key="time" :props="props" class="text-grey-7">{{ props.row.time }}</q-td>
-</q-tr>
-"""
+
+
+def tape_rows(state: MarketState) -> list[TapeRow]:
+    """The tape's rows at this state, computed once per state and shared by every page."""
+    rows: list[TapeRow] | None = state.memo.get("tape")
+    if rows is None:
+        rows = [
+            [trade.id, trade.price, trade.quantity, trade.taker_side, trade.created_at.strftime("%H:%M:%S")]
+            for trade in state.trades[:ROWS]
+        ]
+        state.memo["tape"] = rows
+    return rows
+
+
+class TapeTable(Element, component="tape.js"):
+    """The tape's rows as plain data: the whole list once, then only the trades that are new to this page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._props["columns"] = COLUMNS
+        self._props["length"] = ROWS
+        self._props["empty"] = "No trades yet"
+        self._props["rows"] = []
+        self._last_resync = float("-inf")
+        self.classes("w-full trades-tape")
+        self.on("resync", self._resync)
+
+    @property
+    def rows(self) -> list[TapeRow]:
+        return self._props["rows"]
+
+    def show(self, rows: list[TapeRow], memo: dict | None = None) -> None:
+        shown: list[TapeRow] = self._props["rows"]
+        newest = shown[0][0] if shown else None
+        if (rows[0][0] if rows else None) == newest:
+            return  # the book changed, the tape did not
+        memo = {} if memo is None else memo  # the market state's: pages that showed the same trade share the delta
+        key = ("tape delta", newest)
+        if key not in memo:
+            new = tape_delta(newest, rows)
+            memo[key] = None if new is None else call_text("add", {"after": newest, "trades": new})
+        set_plain(self._props, "rows", rows)  # shared by every page: never changed in place
+        if memo[key] is None or not self.client.has_socket_connection:
+            self.update()
+        else:
+            send_call(self, memo[key])
+
+    def _resync(self, event: GenericEventArguments) -> None:
+        count_book_resync("tape_gap")
+        now = time.monotonic()
+        if now - self._last_resync >= RESYNC_INTERVAL:
+            self._last_resync = now
+            self.update()
 
 
 class TradesTape:
     def __init__(self) -> None:
-        self.first_trade_id: int | None = None
         with ui.card().classes("w-full p-2 gap-1").props("flat bordered"):
             ui.label("Recent trades").classes("text-subtitle1 text-weight-medium")
-            self.table = (
-                ui.table(columns=COLUMNS, rows=[], row_key="id")
-                .props('dense flat separator="none"')
-                .classes("w-full trades-tape")
-            )
-            self.table.add_slot("body", ROW_TEMPLATE)
-            say_when_empty(self.table, "No trades yet")
+            self.table = TapeTable()
 
     def show(self, state: MarketState) -> None:
-        newest = state.trades[0].id if state.trades else None
-        if newest == self.first_trade_id:
-            return  # the book changed, the tape did not
-        self.first_trade_id = newest
-        set_rows(
-            self.table,
-            [
-                {
-                    "id": trade.id,
-                    "price": trade.price,
-                    "quantity": trade.quantity,
-                    "taker_side": trade.taker_side,
-                    "time": trade.created_at.strftime("%H:%M:%S"),
-                }
-                for trade in state.trades[:ROWS]
-            ],
-        )
+        self.table.show(tape_rows(state), state.memo)

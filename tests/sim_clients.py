@@ -4,6 +4,9 @@ What NiceGUI 3.18's `templates/index.html` and `static/nicegui.js` do (see /work
 page as HTML, read the elements and the socket query out of `createApp(parseElements(...), {query: ...})`, connect
 socket.io at `/_nicegui_ws/socket.io` with that query plus `document_id`/`tab_id`/`old_tab_id` (the connect is the
 handshake), apply every `update` message to the element dict (`null` deletes) and ack about every 3 s.
+
+The book ladder and the tape get their changes as `runMethod` calls (components/ladder.js, components/tape.js):
+those are applied to the element's props here as the browser applies them, and each book delta's checksum is checked.
 """
 
 from __future__ import annotations
@@ -22,11 +25,17 @@ from typing import Any
 import httpx
 import socketio
 
+from app.feed.book_delta import apply_delta, verified
+
 QUERY = re.compile(r"^\s*query: (\{.*\}),\s*$", re.MULTILINE)
 ELEMENTS = re.compile(r"createApp\(parseElements\(String\.raw`(.*?)`\)", re.DOTALL)
 # The reverse of `client.HTML_ESCAPE_TABLE`, in the order `parseElements` in nicegui.js undoes it.
 UNESCAPE = (("&#36;", "$"), ("&#96;", "`"), ("&gt;", ">"), ("&lt;", "<"), ("&amp;", "&"))
 ACK_INTERVAL = 3.0  # s, like the browser
+# components/fast_rows.py `send`: a line `runMethod(id,...[method, [arguments]])` a call, in single quotes when no
+# string has one.
+RUN_METHOD = re.compile(r"^runMethod\((\d+),\.\.\.(\[.*\])\)$")
+TAPE_FIELDS = ("id", "price", "quantity", "taker_side", "time")
 
 Element = dict[str, Any]
 
@@ -53,6 +62,7 @@ class SimulatedPage:
     next_message_id: int = 0
     updates: int = 0  # `update` messages applied
     lost_messages: int = 0  # message ids skipped over (the browser would have missed them)
+    delta_failures: int = 0  # book deltas that did not start at the sequence shown or end on their checksum
     on_update: list[Callable[[SimulatedPage], None]] = field(default_factory=list)
     first_update: asyncio.Event = field(default_factory=asyncio.Event)
     sio: socketio.AsyncClient = field(default_factory=lambda: socketio.AsyncClient(reconnection=False))
@@ -86,6 +96,37 @@ class SimulatedPage:
             self.next_message_id = message_id + 1
         if event == "update":
             self._apply(data)
+        elif event == "run_javascript":
+            for line in str(data.get("code", "")).splitlines():
+                if call := RUN_METHOD.match(line):
+                    method, arguments = json.loads(call.group(2).replace("'", '"'))
+                    self._run_method(call.group(1), method, arguments)
+
+    def _run_method(self, element_id: str, method: str, arguments: list[Any]) -> None:
+        """What components/ladder.js and components/tape.js do with their deltas (other calls change nothing here)."""
+        element = self.elements.get(element_id)
+        if element is None or method not in ("apply", "add", "mark"):
+            return
+        (argument,) = arguments
+        props = element.setdefault("props", {})
+        if method == "apply":
+            book = props.get("book")
+            if book is None or argument["sequence"] <= book["sequence"]:
+                return
+            if argument["from"] != book["sequence"]:
+                self.delta_failures += 1
+                return
+            props["book"] = apply_delta(book, argument)
+            self.delta_failures += not verified(props["book"])
+        elif method == "add":
+            rows = props.get("rows") or []
+            if (rows[0][0] if rows else None) != argument["after"]:
+                self.delta_failures += 1
+                return
+            props["rows"] = (argument["trades"] + rows)[: props.get("length", 20)]
+        elif method == "mark":
+            props["mine"] = argument
+        self._apply({})
 
     def _apply(self, data: dict[str, Any]) -> None:
         for element_id, element in data.items():
@@ -128,8 +169,26 @@ class SimulatedPage:
         """The first element carrying this CSS class (element dicts keep their classes as a list)."""
         return next((element for element in self.elements.values() if name in (element.get("class") or [])), None)
 
+    def book(self) -> dict[str, Any]:
+        """The book ladder's book: sequence, checksum, asks and bids best first as [price, size]."""
+        ladder = self.with_class("ob-book")
+        assert ladder is not None, "no element with class 'ob-book'"
+        return ladder.get("props", {}).get("book") or {"sequence": -1, "asks": [], "bids": []}
+
     def table_rows(self, name: str) -> list[dict[str, Any]]:
-        """The rows of the `ui.table` with this class, as the page renders them."""
+        """The rows of the table with this class, as the page renders them (the ladder's asks highest first).
+
+        Pages before the ladder element (`bench_soak --code`) had a `ui.table` for each side and for the tape."""
+        old = self.with_class(name) if name in ("ob-asks", "ob-bids", "trades-tape") else None
+        if old is not None and "row-key" in old["props"]:
+            return list(old["props"]["rows"])
+        if name in ("ob-asks", "ob-bids"):
+            levels = self.book()["asks"][::-1] if name == "ob-asks" else self.book()["bids"]
+            return [{"price": price, "size": size} for price, size in levels]
+        if name == "trades-tape":
+            tape = self.with_class(name)
+            assert tape is not None, "no element with class 'trades-tape'"
+            return [dict(zip(TAPE_FIELDS, row, strict=True)) for row in tape.get("props", {}).get("rows", [])]
         table = self.with_class(name)
         assert table is not None, f"no element with class {name!r}"
         return list(table.get("props", {}).get("rows", []))

@@ -73,5 +73,10 @@ def test_no_tab_misses_a_message(report: LoadReport) -> None:
     assert report.lost_messages == 0
 
 
+def test_every_book_delta_starts_at_the_tabs_sequence_and_ends_on_its_checksum(report: LoadReport) -> None:
+    assert report.delta_failures == 0
+    assert report.updates > 0
+
+
 def test_the_server_logs_no_error(report: LoadReport, server: ServerProcess) -> None:
     server.assert_clean_log()

@@ -29,13 +29,25 @@ class BookLadder:
     mid: Decimal | None
 
 
+def group_ticks_of(price: int, group_ticks: int, *, bids: bool) -> int:
+    """The bucket a price (in ticks) falls in: bids round down, asks round up (never better than real)."""
+    if group_ticks <= 1:
+        return price
+    return (price // group_ticks) * group_ticks if bids else -((-price) // group_ticks) * group_ticks
+
+
+def grouped_places(rules: MarketRules, group_ticks: int) -> int:
+    """Decimals of a grouped price: a grouping of 100 ticks of 0.01 shows whole units."""
+    return rules.price_places if group_ticks == 1 else max(0, rules.price_places - len(str(group_ticks)) + 1)
+
+
 def group_levels(levels: tuple[Level, ...] | list[Level], group_ticks: int, *, bids: bool) -> list[Level]:
     """Merge levels into buckets of `group_ticks` ticks: bids round down, asks round up (never better than real)."""
     if group_ticks <= 1:
         return list(levels)
     grouped: list[Level] = []
     for price, quantity, orders in levels:
-        bucket = (price // group_ticks) * group_ticks if bids else -((-price) // group_ticks) * group_ticks
+        bucket = group_ticks_of(price, group_ticks, bids=bids)
         if grouped and grouped[-1][0] == bucket:
             _, previous_quantity, previous_orders = grouped[-1]
             grouped[-1] = (bucket, previous_quantity + quantity, previous_orders + orders)
@@ -53,7 +65,7 @@ def ladder(
     bid_totals = _cumulative(bid_levels)
     ask_totals = _cumulative(ask_levels)
     deepest = max(bid_totals[-1] if bid_totals else 0, ask_totals[-1] if ask_totals else 0) or 1
-    places = rules.price_places if group_ticks == 1 else max(0, rules.price_places - len(str(group_ticks)) + 1)
+    places = grouped_places(rules, group_ticks)
 
     def row(side: str, level: Level, total: int) -> BookRow:
         return BookRow(

@@ -78,6 +78,15 @@ LISTENER_CONNECTS = Counter(
     "Connections the change listener made (PostgreSQL LISTEN): the first, then one per reconnect.",
     registry=REGISTRY,
 )
+BOOK_RESYNCS = Counter(
+    "orderbook_page_book_resyncs",
+    "Whole books (or tapes) a page asked for because a delta did not fit what it showed: a gap in the sequence "
+    "(gap), a checksum of the top levels that did not match (checksum), a tape whose newest trade was not the one the "
+    "delta followed (tape_gap).",
+    ["reason"],
+    registry=REGISTRY,
+)
+RESYNC_REASONS = ("gap", "checksum", "tape_gap")
 PAGES = Gauge("orderbook_pages", "NiceGUI clients (pages) the process holds, connected or not.", registry=REGISTRY)
 CONNECTED_PAGES = Gauge("orderbook_connected_pages", "Pages with a live socket connection.", registry=REGISTRY)
 # Read at scrape time only: nothing on the page path pays for them.
@@ -144,3 +153,8 @@ def timed_fanout(emit: Callable[..., Any]) -> Callable[..., None]:
 def observe_catch_up(market: str, how: str) -> None:
     """A book caught up with another process's batches, `how` = "journal" or "reload"."""
     BOOK_CATCH_UPS.labels(market, how).inc()
+
+
+def count_book_resync(reason: str) -> None:
+    """A page asked for the whole book; an unknown reason (a page can send anything) counts as "other"."""
+    BOOK_RESYNCS.labels(reason if reason in RESYNC_REASONS else "other").inc()

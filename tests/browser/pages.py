@@ -168,7 +168,8 @@ class MarketPage:
 
     def empty_message(self, table_class: str) -> str:
         """The line a table shows while it has no rows ("" while it has rows)."""
-        messages = self.driver.find_elements(By.CSS_SELECTOR, f".{table_class} .q-table__bottom--nodata")
+        css = f".{table_class} .q-table__bottom--nodata, .{table_class} .ob-empty, .{table_class} .tape-empty"
+        messages = self.driver.find_elements(By.CSS_SELECTOR, css)
         return messages[0].text.strip() if messages else ""
 
     def wait_for_empty_message(self, table_class: str, text: str) -> None:

@@ -20,7 +20,9 @@ from app import services
 from app.server import create_app
 from app.settings import Settings, load_settings
 from app.store.queries import StatusFilter
+from components.ladder import OrderBookLadder
 from components.mount import mount
+from components.trades_tape import TapeTable
 from models import OrderCreate, OrderPublic, TraderCreate
 from models.order import Side
 from tests.servers import STARTING_BALANCES
@@ -122,8 +124,21 @@ class Desk:
         return next(iter(elements))
 
     def column(self, css_class: str, field: str) -> list[str]:
-        """One column of a table's rows, top to bottom."""
+        """One column of a table's rows, top to bottom; for the book and the tape, what the page was last sent
+        (their totals and depth bars are computed in the browser: the browser tests read those)."""
+        if css_class in ("ob-asks", "ob-bids"):
+            book = self.one(OrderBookLadder, "ob-book").book or {"asks": [], "bids": []}
+            levels = book["asks"][::-1] if css_class == "ob-asks" else book["bids"]
+            return [level[("price", "size").index(field)] for level in levels]
+        if css_class == "trades-tape":
+            fields = ("id", "price", "quantity", "taker_side", "time")
+            return [str(row[fields.index(field)]) for row in self.one(TapeTable, css_class).rows]
         return [str(row[field]) for row in self.one(ui.table, css_class).rows]
+
+    def middle(self) -> tuple[str, str]:
+        """The spread and the mid the ladder shows between its sides (sent with its book)."""
+        book = self.one(OrderBookLadder, "ob-book").book or {}
+        return book.get("spread", ""), book.get("mid", "")
 
     async def shows(self, read: Callable[[], T], expected: T, timeout: float = 3.0) -> None:
         """Wait until the page shows the expected value (pages render a change within about 0.1 s)."""

@@ -3,6 +3,7 @@
 from nicegui import ui
 from nicegui.testing import User
 
+from components.ladder import OrderBookLadder
 from tests.components.conftest import Desk
 
 MARKET = "/market/BTC-USD"
@@ -19,11 +20,9 @@ async def test_the_market_page_shows_asks_over_bids_with_the_spread_and_mid_betw
     await desk.shows(lambda: desk.column("ob-asks", "price"), ["102.00", "101.00"])
     assert desk.column("ob-asks", "size") == ["0.2500", "0.5000"]
     assert desk.column("ob-bids", "price") == ["99.00"]
-    await user.should_see("Spread 2.00 (2.000%)")
-    await user.should_see("Mid 100.00 USD")
-    page = list(user.current_layout.descendants())
-    asks, middle, bids = desk.one(ui.table, "ob-asks"), desk.one(ui.label, "spread"), desk.one(ui.table, "ob-bids")
-    assert page.index(asks) < page.index(middle) < page.index(bids)
+    assert desk.middle() == ("Spread 2.00 (2.000%)", "Mid 100.00 USD")
+    # The last price sits in the ladder's slot, which the ladder draws between its asks and its bids.
+    assert desk.one(ui.label, "last-price") in desk.one(OrderBookLadder, "ob-book").descendants()
 
 
 async def test_a_level_placed_while_the_page_is_open_appears_without_a_reload(user: User, desk: Desk) -> None:
@@ -35,7 +34,7 @@ async def test_a_level_placed_while_the_page_is_open_appears_without_a_reload(us
     await desk.place(maker, "buy", "99.50", "0.1")
 
     await desk.shows(lambda: desk.column("ob-bids", "price"), ["99.50", "99.00"])
-    assert desk.column("ob-bids", "total") == ["0.1000", "0.4000"]
+    assert desk.column("ob-bids", "size") == ["0.1000", "0.3000"]
 
 
 async def test_the_mid_between_two_ticks_is_shown_at_the_ticks_decimals(user: User, desk: Desk) -> None:
@@ -45,15 +44,13 @@ async def test_the_mid_between_two_ticks_is_shown_at_the_ticks_decimals(user: Us
 
     await user.open(MARKET)
 
-    await user.should_see("Mid 100.02 USD")  # 100.025, half to even
-    await user.should_see("Spread 0.01")
+    await desk.shows(desk.middle, ("Spread 0.01 (0.010%)", "Mid 100.02 USD"))  # 100.025, half to even
 
 
 async def test_an_empty_book_shows_no_spread_and_no_mid(user: User, desk: Desk) -> None:
     await user.open(MARKET)
 
-    await user.should_see("Spread –")
-    await user.should_see("Mid –")
+    await desk.shows(desk.middle, ("Spread –", "Mid –"))
     # The book re-renders on the next push (coalesced), so wait for it as the single-cancel test does.
     await desk.shows(lambda: (desk.column("ob-asks", "price"), desk.column("ob-bids", "price")), ([], []))
 
@@ -170,7 +167,7 @@ async def test_picking_a_level_in_the_book_fills_the_order_price(user: User, des
     await desk.sign_in("alice")
     await desk.shows(lambda: desk.column("ob-asks", "price"), ["101.25"])
 
-    desk.trigger(ui.table, "ob-asks", "pick", "101.25")
+    desk.trigger(OrderBookLadder, "ob-book", "pick", "101.25")
 
     await desk.shows(lambda: desk.field("Price").value, "101.25")
 
