@@ -41,6 +41,7 @@ def test_at_400_px_the_order_tables_show_every_column_without_scrolling_sideways
     cancelled = place(me, "buy", "100000.01", "0.0100")
     me.client.delete(f"/api/orders/{cancelled['id']}").raise_for_status()
     as_phone(phone.sign_in(me.username, PASSWORD))
+    phone.driver.find_element(By.CSS_SELECTOR, '.market-tabs .q-tab[data-tab="orders"]').click()  # a phone's tab
 
     rows = eventually(
         lambda: phone.driver.find_elements(By.CSS_SELECTOR, ".my-open-orders tbody tr"), bool, "my open order"
