@@ -20,12 +20,14 @@ from starlette.types import Receive, Scope, Send
 
 from app import demo, services
 from app.accounts import throttle
+from app.accounts.funding import check_credits
 from app.accounts.service import Accounts
 from app.api import api_router
 from app.api.body_limit import DeclaredBodyLimit
 from app.api.deps import database_error_handler, service_error_handler
 from app.api.docs import add_offline_docs
 from app.errors import ServiceError
+from app.exchange.funds import asset_places
 from app.exchange.service import Exchange
 from app.feed.events import market_changed
 from app.observability import prometheus_router
@@ -104,6 +106,13 @@ async def start_services(settings: Settings) -> services.Services:
     )
     accounts = Accounts(database, starting_balances=settings.starting_balances)
     await exchange.start(watch_interval=settings.poll_interval)
+    try:
+        check_credits(settings.starting_balances, asset_places(exchange.markets))
+    except SystemExit as refused:
+        log.error("%s", refused)
+        await exchange.stop()
+        database.dispose()
+        raise
     exchange.subscribe(timed_fanout(market_changed.emit))
     running = services.Services(settings=settings, database=database, exchange=exchange, accounts=accounts)
     services.install(running)

@@ -17,6 +17,19 @@ class Refused(Exception):
     """A movement of money that cannot be made (unknown asset, more than available): nothing was changed."""
 
 
+def check_credits(credits: Sequence[tuple[str, Decimal]], places: dict[str, int]) -> None:
+    """Refuse (SystemExit) starting balances of an asset no market trades, or finer than the asset is counted in."""
+    for asset, amount in credits:
+        if asset not in places:
+            known = ", ".join(places)
+            raise SystemExit(f"ORDERBOOK_STARTING_BALANCES: no market trades {asset}; the assets are {known}")
+        if amount != amount.quantize(Decimal(1).scaleb(-places[asset])):
+            raise SystemExit(
+                f"ORDERBOOK_STARTING_BALANCES: {asset}={amount} has more decimals than {asset} is counted in "
+                f"({places[asset]})"
+            )
+
+
 def market_assets(session: Session) -> list[str]:
     """Every asset of the markets, sorted."""
     rows = session.execute(select(MARKETS.c.base, MARKETS.c.quote))
