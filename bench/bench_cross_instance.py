@@ -21,6 +21,7 @@ import httpx
 
 from bench.bench_fanout import shown, test_prices
 from bench.common import (
+    FUNDED,
     MARKET,
     connect_tabs,
     median,
@@ -71,9 +72,9 @@ def run(postgres: bool, orders: int, gap: float, code: Path) -> list[object]:
     with contextlib.ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
         url = stack.enter_context(postgres_database()) if postgres else sqlite_url(folder / "bench.db")
-        a = ServerProcess(url, folder / "a.log", cwd=code).start()
+        a = ServerProcess(url, folder / "a.log", cwd=code, environment=FUNDED).start()
         stack.callback(a.stop)
-        b = ServerProcess(url, folder / "b.log", cwd=code).start()
+        b = ServerProcess(url, folder / "b.log", cwd=code, environment=FUNDED).start()
         stack.callback(b.stop)
         for server in (a, b):
             wait_for_markets(server.base_url)

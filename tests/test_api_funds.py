@@ -6,6 +6,8 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -195,3 +197,19 @@ def test_a_price_amend_moves_the_order_to_the_back_and_its_hold_to_the_new_price
     assert amended.json()["price"] == "40.00"
     assert balances(client)["USD"] == (Decimal("100") - Decimal("40.04"), Decimal("40.04"))
     assert funds_problems(read_funds(database_url)) == []
+
+
+@pytest.mark.parametrize(
+    "credit", ["ETH=0.0005", "USD=0.0000001", "DOGE=5"], ids=["eth-finer-than-lot", "usd-7-decimals", "unknown-asset"]
+)
+def test_starting_balances_finer_than_the_asset_or_of_no_market_stop_the_start_with_a_message(
+    new_database_url: Any, tmp_path: Path, credit: str
+) -> None:
+    # Credited as given, ETH=0.0005 would be shown as 0.000 by GET /api/balances (ETH is counted in 0.001s), and DOGE
+    # would be a ledger and balance of an asset no market trades, which no route shows.
+    server = ServerProcess(
+        new_database_url(), tmp_path / "server.log", environment={"ORDERBOOK_STARTING_BALANCES": credit}
+    )
+    with pytest.raises(RuntimeError, match="exited"):
+        server.start()
+    assert "ORDERBOOK_STARTING_BALANCES" in server.log()
