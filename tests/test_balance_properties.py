@@ -15,7 +15,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import httpx
@@ -83,6 +83,11 @@ deterministic = settings(
 
 def price_of(k: int) -> Decimal:
     return Decimal("100.00") + Decimal("0.37") * k  # odd cents, so that fees round
+
+
+def fee(symbol: str, notional: Decimal, bps: int) -> Decimal:
+    """The fee rule at the default markets' bps (10 maker, 20 taker), down to the notional's decimals (0.01 x lot)."""
+    return (notional * bps / 10000).quantize(Decimal("0.01") * LOTS[symbol], rounding=ROUND_DOWN)
 
 
 def quantity_of(symbol: str, steps_: int, odd: int) -> Decimal:
@@ -177,6 +182,11 @@ class Example:
         else:
             problem = answer.json()["detail"][0]
             assert problem["loc"] == ["body", "quantity"], answer.text
+        if answer.status_code == 201:  # each fill shows this order's fee, in USD (as the maker too, in a burst)
+            for fill in answer.json()["trades"]:
+                assert fill["fee_asset"] == "USD", fill
+                bps = 20 if fill["taker_side"] == side else 10
+                assert Decimal(fill["fee"]) == fee(symbol, Decimal(fill["price"]) * Decimal(fill["quantity"]), bps)
         if before is None:
             return
         if answer.status_code == 422:
