@@ -27,7 +27,7 @@ from app.store.db import Database, connect, create_schema
 from bench.common import MARKET, PASSWORD, median, percentile, print_table, wait_for_low_load
 from models import OrderCreate, TraderCreate
 from models.clock import utcnow
-from tests.servers import postgres_database, sqlite_url, unique_username
+from tests.servers import STARTING_CREDITS, postgres_database, sqlite_url, unique_username
 
 CHUNK = 5_000
 
@@ -72,7 +72,7 @@ def fill_book(database: Database, trader_id: int, count: int) -> None:
 
 
 async def measure(database: Database, orders: int, rounds: int) -> dict[str, list[float]]:
-    accounts = Accounts(database)
+    accounts = Accounts(database, starting_balances=STARTING_CREDITS)
     maker = await accounts.register(TraderCreate(username=unique_username("bench"), password=PASSWORD))
     taker = await accounts.register(TraderCreate(username=unique_username("bench"), password=PASSWORD))
     await asyncio.to_thread(fill_book, database, maker.id, orders)

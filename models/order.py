@@ -55,11 +55,19 @@ class OrderCreate(SQLModel):
         return value
 
 
-# Properties to receive when reducing an order.
+# Properties to receive when amending an order: a lower quantity keeps its place in the queue; a new price
+# cancel-replaces it (a new order, with `quantity` or what was left, at the back of its price's queue).
 class OrderAmend(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # SQLModel types it as its own dict
 
-    quantity: Decimal = Field(schema_extra={"examples": ["0.2500"]})
+    quantity: Decimal | None = Field(default=None, schema_extra={"examples": ["0.2500"]})
+    price: Decimal | None = Field(default=None, schema_extra={"examples": ["101.00"]})
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> "OrderAmend":
+        if self.quantity is None and self.price is None:
+            raise PydanticCustomError("nothing_to_amend", "give a quantity (to reduce) or a price (to replace)")
+        return self
 
 
 # Database model: `sequence` is the market sequence at acceptance, which orders the FIFO of a price level.

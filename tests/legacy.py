@@ -3,8 +3,10 @@
 import io
 import shutil
 import subprocess
+import sys
 import tarfile
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,9 @@ from tests.servers import POSTGRES_ADMIN_URL, REPO_ROOT, Trader, register_trader
 LEGACY_COMMIT = "a002e04"
 # The last commit before the change journal (revision 0003): its databases are at 0002.
 BEFORE_JOURNAL_COMMIT = "d1d9e78"
-HEAD_REVISION = "0003"
+# The last commit before balances and fees (revision 0004): its databases are at 0003, and nobody has money.
+BEFORE_BALANCES_COMMIT = "41225f0"
+HEAD_REVISION = "0004"
 RESTING_INDEX = "ix_orders_resting_market_sequence"
 
 
@@ -36,6 +40,7 @@ class History:
     """The traders of a legacy database: their current keys, one key rotated away, and a few order ids."""
 
     traders: dict[str, str]  # name in the story -> current API key
+    usernames: dict[str, str]  # name in the story -> username
     retired_key: str
     alice_resting_ask: int  # BTC-USD sell 0.2000 at 105.00, resting when the legacy server stopped
 
@@ -80,6 +85,7 @@ def trade_a_history(base_url: str) -> History:
         trader.client.close()
     return History(
         traders={"alice": alice.api_key, "bob": bob.api_key, "carol": carol.api_key},
+        usernames={"alice": alice.username, "bob": bob.username, "carol": carol.username},
         retired_key=retired_key,
         alice_resting_ask=resting_ask["id"],
     )
@@ -102,6 +108,38 @@ def everything_served(base_url: str, history: History) -> dict[str, Any]:
             for order in orders.json():
                 served[f"order {order['id']}"] = trader.get(f"/api/orders/{order['id']}").json()
     return served
+
+
+def as_served_before_fees(served: dict[str, Any]) -> dict[str, Any]:
+    """What the current code serves, without what only it shows (the markets' fees; each fill's fee, 0 before fees)."""
+    before: dict[str, Any] = {}
+    for key, value in served.items():
+        if key == "markets":
+            value = [{k: v for k, v in market.items() if not k.endswith("_fee_bps")} for market in value]
+        elif key.startswith("order"):
+            value = [_without_fees(order) for order in value] if isinstance(value, list) else _without_fees(value)
+        before[key] = value
+    return before
+
+
+def _without_fees(order: dict[str, Any]) -> dict[str, Any]:
+    fills = []
+    for fill in order["trades"]:
+        assert Decimal(fill.pop("fee")) == 0 and fill.pop("fee_asset"), fill  # traded before there were fees
+        fills.append(fill)
+    return {**order, "trades": fills}
+
+
+def deposit(url: str, username: str, asset: str, amount: str) -> subprocess.CompletedProcess[str]:
+    """The operator's command, as a real process on the database: `python main.py deposit USERNAME ASSET AMOUNT`."""
+    return subprocess.run(
+        [sys.executable, "main.py", "deposit", username, asset, amount, "--database-url", url],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def copy_database(url: str, copy: str) -> str:

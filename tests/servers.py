@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, NamedTuple
 
@@ -39,6 +40,12 @@ CHROME_ARGUMENTS = (
     "--disable-background-timer-throttling",
     "--disable-renderer-backgrounding",
     "--disable-backgrounding-occluded-windows",
+)
+# Every trader a test or benchmark server registers starts with this much (ORDERBOOK_STARTING_BALANCES): enough for
+# any order the markets accept, so tests about other things never run out of money. Tests of funds set their own.
+STARTING_BALANCES = "BTC=1000000,ETH=1000000,USD=1000000000000"
+STARTING_CREDITS = tuple(
+    (asset, Decimal(amount)) for asset, amount in (part.split("=") for part in STARTING_BALANCES.split(","))
 )
 ERROR_LINE = re.compile(r"Traceback|(^|\s)ERROR\b")
 
@@ -104,6 +111,7 @@ class ServerProcess:
         # only without it. HOST and PORT go so that the flags below are all the server is told.
         env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_CURRENT_TEST", "HOST", "PORT"}}
         env.update(DATABASE_URL=self.database_url, STORAGE_SECRET="test-storage-secret", PYTHONUNBUFFERED="1")
+        env.setdefault("ORDERBOOK_STARTING_BALANCES", STARTING_BALANCES)
         env.update(self.environment)
         command = [sys.executable, "main.py", "--host", "127.0.0.1", "--port", str(self.port)]
         command += ["--database-url", self.database_url]

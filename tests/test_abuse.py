@@ -19,7 +19,7 @@ from itsdangerous import BadSignature, TimestampSigner
 
 from app.settings import Settings, storage_secret
 from tests.conftest import TraderFactory
-from tests.servers import REPO_ROOT, ServerProcess, register_trader, sqlite_url, unique_username
+from tests.servers import REPO_ROOT, STARTING_BALANCES, ServerProcess, register_trader, sqlite_url, unique_username
 
 CAP = 3  # resting orders per trader and market on this module's server
 PASSWORD = "correct-horse-battery"  # what tests/servers.py registers traders with
@@ -37,7 +37,9 @@ class ConfiguredServer(ServerProcess):
     def launch(self) -> None:
         removed = {"PYTEST_CURRENT_TEST", "HOST", "PORT", "STORAGE_SECRET", "ORDERBOOK_MAX_RESTING_ORDERS"}
         env = {k: v for k, v in os.environ.items() if k not in removed}
-        env.update(DATABASE_URL=self.database_url, PYTHONUNBUFFERED="1", **self.environment)
+        env.update(DATABASE_URL=self.database_url, PYTHONUNBUFFERED="1")
+        env.setdefault("ORDERBOOK_STARTING_BALANCES", STARTING_BALANCES)
+        env.update(self.environment)
         command = [sys.executable, "main.py", "--host", "127.0.0.1", "--port", str(self.port)]
         self._log_file = self.log_path.open("ab")
         self.process = subprocess.Popen(

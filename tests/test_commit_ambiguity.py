@@ -14,6 +14,7 @@ from app.accounts.service import Accounts
 from app.exchange.service import Exchange
 from app.store.db import Database, connect, create_schema
 from models import Order, OrderCreate, TraderCreate
+from tests.servers import STARTING_CREDITS
 
 
 class CommitAnswerLost(Database):
@@ -45,7 +46,9 @@ async def market(tmp_path: Path) -> AsyncIterator[tuple[CommitAnswerLost, Exchan
     exchange = Exchange(database)
     await exchange.start(watch_interval=0)
     try:
-        trader = await Accounts(database).register(TraderCreate(username="alice", password="correct horse"))
+        trader = await Accounts(database, starting_balances=STARTING_CREDITS).register(
+            TraderCreate(username="alice", password="correct horse")
+        )
         yield database, exchange, trader.id
     finally:
         await exchange.stop()

@@ -16,7 +16,7 @@ from app.observability.metrics import REGISTRY
 from app.store.db import Database, connect, create_schema
 from app.store.journal import CHANGES, PRUNE_EVERY
 from models import OrderAmend, OrderCreate, TraderCreate
-from tests.servers import unique_username
+from tests.servers import STARTING_CREDITS, unique_username
 
 BTC = "BTC-USD"
 
@@ -51,7 +51,7 @@ async def running(database: Database, *, journal_keep: int = 20000) -> AsyncIter
 
 
 async def traders(database: Database, count: int) -> list[int]:
-    accounts = Accounts(database)
+    accounts = Accounts(database, starting_balances=STARTING_CREDITS)
     return [
         (await accounts.register(TraderCreate(username=unique_username(), password="correct horse"))).id
         for _ in range(count)

@@ -23,8 +23,10 @@ from tests.legacy import (
     HEAD_REVISION,
     RESTING_INDEX,
     History,
+    as_served_before_fees,
     client,
     copy_database,
+    deposit,
     drop_postgres_database,
     everything_served,
     index_names,
@@ -89,7 +91,7 @@ def test_the_app_upgrades_a_database_made_before_migrations_to_head(upgraded: Se
 def test_an_upgraded_database_serves_every_order_trade_book_and_sequence_as_before(
     legacy: Legacy, upgraded: ServerProcess
 ) -> None:
-    assert everything_served(upgraded.base_url, legacy.history) == legacy.served
+    assert as_served_before_fees(everything_served(upgraded.base_url, legacy.history)) == legacy.served
 
 
 def test_old_api_keys_work_after_the_upgrade_and_the_rotated_away_key_does_not(
@@ -105,6 +107,8 @@ def test_old_api_keys_work_after_the_upgrade_and_the_rotated_away_key_does_not(
 def test_a_new_order_matches_against_an_order_resting_since_before_the_upgrade(
     legacy: Legacy, upgraded: ServerProcess
 ) -> None:
+    funded = deposit(upgraded.database_url, legacy.history.usernames["carol"], "USD", "1000")
+    assert funded.returncode == 0, funded.stderr
     with client(upgraded.base_url, legacy.history.traders["carol"]) as carol:
         taker = place(carol, symbol="BTC-USD", side="buy", price="105.00", quantity="0.1000")
     assert taker["status"] == "filled"
@@ -125,7 +129,7 @@ def test_a_second_start_after_the_upgrade_changes_nothing(legacy: Legacy, tmp_pa
         schema = schema_of(url)
         with serving(ServerProcess(url, tmp_path / "second.log").start()) as second:
             assert "Running upgrade" not in second.log()
-            assert everything_served(second.base_url, legacy.history) == legacy.served
+            assert as_served_before_fees(everything_served(second.base_url, legacy.history)) == legacy.served
         assert stored_revision(url) == HEAD_REVISION
         assert schema_of(url) == schema
 
@@ -139,7 +143,7 @@ def test_the_manual_alembic_command_upgrades_a_database_made_before_migrations(l
         assert stored_revision(url) == HEAD_REVISION
         with serving(ServerProcess(url, tmp_path / "server.log").start()) as server:
             assert "Running upgrade" not in server.log()
-            assert everything_served(server.base_url, legacy.history) == legacy.served
+            assert as_served_before_fees(everything_served(server.base_url, legacy.history)) == legacy.served
 
 
 @contextmanager

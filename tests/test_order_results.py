@@ -11,6 +11,7 @@ from app.accounts.service import Accounts
 from app.exchange.service import Exchange
 from app.store.db import connect, create_schema
 from models import OrderCreate, OrderPublic, TraderCreate
+from tests.servers import STARTING_CREDITS
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ async def exchange(tmp_path: Path) -> AsyncIterator[tuple[Exchange, int, int]]:
     exchange = Exchange(database)
     await exchange.start(watch_interval=0)
     try:
-        accounts = Accounts(database)
+        accounts = Accounts(database, starting_balances=STARTING_CREDITS)
         alice = await accounts.register(TraderCreate(username="alice", password="correct horse"))
         bob = await accounts.register(TraderCreate(username="bob", password="correct horse"))
         yield exchange, alice.id, bob.id

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from decimal import Decimal
 
 import pydantic
 import pytest
@@ -20,6 +21,7 @@ ENVIRONMENT = {
     "ORDERBOOK_MAX_RESTING_ORDERS": "7",
     "ORDERBOOK_JOURNAL_KEEP": "500",
     "ORDERBOOK_POLL_INTERVAL": "2.5",
+    "ORDERBOOK_STARTING_BALANCES": "USD=10000, BTC=0.5",
 }
 
 
@@ -50,6 +52,16 @@ def test_every_documented_environment_variable_is_read_and_typed() -> None:
     assert settings.storage_secret == "s" * 40
     assert (settings.demo, settings.transports, settings.max_resting_orders) == (True, ("polling",), 7)
     assert (settings.journal_keep, settings.poll_interval) == (500, 2.5)
+    assert settings.starting_balances == (("USD", Decimal(10000)), ("BTC", Decimal("0.5")))
+
+
+def test_starting_balances_are_off_by_default_and_bad_ones_are_refused_naming_the_variable(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert load_settings([], {}).starting_balances == ()
+    for bad in ("USD", "USD=-1", "USD=lots", "USD=1,USD=2", "usd=1", "USD=Infinity"):
+        said = refusal(capsys, [], {"ORDERBOOK_STARTING_BALANCES": bad})
+        assert "ORDERBOOK_STARTING_BALANCES" in said, (bad, said)
 
 
 def test_flags_override_the_environment() -> None:

@@ -55,7 +55,9 @@ def run(argv: Sequence[str]) -> int:
             if trader is None:
                 return _refuse(f"unknown user {arguments.username!r}")
             try:
-                available, held = move_money(session, trader_id=trader.id, asset=asset, amount=amount)
+                available, held = move_money(
+                    session, trader_id=trader.id, asset=asset, amount=amount, places=places[asset]
+                )
             except Refused as refused:
                 return _refuse(str(refused))
         decimals = places[asset]

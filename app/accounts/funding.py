@@ -47,7 +47,9 @@ def balance_available(session: Session, *, trader_id: int, asset: str) -> Decima
     return Decimal(0) if found is None else found
 
 
-def move_money(session: Session, *, trader_id: int, asset: str, amount: Decimal) -> tuple[Decimal, Decimal]:
+def move_money(
+    session: Session, *, trader_id: int, asset: str, amount: Decimal, places: int = 0
+) -> tuple[Decimal, Decimal]:
     """Deposit (amount > 0) or withdraw (amount < 0, at most what is available); the new (available, held)."""
     query = select(BALANCES.c.available, BALANCES.c.held).where(
         BALANCES.c.trader_id == trader_id, BALANCES.c.asset == asset
@@ -57,7 +59,11 @@ def move_money(session: Session, *, trader_id: int, asset: str, amount: Decimal)
     row = session.execute(query).first()
     available, held = (row.available, row.held) if row is not None else (Decimal(0), Decimal(0))
     if available + amount < 0:
-        raise Refused(f"cannot withdraw {-amount} {asset}: only {available} {asset} is available ({held} held)")
+        shown = {name: f"{value:.{places}f}" for name, value in (("available", available), ("held", held))}
+        raise Refused(
+            f"cannot withdraw {-amount} {asset}: only {shown['available']} {asset} is available "
+            f"({shown['held']} {asset} held by resting orders)"
+        )
     kind = "deposit" if amount > 0 else "withdrawal"
     entry = {"trader_id": trader_id, "asset": asset, "amount": amount, "kind": kind, "created_at": utcnow()}
     session.execute(insert(LEDGER), [entry])

@@ -54,6 +54,15 @@ class ReduceOrder(Command):
 
 
 @dataclass(slots=True)
+class ReplaceOrder(Command):
+    """Cancel-replace at a new price: the order is cancelled and a new one placed, in one transaction."""
+
+    order_id: int
+    price: int
+    quantity: int | None  # the new order's quantity; None: what the old one had left
+
+
+@dataclass(slots=True)
 class Sync(Command):
     """Reload the book if another process changed it; changes nothing itself."""
 
@@ -158,7 +167,7 @@ class Batch:
         """What the command's caller receives, once the batch has committed."""
         if isinstance(answer, ServiceError):
             return answer
-        if isinstance(command, PlaceOrder):
+        if isinstance(command, PlaceOrder | ReplaceOrder):
             order_id, created = answer
             return self.result(order_id), created
         if isinstance(command, CancelOrder | ReduceOrder):

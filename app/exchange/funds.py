@@ -6,20 +6,26 @@ the parts of a fill is never more than the fee of the whole, so every hold taken
 
 from collections.abc import Iterable
 from decimal import ROUND_DOWN, Decimal
+from functools import lru_cache
 
 from app.errors import InvalidInput
-from app.exchange.rules import MarketRules
+from app.exchange.rules import MarketRules, places_of
 
 ZERO = Decimal(0)
 BPS = Decimal(10000)
+
+
+@lru_cache(maxsize=64)
+def _notional_step(tick_size: Decimal, lot_size: Decimal) -> Decimal:
+    """The smallest notional step, 10^-(decimals of tick x lot): worked out once per market, fees are hot."""
+    return Decimal(1).scaleb(-(places_of(tick_size) + places_of(lot_size)))
 
 
 def fee(rules: MarketRules, notional: Decimal, bps: int) -> Decimal:
     """notional x bps / 10000, rounded down to the decimals of tick_size x lot_size."""
     if not bps:
         return ZERO
-    step = Decimal(1).scaleb(-rules.notional_places)
-    return (notional * bps / BPS).quantize(step, rounding=ROUND_DOWN)
+    return (notional * bps / BPS).quantize(_notional_step(rules.tick_size, rules.lot_size), rounding=ROUND_DOWN)
 
 
 def order_hold(rules: MarketRules, side: str, price: Decimal, remaining: Decimal) -> tuple[str, Decimal]:

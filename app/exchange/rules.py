@@ -7,7 +7,8 @@ from app.errors import InvalidInput
 from models import Market, MarketPublic
 
 
-def _places(step: Decimal) -> int:
+def places_of(step: Decimal) -> int:
+    """The decimals of a step (0.0100 -> 2)."""
     return max(0, -step.normalize().as_tuple().exponent)  # type: ignore[operator]
 
 
@@ -46,11 +47,11 @@ class MarketRules:
 
     @property
     def price_places(self) -> int:
-        return _places(self.tick_size)
+        return places_of(self.tick_size)
 
     @property
     def quantity_places(self) -> int:
-        return _places(self.lot_size)
+        return places_of(self.lot_size)
 
     @property
     def notional_places(self) -> int:

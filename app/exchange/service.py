@@ -10,7 +10,16 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from app.errors import InvalidInput, NotFound, Unavailable
-from app.exchange.commands import BookSnapshot, CancelAll, CancelOrder, Command, PlaceOrder, ReduceOrder, Sync
+from app.exchange.commands import (
+    BookSnapshot,
+    CancelAll,
+    CancelOrder,
+    Command,
+    PlaceOrder,
+    ReduceOrder,
+    ReplaceOrder,
+    Sync,
+)
 from app.exchange.funds import asset_places
 from app.exchange.present import levels_public, order_public
 from app.exchange.results import OrderResult
@@ -201,7 +210,25 @@ class Exchange:
             cancelled += [self._public(result) for result in results]
         return cancelled
 
+    async def amend_order(self, *, trader_id: int, order_id: int, amend: OrderAmend) -> OrderPublic:
+        """Reduce a resting order in place (keeps its priority) or, given a price, cancel-replace it (a new order)."""
+        if amend.price is None:
+            return await self.reduce_order(trader_id=trader_id, order_id=order_id, amend=amend)
+        symbol = await self._market_of_order(trader_id, order_id)
+        rules = self.writers[symbol].rules
+        price = rules.check_price(amend.price)
+        quantity = None if amend.quantity is None else rules.check_quantity(amend.quantity)
+        result, _ = await self._submit(
+            symbol,
+            lambda future: ReplaceOrder(
+                trader_id=trader_id, future=future, order_id=order_id, price=price, quantity=quantity
+            ),
+        )
+        return self._public(result)
+
     async def reduce_order(self, *, trader_id: int, order_id: int, amend: OrderAmend) -> OrderPublic:
+        if amend.quantity is None:
+            raise InvalidInput("quantity", "is required to reduce an order (or give a new price)")
         symbol = await self._market_of_order(trader_id, order_id)
         quantity = self.writers[symbol].rules.check_quantity(amend.quantity)
         result = await self._submit(

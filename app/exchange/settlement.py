@@ -43,6 +43,15 @@ def affordable_market_buy(rules: MarketRules, levels: list[tuple[int, int]], lot
     return low
 
 
+def limit_need(rules: MarketRules, order: BookOrder) -> tuple[str, Decimal]:
+    """What an incoming order (of a limit buy: at its limit) needs before it matches; a market buy's is its walk."""
+    if order.side != BUY:
+        return rules.base, rules.quantity_of(order.quantity)
+    if order.price is None:
+        return rules.quote, ZERO
+    return rules.quote, limit_buy_need(rules, rules.price_of(order.price), rules.quantity_of(order.quantity))
+
+
 def place_hold(
     rules: MarketRules, balances: Balances, order: BookOrder, asks: list[tuple[int, int]] | None
 ) -> tuple[str, Decimal]:
@@ -51,13 +60,8 @@ def place_hold(
     `asks`: for a market buy, the ask levels best first (ticks, lots). Raises InsufficientFunds, changing nothing.
     """
     trader = order.trader_id
-    if order.side != BUY:
-        asset, need = rules.base, rules.quantity_of(order.quantity)
-    elif order.type != MARKET:
-        assert order.price is not None
-        asset, need = rules.quote, limit_buy_need(rules, rules.price_of(order.price), rules.quantity_of(order.quantity))
-    else:
-        asset = rules.quote
+    asset, need = limit_need(rules, order)
+    if order.side == BUY and order.type == MARKET:
         assert asks is not None
         available = balances.available((trader, asset))
         liquidity, cost = market_buy_cost(rules, asks, order.quantity)

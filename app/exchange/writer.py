@@ -5,15 +5,12 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.engine.book import OrderBook
-from app.engine.orders import RESTING, BookOrder
-from app.errors import Conflict, InvalidInput, NotFound, ServiceError, Unavailable
-from app.exchange import settlement
+from app.errors import ServiceError, Unavailable
 from app.exchange.catch_up import BookFollower
 from app.exchange.commands import (
     Batch,
@@ -23,8 +20,10 @@ from app.exchange.commands import (
     Command,
     PlaceOrder,
     ReduceOrder,
+    ReplaceOrder,
     Sync,
 )
+from app.exchange.order_handler import OrderHandler
 from app.exchange.rules import MarketRules
 from app.observability.metrics import observe_batch
 from app.store import writes
@@ -39,7 +38,7 @@ DEADLOCK_RETRIES = 5  # a batch rolled back to break a deadlock runs again, up t
 ChangeListener = Callable[[str, int, frozenset[int] | None], None]
 
 
-class MarketWriter(BookFollower):
+class MarketWriter(BookFollower, OrderHandler):
     """Owns one market's in-memory book: a cache of the database, valid while the stored sequence matches."""
 
     def __init__(
@@ -204,116 +203,8 @@ class MarketWriter(BookFollower):
                 ]
             if isinstance(command, ReduceOrder):
                 return self._reduce(batch, command)
+            if isinstance(command, ReplaceOrder):
+                return self._replace(batch, command)
             return self.sequence
         except ServiceError as error:
             return error
-
-    def _place(self, batch: Batch, command: PlaceOrder) -> tuple[int, bool]:
-        if command.client_order_id is not None:
-            key = (command.trader_id, command.client_order_id)
-            earlier = batch.client_order_ids.get(key)
-            if earlier is not None:
-                return earlier, False
-            stored = writes.find_by_client_order_id(batch.session, *key)
-            if stored is not None:
-                assert stored.id is not None
-                batch.answers_with(stored.id, stored)
-                return stored.id, False
-        may_rest = command.type == "limit" and command.time_in_force == "GTC"
-        if may_rest and self.resting_by_trader[command.trader_id] >= self.max_resting_per_trader:
-            raise Conflict(
-                f"you have {self.max_resting_per_trader} resting orders in {self.rules.symbol}, the most allowed: "
-                "cancel some before placing more"
-            )
-        order = BookOrder(
-            id=0,
-            trader_id=command.trader_id,
-            side=command.side,
-            price=command.price,
-            quantity=command.quantity,
-            type=command.type,
-            time_in_force=command.time_in_force,
-            post_only=command.post_only,
-        )
-        asks = None
-        if order.type == "market" and order.side == "buy":
-            asks = []
-            for level in self.book.opposite_levels(order.side):  # as deep as the order could reach
-                asks.append(level)
-                if sum(lots for _, lots in asks) >= order.quantity:
-                    break
-        held = settlement.place_hold(self.rules, batch.balances, order, asks)  # before anything else changes
-        order.id = batch.order_ids.next()
-        execution = self.book.submit(order)
-        if order.status in RESTING:
-            self.resting_by_trader[order.trader_id] += 1
-        sequence = batch.next_sequence()
-        batch.new_orders[order.id] = (order, command.client_order_id, sequence)
-        batch.traders.add(order.trader_id)
-        if command.client_order_id is not None:
-            batch.client_order_ids[(command.trader_id, command.client_order_id)] = order.id
-        paid = Decimal(0)
-        for fill in execution.fills:
-            maker_fee, taker_fee, taker_paid = settlement.settle_fill(self.rules, batch.balances, order, fill)
-            paid += taker_paid
-            batch.fees += maker_fee + taker_fee
-            row = {
-                "id": batch.trade_ids.next(),
-                "market_id": self.rules.id,
-                "sequence": sequence,
-                "price": self.rules.price_of(fill.price),
-                "quantity": self.rules.quantity_of(fill.quantity),
-                "taker_side": order.side,
-                "taker_order_id": order.id,
-                "maker_order_id": fill.maker.id,
-                "created_at": batch.now,
-                "maker_fee": maker_fee,
-                "taker_fee": taker_fee,
-            }
-            batch.add_trade(row)
-            batch.changed[fill.maker.id] = fill.maker
-            if fill.maker.status not in RESTING:
-                self.resting_by_trader[fill.maker.trader_id] -= 1
-            batch.traders.add(fill.maker.trader_id)
-        settlement.release_taker(self.rules, batch.balances, order, held, paid)
-        return order.id, True
-
-    def _resting_own_order(self, batch: Batch, trader_id: int, order_id: int) -> BookOrder:
-        order = self.book.get(order_id)
-        if order is None or order.trader_id != trader_id:
-            stored = writes.find_order(batch.session, trader_id, order_id)
-            if stored is None or stored.market_id != self.rules.id:
-                raise NotFound(f"order {order_id} not found")
-            raise Conflict(f"order {order_id} is {stored.status}, not resting: it cannot be changed")
-        return order
-
-    def _cancel(self, batch: Batch, trader_id: int, order_id: int) -> int:
-        asset, held = settlement.resting_hold(self.rules, self._resting_own_order(batch, trader_id, order_id))
-        order = self.book.cancel(order_id)
-        assert order is not None
-        batch.balances.release((order.trader_id, asset), held)
-        self.resting_by_trader[order.trader_id] -= 1
-        batch.next_sequence()
-        batch.changed[order.id] = order
-        batch.traders.add(order.trader_id)
-        batch.answers_with(order.id)
-        return order.id
-
-    def _reduce(self, batch: Batch, command: ReduceOrder) -> int:
-        order = self._resting_own_order(batch, command.trader_id, command.order_id)
-        if command.quantity >= order.quantity:
-            current = self.rules.quantity_text(self.rules.quantity_of(order.quantity))
-            raise InvalidInput(
-                "quantity", f"must be less than the current quantity {current}: orders can only be reduced"
-            )
-        if command.quantity <= order.filled:
-            filled = self.rules.quantity_text(self.rules.quantity_of(order.filled))
-            raise InvalidInput("quantity", f"must be greater than the filled quantity {filled}")
-        asset, before = settlement.resting_hold(self.rules, order)
-        self.book.reduce(order.id, command.quantity)
-        batch.balances.release((order.trader_id, asset), before - settlement.resting_hold(self.rules, order)[1])
-        batch.next_sequence()
-        batch.changed[order.id] = order
-        batch.traders.add(order.trader_id)
-        batch.answers_with(order.id)
-        return order.id

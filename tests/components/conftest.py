@@ -23,6 +23,7 @@ from app.store.queries import StatusFilter
 from components.mount import mount
 from models import OrderCreate, OrderPublic, TraderCreate
 from models.order import Side
+from tests.servers import STARTING_BALANCES
 
 PASSWORD = "correct-horse-battery"
 SYMBOL = "BTC-USD"
@@ -38,6 +39,7 @@ def settings(tmp_path: Path) -> Settings:
         {
             "DATABASE_URL": f"sqlite:///{(tmp_path / 'orderbook.db').resolve()}",
             "STORAGE_SECRET": "component-tests-secret",
+            "ORDERBOOK_STARTING_BALANCES": STARTING_BALANCES,
         },
     )
 

@@ -72,8 +72,12 @@ async def read_order(exchange: ExchangeDep, trader: CurrentTrader, order_id: Ord
 async def reduce_order(
     exchange: ExchangeDep, trader: CurrentTrader, order_id: OrderId, amend: OrderAmend
 ) -> OrderPublic:
-    """Reduce a resting order's total quantity; it keeps its place in the queue."""
-    return await exchange.reduce_order(trader_id=trader.id, order_id=order_id, amend=amend)
+    """Reduce a resting order's total quantity (it keeps its place in the queue), or give a new `price`.
+
+    A new price is a cancel-replace in one transaction: the order is cancelled and the answer is a new order (new id,
+    no client_order_id) for `quantity` or what was left, at the back of its price's queue; it may trade at once.
+    """
+    return await exchange.amend_order(trader_id=trader.id, order_id=order_id, amend=amend)
 
 
 @router.delete("/{order_id:int}", responses={**ERRORS, **NOT_FOUND, **NOT_RESTING})
