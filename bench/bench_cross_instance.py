@@ -21,7 +21,6 @@ import httpx
 
 from bench.bench_fanout import shown, test_prices
 from bench.common import (
-    FUNDED,
     MARKET,
     connect_tabs,
     median,
@@ -72,9 +71,9 @@ def run(postgres: bool, orders: int, gap: float, code: Path) -> list[object]:
     with contextlib.ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
         url = stack.enter_context(postgres_database()) if postgres else sqlite_url(folder / "bench.db")
-        a = ServerProcess(url, folder / "a.log", cwd=code, environment=FUNDED).start()
+        a = ServerProcess(url, folder / "a.log", cwd=code).start()
         stack.callback(a.stop)
-        b = ServerProcess(url, folder / "b.log", cwd=code, environment=FUNDED).start()
+        b = ServerProcess(url, folder / "b.log", cwd=code).start()
         stack.callback(b.stop)
         for server in (a, b):
             wait_for_markets(server.base_url)

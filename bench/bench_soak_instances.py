@@ -27,7 +27,7 @@ import httpx
 
 from bench import bench_rest
 from bench.bench_soak import MID, FlowResult, PageWatch, flow_process, page_ladder, sequence, server_ladder, tape
-from bench.common import FUNDED, MARKET, cpu_seconds, print_table, register_traders, wait_for_low_load
+from bench.common import MARKET, cpu_seconds, print_table, register_traders, wait_for_low_load
 from tests.redis_server import SHARED_REDIS_URL, forget, unique_prefix
 from tests.servers import ServerProcess, postgres_database
 from tests.sim_clients import SimulatedPage, close_pages, keep_acking, open_pages, wait_for
@@ -102,9 +102,7 @@ def instances_on_postgres(count: int, folder: Path) -> Iterator[list[ServerProce
     prefix = unique_prefix()
     os.environ.update(ORDERBOOK_REDIS_URL=SHARED_REDIS_URL, ORDERBOOK_REDIS_PREFIX=prefix)
     with postgres_database() as database_url:
-        servers = [
-            ServerProcess(database_url, folder / f"instance{n}-{count}.log", environment=FUNDED) for n in range(count)
-        ]
+        servers = [ServerProcess(database_url, folder / f"instance{n}-{count}.log") for n in range(count)]
         try:
             for server in servers:
                 server.launch()

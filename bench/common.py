@@ -24,9 +24,6 @@ from tests.servers import CHROME_ARGUMENTS, ServerProcess, postgres_database, sq
 
 MARKET = "BTC-USD"
 PASSWORD = "correct-horse-battery"
-# Every trader a benchmark registers is credited at registration with more than it can spend in a run, so that the
-# funds check and the settlement run on every order (their cost is measured) and no order is refused for funds.
-FUNDED = {"ORDERBOOK_STARTING_BALANCES": "USD=1000000000,BTC=1000000,ETH=1000000"}
 
 
 @contextlib.contextmanager
@@ -36,7 +33,7 @@ def running_server(database_url: str | None = None, *, postgres: bool = False) -
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
         if database_url is None:
             database_url = stack.enter_context(postgres_database()) if postgres else sqlite_url(folder / "bench.db")
-        server = ServerProcess(database_url, folder / "server.log", environment=FUNDED).start()
+        server = ServerProcess(database_url, folder / "server.log").start()
         stack.callback(server.stop)
         wait_for_markets(server.base_url)
         yield server

@@ -21,9 +21,10 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope
 
 @pytest.fixture(scope="module")
 def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """The module's server; its traders start with nothing (ORDERBOOK_STARTING_BALANCES is off by default)."""
+    """The module's server; its traders start with nothing (tests/servers.py funds traders unless told otherwise)."""
     log = tmp_path_factory.mktemp("log") / "server.log"
-    with serving(ServerProcess(database_url, log).start()) as process:
+    unfunded = {"ORDERBOOK_STARTING_BALANCES": ""}  # empty: as unset, the app's default
+    with serving(ServerProcess(database_url, log, environment=unfunded).start()) as process:
         yield process
 
 
@@ -199,6 +200,7 @@ def test_a_price_amend_moves_the_order_to_the_back_and_its_hold_to_the_new_price
     assert funds_problems(read_funds(database_url)) == []
 
 
+@pytest.mark.xfail(strict=True, reason="i10-core bug 1 (/work/prompts/bugs-i10-core.txt): the setting is not checked")
 @pytest.mark.parametrize(
     "credit", ["ETH=0.0005", "USD=0.0000001", "DOGE=5"], ids=["eth-finer-than-lot", "usd-7-decimals", "unknown-asset"]
 )

@@ -160,6 +160,8 @@ class Example:
         assert answer.status_code in (200, 409, 422), answer.text
         action = "cancel" if roll <= 9 else "reduce" if roll == 10 else "amend price"
         self.seen[f"{action} {answer.status_code}"] += 1
+        if answer.status_code == 200 and answer.json()["id"] != order_id:  # a new price is a new order
+            self.orders[trader].append(answer.json()["id"])
 
     async def place(
         self, trader: int, symbol: str, side: str, kind: str, price: Decimal, quantity: Decimal, alone: bool
