@@ -65,12 +65,17 @@ class FlowRecord:
     acks: dict[int, Ack] = field(default_factory=dict)
     client_order_ids: set[str] = field(default_factory=set)  # every placement sent, answered or not
     max_sequence: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SYMBOLS, -1))
+    fees: dict[tuple[int, int], str] = field(default_factory=dict)  # (trade id, order id) -> the fee its answer showed
     unknown: int = 0  # requests the kill left without an answer: they may or may not be stored
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def acknowledge(self, ack: Ack) -> None:
         with self.lock:
             self.acks[ack.order_id] = ack
+
+    def saw_fills(self, order_id: int, fills: list[dict[str, Any]]) -> None:
+        with self.lock:
+            self.fees.update(((int(fill["id"]), order_id), fill["fee"]) for fill in fills if "fee" in fill)
 
     def saw_sequence(self, symbol: str, sequence: int) -> None:
         with self.lock:
@@ -146,6 +151,7 @@ class Desk:
         if response.is_success:
             ack = Ack.of(self.owner, response.json())
             record.acknowledge(ack)
+            record.saw_fills(ack.order_id, response.json()["trades"])
             if ack.status in RESTING:
                 self.resting[ack.order_id] = ack
             else:

@@ -1,7 +1,9 @@
 """Crash safety: SIGKILL the server amid concurrent order flow, restart it, and nothing acknowledged is lost.
 
 Each backend runs several kill points on one database, so state accumulates from one crash to the next. The checks
-compare what clients were told (2xx answers only), what the restarted server shows and what the database holds.
+compare what clients were told (2xx answers only), what the restarted server shows and what the database holds. The
+traders are funded at registration (ORDERBOOK_STARTING_BALANCES), so every fill settles: after each restart the money
+adds up (tests/funds_support.py) and every fill an answer showed is stored with the fee it showed.
 """
 
 import os
@@ -20,12 +22,15 @@ import httpx
 import pytest
 
 from tests.crash_support import SYMBOLS, Ack, Desk, FlowRecord, Stored, api_book, read_stored
+from tests.funds_support import Funds, funds_problems, read_funds
 from tests.servers import ServerProcess, register_trader
 
 KILL_POINTS = 3
 TRADERS = 4
 DESKS = 8  # client threads, two per trader: they also meet each other's orders (self-trade prevention)
 KILL_DELAY = (0.5, 2.5)  # seconds of flow after the first acknowledgement
+STARTING = {"USD": Decimal(100_000), "BTC": Decimal(1_000), "ETH": Decimal(1_000)}
+FUNDED = {"ORDERBOOK_STARTING_BALANCES": ",".join(f"{asset}={amount}" for asset, amount in STARTING.items())}
 
 
 @dataclass
@@ -39,6 +44,8 @@ class Crash:
     read_back: dict[int, Ack | None]  # GET /api/orders/{id} as its owner after the restart
     books: dict[str, dict[str, Any]]  # GET /book after the restart
     stored: Stored
+    funds: Funds  # read with `stored`, before the probes
+    fees: dict[tuple[int, int], str]  # (trade id, order id) -> fee, of every fill answered so far
     sequences_after: dict[str, list[int]]  # book sequence after the restart, after a new order, after its cancel
 
 
@@ -132,8 +139,8 @@ def crash_run(
 ) -> Iterator[CrashRun]:
     """Flow, SIGKILL at a seeded random moment, restart on the same database, observe: KILL_POINTS times."""
     url, logs, rng = new_database_url(), tmp_path_factory.mktemp("crash-logs"), random.Random(f"crash-{backend}")
-    servers = [ServerProcess(url, logs / "server-0.log").start()]
-    run, acks = CrashRun(), dict[int, Ack]()
+    servers = [ServerProcess(url, logs / "server-0.log", environment=FUNDED).start()]
+    run, acks, fees = CrashRun(), dict[int, Ack](), dict[tuple[int, int], str]()
     try:
         with ThreadPoolExecutor(TRADERS) as pool:
             traders = list(pool.map(lambda _: register_trader(servers[0].base_url), range(TRADERS)))
@@ -144,15 +151,18 @@ def crash_run(
             delay = rng.uniform(*KILL_DELAY)
             record = run_flow_until_killed(servers[-1], desks, delay)
             acks.update(record.acks)
+            fees.update(record.fees)
             run.client_order_ids |= record.client_order_ids
-            servers.append(server := ServerProcess(url, logs / f"server-{point}.log").start())
+            servers.append(server := ServerProcess(url, logs / f"server-{point}.log", environment=FUNDED).start())
             read = read_back(server.base_url, desks, acks)
             with desks[0].client(server.base_url) as client:
                 books = {symbol: book(client, symbol) for symbol in SYMBOLS}
-                stored = read_stored(url)
+                stored, funds = read_stored(url), read_funds(url)
                 sequences, probes = place_and_cancel(client, desks[0], f"probe-{point}", run)
             seen = dict(record.max_sequence)
-            run.crashes.append(Crash(delay, dict(acks), record.unknown, seen, read, books, stored, sequences))
+            run.crashes.append(
+                Crash(delay, dict(acks), record.unknown, seen, read, books, stored, funds, dict(fees), sequences)
+            )
             unacked = len(stored.orders.keys() - acks.keys())  # placed by requests the kill left unanswered
             print(
                 f"\n{backend} kill point {point}: {delay:.2f} s after the first ack, {len(record.acks)} orders acked"
@@ -255,6 +265,34 @@ def test_the_sequence_only_moves_forward_across_kills_and_with_new_orders(crash_
             at_restart, after_order, after_cancel = crash.sequences_after[symbol]
             assert stored <= at_restart < after_order < after_cancel, where
             after_previous[symbol] = after_cancel
+
+
+def test_after_every_kill_balances_plus_fees_equal_the_ledger_and_holds_equal_the_resting_orders(
+    crash_run: CrashRun,
+) -> None:
+    for number, crash in enumerate(crash_run.crashes, 1):
+        assert crash.funds.trades, f"kill point {number}: nothing traded, so nothing settled"
+        assert funds_problems(crash.funds) == [], f"kill point {number}"
+
+
+def test_every_fill_an_answer_showed_is_stored_and_settled_with_the_fee_it_showed(crash_run: CrashRun) -> None:
+    for number, crash in enumerate(crash_run.crashes, 1):
+        trades = {trade.id: trade for trade in crash.funds.trades}
+        assert crash.fees, f"kill point {number}: no answer showed a fill"
+        for (trade_id, order_id), fee in crash.fees.items():
+            trade = trades.get(trade_id)
+            assert trade is not None, f"kill point {number}: acknowledged fill {trade_id} not stored"
+            assert order_id in (trade.maker_order_id, trade.taker_order_id), (number, trade, order_id)
+            stored_fee = trade.maker_fee if order_id == trade.maker_order_id else trade.taker_fee
+            assert Decimal(fee) == stored_fee, f"kill point {number}: trade {trade_id} answered fee {fee}"
+        # And its settlement is there: funds_problems above finds any stored trade whose fill did not move balances.
+
+
+def test_restarts_credit_nothing_the_only_money_in_is_each_traders_starting_deposit(crash_run: CrashRun) -> None:
+    funds = crash_run.crashes[-1].funds
+    assert funds.ledger_kinds == {"deposit"}
+    assert funds.ledger == {(trader, asset): STARTING[asset] for trader, asset in funds.ledger}
+    assert len(funds.ledger) == TRADERS * len(STARTING)
 
 
 def test_no_server_logged_an_error(crash_run: CrashRun) -> None:

@@ -6,9 +6,11 @@ each answer: not a server error, status code, content type, headers and body as 
 invalid data refused, authentication enforced, `Allow` on a 405. Here, on top: a refused request (4xx) leaves the
 database as it was.
 
-The order routes are called as a registered fuzz trader. Every request comes from its own `X-Forwarded-For` address
-(uvicorn trusts the header from 127.0.0.1), so the per-address throttle of wrong API keys (20 a minute) never stands
-between the fuzzer and the 401 it is testing; the 429 it would answer is documented all the same.
+The order and balance routes are called as a registered fuzz trader, funded at registration
+(ORDERBOOK_STARTING_BALANCES) so that its orders get past the funds check and trade. Every request comes from its own
+`X-Forwarded-For` address (uvicorn trusts the header from 127.0.0.1), so the per-address throttle of wrong API keys (20
+a minute) never stands between the fuzzer and the 401 it is testing; the 429 it would answer is documented all the
+same.
 """
 
 import itertools
@@ -25,12 +27,14 @@ import requests
 import schemathesis
 from schemathesis import BaseSchema, Case
 
-from tests.servers import ServerProcess, register_trader, unique_username
+from tests.servers import ServerProcess, register_trader, serving, unique_username
 
 # The contract does not depend on the database: SQLite is enough, and its file can be read directly.
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="module")
 
 MIN_REQUESTS = 1000
+# Plenty, but not unlimited: the fuzzer's biggest orders are still refused for funds, with a 422 naming the quantity.
+FUNDED = {"ORDERBOOK_STARTING_BALANCES": "USD=1000000,BTC=1000,ETH=1000"}
 
 CONFIG = {
     "seed": 20_260_101,
@@ -53,11 +57,19 @@ CONFIG = {
             # The market's rules cannot be written in JSON Schema: a symbol must name a live market, a price and a
             # quantity must be on its tick and lot, price x quantity at least its minimum notional, and a reduction
             # below the current quantity. A schema-valid request may break them and get a 422 naming the field.
-            "include-path-regex": "^/api/orders",
+            "include-path-regex": "^/api/(orders|balances)",
             "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "401", "404", "409", "422"]}},
         },
     ],
 }
+
+
+@pytest.fixture(scope="module")
+def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """The module's server, crediting every new trader (the fuzz trader) with starting balances."""
+    log = tmp_path_factory.mktemp("log") / "server.log"
+    with serving(ServerProcess(database_url, log, environment=FUNDED).start()) as process:
+        yield process
 
 
 @dataclass
@@ -90,6 +102,7 @@ def fuzz_run(server: ServerProcess) -> Iterator[FuzzRun]:
     answers = sorted(run.answers.items())
     assert run.answers.total() >= MIN_REQUESTS, answers
     assert run.answers["POST", "/api/orders", 201] > 0, answers  # the fuzz trader's orders got past authentication
+    assert run.answers["GET", "/api/balances", 200] > 0, answers
     current_key = {"Authorization": f"Bearer {run.api_key}"}
     assert httpx.get(f"{server.base_url}/api/orders", headers=current_key).status_code == 200  # rotations tracked
 
@@ -106,7 +119,7 @@ def api_schema(server: ServerProcess, fuzz_run: FuzzRun) -> BaseSchema:
         f"{server.base_url}/openapi.json", config=schemathesis.Config.from_dict(CONFIG)
     )
 
-    @loaded.auth(refresh_interval=None).apply_to(path_regex="^/api/(orders|traders/me/)")
+    @loaded.auth(refresh_interval=None).apply_to(path_regex="^/api/(orders|balances|traders/me/)")
     class FuzzTraderKey:
         def get(self, case: Case, context: Any) -> str:
             return fuzz_run.api_key
@@ -140,7 +153,7 @@ def node_id_for_schemathesis(request: pytest.FixtureRequest) -> None:
 
 
 def stored_state(database_path: Path) -> list[list[tuple]]:
-    """Traders and their key hashes, orders and their last change, trades, and each market's sequence."""
+    """Traders and their key hashes, orders and their last change, trades, each market's sequence and fees, balances."""
     with sqlite3.connect(f"file:{database_path}?mode=ro", uri=True) as connection:
         return [
             connection.execute(query).fetchall()
@@ -148,7 +161,9 @@ def stored_state(database_path: Path) -> list[list[tuple]]:
                 "SELECT count(*), group_concat(api_key_hash) FROM (SELECT api_key_hash FROM traders ORDER BY id)",
                 "SELECT count(*), max(updated_at) FROM orders",
                 "SELECT count(*) FROM trades",
-                "SELECT symbol, sequence FROM markets ORDER BY id",
+                "SELECT symbol, sequence, fees_collected FROM markets ORDER BY id",
+                "SELECT trader_id, asset, available, held FROM balances ORDER BY trader_id, asset",
+                "SELECT count(*), group_concat(amount) FROM (SELECT amount FROM ledger_entries ORDER BY id)",
             ]
         ]
 
