@@ -36,6 +36,7 @@ class DepthChart:
                         "axisLabel": {
                             **AXIS_TEXT,
                             ":formatter": f"value => value.toFixed({rules.price_places})",
+                            "hideOverlap": True,  # a phone's narrow chart drops the labels that would overlap
                         },
                         "axisPointer": {"label": {":formatter": f"p => p.value.toFixed({rules.price_places})"}},
                     },
