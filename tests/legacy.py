@@ -6,7 +6,7 @@ import subprocess
 import sys
 import tarfile
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -111,22 +111,32 @@ def everything_served(base_url: str, history: History) -> dict[str, Any]:
 
 
 def as_served_before_fees(served: dict[str, Any]) -> dict[str, Any]:
-    """What the current code serves, without what only it shows (the markets' fees; each fill's fee, 0 before fees)."""
+    """What the current code serves, without what only it shows: the markets' fees, each fill's fee (0 before fees),
+    and each order's average fill price (checked against its fills first)."""
     before: dict[str, Any] = {}
     for key, value in served.items():
         if key == "markets":
             value = [{k: v for k, v in market.items() if not k.endswith("_fee_bps")} for market in value]
         elif key.startswith("order"):
-            value = [_without_fees(order) for order in value] if isinstance(value, list) else _without_fees(value)
+            value = [_as_before(order) for order in value] if isinstance(value, list) else _as_before(value)
         before[key] = value
     return before
 
 
-def _without_fees(order: dict[str, Any]) -> dict[str, Any]:
+def _as_before(order: dict[str, Any]) -> dict[str, Any]:
     fills = []
     for fill in order["trades"]:
         assert Decimal(fill.pop("fee")) == 0 and fill.pop("fee_asset"), fill  # traded before there were fees
         fills.append(fill)
+    order = dict(order)
+    average = order.pop("average_price")
+    if fills and Decimal(order["filled_quantity"]) == sum(Decimal(fill["quantity"]) for fill in fills):
+        value = sum(Decimal(fill["price"]) * Decimal(fill["quantity"]) for fill in fills)
+        tick = Decimal(fills[0]["price"])  # the prices' decimals
+        expected = (value / Decimal(order["filled_quantity"])).quantize(tick, rounding=ROUND_HALF_EVEN)
+        assert Decimal(average) == expected and len(average) == len(f"{expected}"), (average, fills)
+    elif not Decimal(order["filled_quantity"]):
+        assert average is None, order
     return {**order, "trades": fills}
 
 
