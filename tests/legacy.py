@@ -8,14 +8,14 @@ import tarfile
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import psycopg
 from psycopg import sql
 from sqlalchemy import create_engine, inspect, text
 
-from tests.servers import POSTGRES_ADMIN_URL, REPO_ROOT, Trader, register_trader
+from tests.servers import POSTGRES_ADMIN_URL, REPO_ROOT, ServerProcess, Trader, register_trader, serving
 
 # The last commit whose code created the schema with SQLModel.metadata.create_all (main before the reorganisation).
 LEGACY_COMMIT = "a002e04"
@@ -108,6 +108,25 @@ def everything_served(base_url: str, history: History) -> dict[str, Any]:
             for order in orders.json():
                 served[f"order {order['id']}"] = trader.get(f"/api/orders/{order['id']}").json()
     return served
+
+
+class Before(NamedTuple):
+    """A database as an older release left it: where it is, the history traded on it, and all that release served."""
+
+    url: str
+    history: History
+    served: dict[str, Any]
+
+
+def made_by(commit: str, revision: str, database_url: str, folder: Path) -> Before:
+    """The code of `commit` (stored revision `revision`) trades a history on the database and stops."""
+    (folder / "old-code").mkdir()
+    code = legacy_checkout(folder / "old-code", commit)
+    with serving(ServerProcess(database_url, folder / "old.log", cwd=code).start()) as old:
+        history = trade_a_history(old.base_url)
+        served = everything_served(old.base_url, history)
+    assert stored_revision(database_url) == revision
+    return Before(database_url, history, served)
 
 
 def as_served_before_fees(served: dict[str, Any]) -> dict[str, Any]:

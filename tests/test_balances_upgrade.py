@@ -6,7 +6,6 @@ entry: so the money invariants hold on the upgraded database, and keep holding a
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any, NamedTuple
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -15,34 +14,22 @@ from tests.funds import check_invariants
 from tests.legacy import (
     BEFORE_BALANCES_COMMIT,
     HEAD_REVISION,
+    Before,
     History,
     as_served_before_fees,
     client,
     deposit,
     everything_served,
-    legacy_checkout,
+    made_by,
     place,
     stored_revision,
-    trade_a_history,
 )
 from tests.servers import ServerProcess, serving
 
 
-class Before(NamedTuple):
-    url: str
-    history: History
-    served: dict[str, Any]
-
-
 @pytest.fixture(scope="module")
 def before(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Before:
-    code = legacy_checkout(tmp_path_factory.mktemp("old-code"), BEFORE_BALANCES_COMMIT)
-    log = tmp_path_factory.mktemp("log") / "old.log"
-    with serving(ServerProcess(database_url, log, cwd=code).start()) as old:
-        history = trade_a_history(old.base_url)
-        served = everything_served(old.base_url, history)
-    assert stored_revision(database_url) == "0003"
-    return Before(database_url, history, served)
+    return made_by(BEFORE_BALANCES_COMMIT, "0003", database_url, tmp_path_factory.mktemp("before"))
 
 
 @pytest.fixture(scope="module")

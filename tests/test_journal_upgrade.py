@@ -5,7 +5,6 @@ serve the history unchanged, and a trade on one reaches the other's book through
 """
 
 from collections.abc import Iterator
-from typing import Any, NamedTuple
 
 import httpx
 import pytest
@@ -13,35 +12,22 @@ import pytest
 from tests.legacy import (
     BEFORE_JOURNAL_COMMIT,
     HEAD_REVISION,
-    History,
+    Before,
     as_served_before_fees,
     client,
     deposit,
     everything_served,
-    legacy_checkout,
+    made_by,
     place,
     stored_revision,
-    trade_a_history,
 )
 from tests.servers import ServerProcess, serving
 from tests.test_cross_instance import NO_POLL, catch_ups, until
 
 
-class Before(NamedTuple):
-    url: str
-    history: History
-    served: dict[str, Any]
-
-
 @pytest.fixture(scope="module")
 def before(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Before:
-    code = legacy_checkout(tmp_path_factory.mktemp("old-code"), BEFORE_JOURNAL_COMMIT)
-    log = tmp_path_factory.mktemp("log") / "old.log"
-    with serving(ServerProcess(database_url, log, cwd=code).start()) as old:
-        history = trade_a_history(old.base_url)
-        served = everything_served(old.base_url, history)
-    assert stored_revision(database_url) == "0002"
-    return Before(database_url, history, served)
+    return made_by(BEFORE_JOURNAL_COMMIT, "0002", database_url, tmp_path_factory.mktemp("before"))
 
 
 @pytest.fixture(scope="module")
