@@ -9,7 +9,11 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from nicegui import Client, app, core
+from nicegui.nicegui import sio_app
 from socketio.packet import Packet
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+SOCKET_PREFIX = "/_nicegui_ws"  # where NiceGUI mounts socket.io (nicegui/nicegui.py) and the browser connects
 
 
 def delete_page_now(client: Client) -> None:
@@ -82,3 +86,25 @@ def install_fast_binary_check() -> None:
     NiceGUI's server is `nicegui.core.sio`. The JSON encoding stays python-socketio's own.
     """
     core.sio.packet_class = FastBinaryCheckPacket
+
+
+class SocketsFirst:
+    """ASGI: a tab's websocket goes straight to NiceGUI's socket.io app, past the middlewares and routers before it.
+
+    A websocket lives as long as its tab, and every layer it passed through holds its frame and state that long:
+    FastAPI's error, exception and exit-stack middlewares, the app's router, NiceGUI's mount and its session middleware
+    (nothing on NiceGUI's socket path reads the session: a page's storage goes by the page request's cookie). Measured
+    with 150 simulated tabs on an empty page: 111-116 -> 100-103 KiB per tab. NiceGUI's socket.io app
+    (`nicegui.nicegui.sio_app`) has no public handle. Long-polling (plain HTTP) keeps the usual route, and the scope is
+    what Starlette's `Mount` would have handed on: the mount's path appended to `root_path`.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"].startswith(SOCKET_PREFIX + "/"):
+            mounted = {**scope, "root_path": scope.get("root_path", "") + SOCKET_PREFIX}
+            await sio_app(mounted, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -66,3 +66,40 @@ async def test_the_tab_storage_count_follows_the_open_tabs(user: User) -> None:
     before = tab_storage_count()
     await user.open("/market/BTC-USD")
     assert tab_storage_count() == before + 1
+
+
+def test_the_socket_path_skipped_to_is_where_nicegui_mounts_socket_io() -> None:
+    from starlette.routing import Mount
+
+    from components.nicegui_internals import SOCKET_PREFIX, sio_app
+
+    mounts = [route for route in core.app.routes if isinstance(route, Mount) and route.path == SOCKET_PREFIX]
+    assert [mount.app for mount in mounts] == [sio_app]
+    assert sio_app.engineio_server is core.sio  # the same socket.io server the pages send through
+
+
+async def test_a_tab_socket_reaches_socket_io_and_nothing_else() -> None:
+    from components.nicegui_internals import SocketsFirst
+
+    passed_on: list[str] = []
+
+    async def inner(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        passed_on.append(scope["path"])
+
+    sent: list[dict] = []
+
+    arriving = [{"type": "websocket.connect"}]
+
+    async def receive() -> dict:
+        return arriving.pop(0) if arriving else {"type": "websocket.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    layer = SocketsFirst(inner)
+    await layer({"type": "http", "path": "/_nicegui_ws/socket.io/", "headers": []}, receive, send)
+    socket = {"type": "websocket", "path": "/_nicegui_ws/socket.io/", "root_path": "", "query_string": b"EIO=4"}
+    await layer({**socket, "headers": []}, receive, send)
+    # Long-polling (HTTP) goes the usual way; the websocket went to socket.io, which refused this one (no transport).
+    assert passed_on == ["/_nicegui_ws/socket.io/"]
+    assert sent and all(message["type"].startswith("websocket.") for message in sent)
