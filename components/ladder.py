@@ -167,6 +167,8 @@ CSS = (
 .ob-grouping { font-size: 14px; min-width: 72px; border-bottom: 1px solid rgba(128, 128, 128, .4); border-radius: 0; }
 .body--dark .ob-grouping { color-scheme: dark; }
 .body--dark .ob-grouping option { background: #1d1d1d; }
+/* Equal columns: the asks' table (with the header) and the bids' line up whatever their texts' widths. */
+.ob-ladder table { table-layout: fixed; }
 .ob-last { display: flex; align-items: center; gap: 6px; font-size: 1.25rem; font-weight: 700; line-height: 2rem; }
 .ob-ladder table, .tape-table { width: 100%; border-collapse: collapse; font-size: 13px;
                                 font-variant-numeric: tabular-nums; }
