@@ -1,5 +1,5 @@
-// The order book ladder: asks over a middle slot over bids, kept up to date by deltas (app/feed/book_delta.py).
-// The server sends the whole book once (the `book` prop) and then `apply(delta)` calls with only the levels that
+// The order book as one element: its title and controls, asks over the last price, spread and mid over bids, kept up
+// to date by deltas (app/feed/book_delta.py). The server sends the whole book once (the `book` prop) and then `apply(delta)` calls with only the levels that
 // changed. A delta must start at the sequence shown and end on its checksum; when either is off the ladder asks
 // the server for the whole book again ("resync") and ignores deltas until it comes.
 
@@ -27,6 +27,10 @@ function checksumOf(asks, bids) {
   return crc32(levels.map(([price, size]) => digits(price) + digits(size)).join(""));
 }
 
+// The lines shown with the book (`TEXTS` in app/feed/book_delta.py): a delta carries those that changed.
+const TEXTS = ["spread", "mid", "last", "direction"];
+const TEXT_DEFAULTS = { spread: "", mid: "", last: "–", direction: "" };
+
 // Decimal texts as scaled integers, so that totals and notionals are exact.
 function scaled(text) {
   const [whole, fraction = ""] = text.split(".");
@@ -48,51 +52,56 @@ function rounded(value, from, to) {
   return quotient;
 }
 
+// The rows of one side: its asks or bids table (the asks' head is the only header the ladder shows).
+const side = (name, head) => `
+      <table class="ob-table ob-${name}">
+        ${head ? '<thead><tr><th v-for="column in shown" :key="column" :class="\'ob-head-\' + column">{{ config.labels[column] }}</th></tr></thead>' : ""}
+        <tbody>
+          <tr v-if="!${name}.length"><td :colspan="shown.length" class="ob-empty">{{ config.empty.${name} }}</td></tr>
+          <tr v-for="row in rows('${name.slice(0, -1)}')" :key="row.key" class="ob-row cursor-pointer"
+              :class="[row.flash ? 'ob-flash' : '', row.mine ? 'ob-mine' : '']" :title="row.mine ? 'Your order rests here' : null"
+              @click="$emit('pick', row.price)">
+            <td v-for="column in shown" :key="column" :class="cellClass(row, column)">
+              <div v-if="column === 'price'" class="ob-bar ob-bar-${name.slice(0, -1)}" :style="{width: row.depth + '%'}"></div>
+              <span class="ob-cell">{{ row[column] }}</span>
+            </td>
+          </tr>
+        </tbody>
+      </table>`;
+
 export default {
   template: `
-    <div class="ob-ladder">
-      <table class="ob-table ob-asks">
-        <thead><tr><th v-for="column in columns" :key="column.name" :class="'ob-head-' + column.name">{{ column.label }}</th></tr></thead>
-        <tbody>
-          <tr v-if="!asks.length"><td :colspan="columns.length" class="ob-empty">{{ empty.asks }}</td></tr>
-          <tr v-for="row in rows('ask')" :key="row.key" class="ob-row cursor-pointer"
-              :class="[row.flash ? 'ob-flash' : '', row.mine ? 'ob-mine' : '']" :title="row.mine ? 'Your order rests here' : null"
-              @click="$emit('pick', row.price)">
-            <td v-for="column in columns" :key="column.name" :class="cellClass(row, column.name)">
-              <div v-if="column.name === 'price'" class="ob-bar ob-bar-ask" :style="{width: row.depth + '%'}"></div>
-              <span class="ob-cell">{{ row[column.name] }}</span>
-            </td>
-          </tr>
-        </tbody>
-      </table>
+    <q-card flat bordered class="ob-ladder">
+      <div class="ob-head">
+        <div class="ob-title">{{ config.title }}</div>
+        <button type="button" class="ob-notional-toggle ob-control" :class="{'ob-on': notional}"
+                :aria-pressed="notional ? 'true' : 'false'" :title="config.notional_title" @click="notional = !notional">
+          {{ config.notional_button }}</button>
+        <select class="ob-grouping ob-control" :value="group" title="Price grouping" aria-label="Price grouping"
+                @change="$emit('group', Number($event.target.value))">
+          <option v-for="[value, label] in config.groupings" :key="value" :value="value">{{ label }}</option>
+        </select>
+      </div>${side("asks", true)}
       <div class="ob-middle book-middle rounded">
-        <slot></slot>
+        <div class="ob-last" :class="colour">
+          <span class="last-price">{{ last }}</span>
+          <q-icon class="last-arrow" :name="arrow" :data-direction="direction" aria-hidden="true" />
+        </div>
         <div class="ob-spread-mid text-caption"><div class="spread">{{ spread }}</div><div class="mid">{{ mid }}</div></div>
-      </div>
-      <table class="ob-table ob-bids">
-        <tbody>
-          <tr v-if="!bids.length"><td :colspan="columns.length" class="ob-empty">{{ empty.bids }}</td></tr>
-          <tr v-for="row in rows('bid')" :key="row.key" class="ob-row cursor-pointer"
-              :class="[row.flash ? 'ob-flash' : '', row.mine ? 'ob-mine' : '']" :title="row.mine ? 'Your order rests here' : null"
-              @click="$emit('pick', row.price)">
-            <td v-for="column in columns" :key="column.name" :class="cellClass(row, column.name)">
-              <div v-if="column.name === 'price'" class="ob-bar ob-bar-bid" :style="{width: row.depth + '%'}"></div>
-              <span class="ob-cell">{{ row[column.name] }}</span>
-            </td>
-          </tr>
-        </tbody>
-      </table>
-    </div>`,
+      </div>${side("bids", false)}
+    </q-card>`,
   props: {
-    book: Object, // {sequence, checksum, asks: [[price, size], ...], bids: [...]}, best first
+    book: Object, // {sequence, checksum, asks: [[price, size], ...], bids: [...], spread, mid, last, direction}
     mine: Object, // {asks: [price, ...], bids: [...]}: levels holding one of the trader's resting orders
-    columns: Array, // [{name, label}], name one of price, size, total, notional
-    places: Object, // {size, notional}: decimals of the computed totals and notionals
-    empty: Object, // {asks, bids}: the line an empty side shows
+    group: Number, // the price grouping shown, in ticks (the server sends the grouped book)
+    // What never changes on a page, one object shared by every page of the market: {title, columns: [name, ...],
+    // labels: {name: label}, places: {size, notional}, empty: {asks, bids}, groupings: [[ticks, label], ...],
+    // notional_button, notional_title}
+    config: Object,
   },
   data() {
     return { asks: [], bids: [], sequence: -1, versions: {}, flashing: {}, waiting: false, resyncs: 0, marks: this.mine,
-             spread: "", mid: "" };
+             spread: "", mid: "", last: "–", direction: "", notional: this.config.columns.includes("notional") };
   },
   created() {
     this.load(this.book);
@@ -108,6 +117,24 @@ export default {
       this.marks = mine;
     },
   },
+  computed: {
+    shown() {
+      // The Σ toggle shows or hides the notional column here, in the browser: the server sends the same book.
+      const names = this.config.columns.filter((name) => name !== "notional");
+      return this.notional ? [...names, "notional"] : names;
+    },
+    colour() {
+      return { up: "text-positive", down: "text-negative" }[this.direction] || "";
+    },
+    arrow() {
+      return { up: "arrow_upward", down: "arrow_downward" }[this.direction] || "";
+    },
+    deepest() {
+      const sum = (levels) => levels.reduce((total, [, size]) => total + scaled(size)[0], 0n);
+      const deepest = [sum(this.asks), sum(this.bids)].reduce((a, b) => (a > b ? a : b));
+      return deepest || 1n;
+    },
+  },
   methods: {
     mark(mine) {
       this.marks = mine;
@@ -117,8 +144,7 @@ export default {
       this.asks = book.asks.map((level) => [...level]);
       this.bids = book.bids.map((level) => [...level]);
       this.sequence = book.sequence;
-      this.spread = book.spread || "";
-      this.mid = book.mid || "";
+      for (const key of TEXTS) this[key] = book[key] ?? TEXT_DEFAULTS[key];
       this.flashing = {};
       this.versions = {};
       this.waiting = false;
@@ -148,8 +174,7 @@ export default {
       }
       this.flashing = flashing;
       this.sequence = delta.sequence;
-      if ("spread" in delta) this.spread = delta.spread;
-      if ("mid" in delta) this.mid = delta.mid;
+      for (const key of TEXTS) if (key in delta) this[key] = delta[key] ?? TEXT_DEFAULTS[key];
       if (checksumOf(this.asks, this.bids) !== delta.checksum) this.resync("checksum");
     },
     resync(reason) {
@@ -168,14 +193,14 @@ export default {
         const [lots] = scaled(size);
         total += lots;
         const [priceValue, pricePlaces] = scaled(price);
-        const notional = rounded(priceValue * lots, pricePlaces + this.places.size, this.places.notional);
+        const notional = rounded(priceValue * lots, pricePlaces + this.config.places.size, this.config.places.notional);
         const key = side + price;
         return {
           key: key + ":" + (this.versions[key] || 0), // a new key replays the flash
           price, size, lots, mine: mine.has(price), flash: !!this.flashing[key],
-          total: decimalText(total, this.places.size),
+          total: decimalText(total, this.config.places.size),
           depth: Number((total * 200n + this.deepest) / (2n * this.deepest)), // a share of the deeper side, rounded
-          notional: decimalText(notional, this.places.notional),
+          notional: decimalText(notional, this.config.places.notional),
         };
       });
       return side === "ask" ? rows.reverse() : rows;
@@ -183,13 +208,6 @@ export default {
     cellClass(row, name) {
       if (name !== "price") return "ob-" + name;
       return "ob-price " + (row.key.startsWith("ask") ? "text-negative" : "text-positive");
-    },
-  },
-  computed: {
-    deepest() {
-      const sum = (levels) => levels.reduce((total, [, size]) => total + scaled(size)[0], 0n);
-      const deepest = [sum(this.asks), sum(this.bids)].reduce((a, b) => (a > b ? a : b));
-      return deepest || 1n;
     },
   },
 };

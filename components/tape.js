@@ -1,20 +1,24 @@
-// The trades tape, newest first: the whole tape once (the `rows` prop), then `add({after, trades})` with only the
+// The trades tape as one element, its card and title included, newest first: the whole tape once (the `rows` prop), then `add({after, trades})` with only the
 // new trades. A delta that does not follow the newest trade shown asks the server for the whole tape again.
 
 export default {
   template: `
-    <table class="tape-table">
-      <thead><tr><th v-for="column in columns" :key="column.name">{{ column.label }}</th></tr></thead>
-      <tbody>
-        <tr v-if="!shown.length"><td :colspan="columns.length" class="tape-empty">{{ empty }}</td></tr>
-        <tr v-for="row in shown" :key="row[0]" :class="'tape-row tape-' + row[3]">
-          <td :class="row[3] === 'buy' ? 'text-positive' : 'text-negative'">{{ row[1] }}</td>
-          <td>{{ row[2] }}</td>
-          <td class="text-grey-7">{{ row[4] }}</td>
-        </tr>
-      </tbody>
-    </table>`,
+    <q-card flat bordered class="tape-card">
+      <div class="tape-title">{{ title }}</div>
+      <table class="tape-table">
+        <thead><tr><th v-for="column in columns" :key="column.name">{{ column.label }}</th></tr></thead>
+        <tbody>
+          <tr v-if="!shown.length"><td :colspan="columns.length" class="tape-empty">{{ empty }}</td></tr>
+          <tr v-for="row in shown" :key="row[0]" :class="'tape-row tape-' + row[3]">
+            <td :class="row[3] === 'buy' ? 'text-positive' : 'text-negative'">{{ row[1] }}</td>
+            <td>{{ row[2] }}</td>
+            <td class="text-grey-7">{{ row[4] }}</td>
+          </tr>
+        </tbody>
+      </table>
+    </q-card>`,
   props: {
+    title: String,
     rows: Array, // [[id, price, quantity, taker side, time], ...], newest first
     columns: Array, // [{name, label}]
     length: Number, // rows shown

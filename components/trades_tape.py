@@ -1,8 +1,7 @@
-"""The trades tape: newest first, coloured by the taker's side; only new trades are sent (components/tape.js)."""
+"""The trades tape, one element: newest first, coloured by the taker's side; only new trades are sent (tape.js)."""
 
 import time
 
-from nicegui import ui
 from nicegui.element import Element
 from nicegui.events import GenericEventArguments
 
@@ -10,10 +9,11 @@ from app.feed.book_delta import TapeRow, tape_delta
 from app.feed.market_data import MarketState
 from app.observability.metrics import count_book_resync
 from components.fast_rows import call_text, send_call
-from components.ladder import RESYNC_INTERVAL
+from components.ladder import RESYNC_INTERVAL, ladder_css
 from components.nicegui_internals import set_plain
 
 ROWS = 20
+NO_ROWS: list[TapeRow] = []
 COLUMNS = [
     {"name": "price", "label": "Price"},
     {"name": "quantity", "label": "Size"},
@@ -34,14 +34,16 @@ def tape_rows(state: MarketState) -> list[TapeRow]:
 
 
 class TapeTable(Element, component="tape.js"):
-    """The tape's rows as plain data: the whole list once, then only the trades that are new to this page."""
+    """The tape's card, title and rows as plain data: the whole list once, then only the trades new to this page."""
 
-    def __init__(self) -> None:
+    def __init__(self, title: str = "Recent trades") -> None:
         super().__init__()
-        self._props["columns"] = COLUMNS
+        ladder_css()  # the tape's CSS is the ladder's (one shared stylesheet)
+        self._props["title"] = title
+        set_plain(self._props, "columns", COLUMNS)  # the same list on every page: never changed in place
         self._props["length"] = ROWS
         self._props["empty"] = "No trades yet"
-        self._props["rows"] = []
+        set_plain(self._props, "rows", NO_ROWS)
         self._last_resync = float("-inf")
         self.classes("w-full trades-tape")
         self.on("resync", self._resync)
@@ -75,10 +77,10 @@ class TapeTable(Element, component="tape.js"):
 
 
 class TradesTape:
-    def __init__(self) -> None:
-        with ui.card().classes("w-full p-2 gap-1").props("flat bordered"):
-            ui.label("Recent trades").classes("text-subtitle1 text-weight-medium")
-            self.table = TapeTable()
+    """The tape of a market page: `TradesTape().show(state)` with each market state."""
+
+    def __init__(self, title: str = "Recent trades") -> None:
+        self.table = TapeTable(title)
 
     def show(self, state: MarketState) -> None:
         self.table.show(tape_rows(state), state.memo)

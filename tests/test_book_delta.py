@@ -128,3 +128,16 @@ def test_the_spread_and_mid_lines_travel_in_a_delta_only_when_they_change() -> N
     assert "spread" not in book_delta(old, same_middle)
     assert book_delta(same_middle, new_middle)["spread"] == "Spread 1.50"
     assert apply_delta(same_middle, book_delta(same_middle, new_middle)) == new_middle
+
+
+def test_the_last_price_and_its_arrow_travel_in_a_delta_only_when_they_change() -> None:
+    old = {**book(7, [["101.00", "0.2500"]], []), "last": "100.00", "direction": "up"}
+    same_last = {**book(8, [["101.00", "0.3000"]], []), "last": "100.00", "direction": "up"}
+    lower = {**book(9, [["101.00", "0.3000"]], []), "last": "99.50", "direction": "down"}
+
+    assert {"last", "direction"}.isdisjoint(book_delta(old, same_last))
+    assert {key: book_delta(same_last, lower)[key] for key in ("last", "direction")} == {
+        "last": "99.50",
+        "direction": "down",
+    }
+    assert apply_delta(same_last, book_delta(same_last, lower)) == lower

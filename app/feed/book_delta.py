@@ -22,7 +22,7 @@ CHECKSUM_LEVELS = 10
 
 Side = list[list[str]]  # [[price, size], ...] best first, as the page shows them
 Book = dict  # {"sequence": int, "checksum": int, "asks": Side, "bids": Side, and texts shown with it: "spread", ...}
-TEXTS = ("spread", "mid")  # lines the ladder shows between its sides: sent in the delta when they change
+TEXTS = ("spread", "mid", "last", "direction")  # shown between the ladder's sides: in a delta when they change
 BookDelta = dict  # {"from": int, "sequence": int, "checksum": int, "asks": {price: size | None}, "bids": {...}}
 
 

@@ -4,6 +4,8 @@ from decimal import Decimal
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from tests.browser.conftest import PASSWORD, NewTrader, OpenPage, place, server_book
 from tests.browser.pages import MarketPage, eventually
@@ -43,6 +45,8 @@ def test_deltas_keep_the_page_on_the_servers_book_without_a_single_resync(
     shows_the_servers_book(page, server.base_url)
     middle = page.driver.execute_script("return document.querySelector('.ob-spread-mid').innerText")
     assert middle.startswith("Spread ") and "Mid " in middle
+    # The last price came with the same delta, between the sides.
+    eventually(lambda: page.driver.find_element("css selector", ".ob-book .last-price").text, "121.13".__eq__, "last")
     # Every delta checked out in the browser: its CRC32 of the top levels is the server's.
     assert page.driver.execute_script(f"return {LADDER}.resyncs") == 0
     assert page.document_is_marked()
@@ -105,6 +109,29 @@ def test_the_traders_own_levels_are_marked_and_the_notional_column_shows_price_t
 
     eventually(notionals, lambda shown: shown.get("124.41") == "1.56", "the notional column")  # 1.5551250
     assert notionals()["124.40"] == "62.20"
+
+
+def test_the_grouping_and_the_sum_are_keyboard_controls_of_the_book(
+    server: ServerProcess, open_page: OpenPage, new_trader: NewTrader
+) -> None:
+    trader = new_trader()
+    place(trader, "buy", price="118.41", quantity="0.1")
+    place(trader, "buy", price="118.47", quantity="0.2")
+    page = open_page(server.base_url).sign_in(trader.username, PASSWORD).open("BTC-USD")
+    page.wait_for_level("bids", "118.47", "0.2000")
+
+    grouping = page.driver.find_element(By.CSS_SELECTOR, ".ob-book select.ob-grouping")
+    assert grouping.get_attribute("title") == "Price grouping"
+    grouping.send_keys(Keys.ARROW_DOWN)  # from 0.01 to the next choice, 0.1: the server sends the grouped book
+
+    page.wait_for_level("bids", "118.4", "0.3000")
+    mine = "return [...document.querySelectorAll('.ob-bids tr.ob-mine td:first-child')].map(c => c.innerText.trim())"
+    eventually(lambda: page.driver.execute_script(mine), lambda prices: prices == ["118.4"], "the grouped level marked")
+
+    toggle = page.driver.find_element(By.CSS_SELECTOR, ".ob-book button.ob-notional-toggle")
+    toggle.send_keys(Keys.ENTER)
+    eventually(lambda: page.driver.execute_script(READ_BIDS)[0], lambda cells: len(cells) == 4, "the notional column")
+    assert toggle.get_attribute("aria-pressed") == "true"
 
 
 READ_BIDS = """

@@ -140,6 +140,11 @@ class Desk:
         book = self.one(OrderBookLadder, "ob-book").book or {}
         return book.get("spread", ""), book.get("mid", "")
 
+    def last(self) -> tuple[str, str]:
+        """The last price the ladder shows between its sides and the direction of its arrow ("up", "down" or "")."""
+        book = self.one(OrderBookLadder, "ob-book").book or {}
+        return book.get("last", "–"), book.get("direction", "")
+
     async def shows(self, read: Callable[[], T], expected: T, timeout: float = 3.0) -> None:
         """Wait until the page shows the expected value (pages render a change within about 0.1 s)."""
         deadline = time.monotonic() + timeout

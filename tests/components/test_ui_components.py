@@ -21,8 +21,9 @@ async def test_the_market_page_shows_asks_over_bids_with_the_spread_and_mid_betw
     assert desk.column("ob-asks", "size") == ["0.2500", "0.5000"]
     assert desk.column("ob-bids", "price") == ["99.00"]
     assert desk.middle() == ("Spread 2.00 (2.000%)", "Mid 100.00 USD")
-    # The last price sits in the ladder's slot, which the ladder draws between its asks and its bids.
-    assert desk.one(ui.label, "last-price") in desk.one(OrderBookLadder, "ob-book").descendants()
+    # The last price travels with the book, which the ladder draws between its sides: the book is one element.
+    assert desk.last() == ("–", "")
+    assert list(desk.one(OrderBookLadder, "ob-book").descendants(include_self=False)) == []
 
 
 async def test_a_level_placed_while_the_page_is_open_appears_without_a_reload(user: User, desk: Desk) -> None:
@@ -64,9 +65,7 @@ async def test_choosing_a_coarser_price_grouping_merges_levels(user: User, desk:
     await user.open(MARKET)
     await desk.shows(lambda: len(desk.column("ob-bids", "price")), 3)
 
-    grouping = desk.one_of({select for select in user.find(ui.select).elements if 1000 in select.options})
-    with user.client:
-        grouping.value = 10
+    desk.trigger(OrderBookLadder, "ob-book", "group", 10)  # as the ladder's grouping choice sends it
 
     await desk.shows(lambda: desk.column("ob-bids", "price"), ["99.9", "99.8"])
     assert desk.column("ob-bids", "size") == ["0.2000", "0.1000"]
