@@ -1,22 +1,28 @@
 """The price chart on the market page: candles of the trades, the last one updated live, another interval on demand."""
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from nicegui import ui
 from nicegui.testing import User
 
+from components.candles_chart import CandlesChart
 from tests.components.conftest import Desk
 
 MARKET = "/market/BTC-USD"
 
 
+def rows(desk: Desk) -> list[list]:
+    """What the page was last sent: [label, open, close, low, high, volume, up] a candle."""
+    return json.loads(desk.one(CandlesChart, "candles-chart").series)
+
+
 def candles(desk: Desk) -> list[list[str]]:
-    return list(desk.one(ui.echart, "candles-chart").options["series"][0]["data"])
+    return [row[1:5] for row in rows(desk)]
 
 
 def volumes(desk: Desk) -> list[str]:
-    return [bar["value"] for bar in desk.one(ui.echart, "candles-chart").options["series"][1]["data"]]
+    return [row[5] for row in rows(desk)]
 
 
 async def test_the_chart_shows_a_candle_of_the_trades_and_updates_it_live(user: User, desk: Desk) -> None:
@@ -44,10 +50,10 @@ async def test_choosing_the_hour_interval_reads_the_candles_again(user: User, de
     await desk.shows(lambda: len(candles(desk)), 1)
 
     this_hour = datetime.now(UTC).strftime("%H:00")  # the 1 m labels end in ":00" only once an hour
-    desk.one(ui.toggle, "candle-interval").set_value("1h")
+    desk.trigger(CandlesChart, "candles-chart", "interval", "1h")  # what the chart's "1h" button emits
 
-    def last_label() -> str:
-        return desk.one(ui.echart, "candles-chart").options["xAxis"][0]["data"][-1]
+    def last_label() -> str:  # "" while the hour candles load
+        return rows(desk)[-1][0] if rows(desk) else ""
 
     await desk.shows(lambda: last_label() in (this_hour, datetime.now(UTC).strftime("%H:00")), True)
     assert candles(desk) == [["100.00", "100.00", "100.00", "100.00"]]
