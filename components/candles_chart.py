@@ -29,6 +29,7 @@ from models.clock import aware
 
 INTERVALS: list[Interval] = ["1m", "5m", "1h", "1d"]  # shared by every chart's props: never changed in place
 MIN_REDRAW_INTERVAL = 1.0  # as the depth chart: a busy market redraws the chart at 1 Hz
+RETRY_INTERVAL = 2.0  # s between loads after one failed
 NO_CANDLES = "[]"
 
 
@@ -44,6 +45,7 @@ class SharedCandles:
         self.text = NO_CANDLES  # the JSON every chart's props hold (the same str object)
         self.charts: WeakSet[CandlesChart] = WeakSet()
         self._loading = False
+        self._failed_at = float("-inf")
         self._last_redraw = 0.0
         self._redraw_scheduled = False
 
@@ -57,6 +59,9 @@ class SharedCandles:
     async def _load(self) -> None:
         try:
             candles, last_id = await self.exchange.live_candles(self.rules.symbol, self.interval, MAX_CANDLES)
+        except BaseException:
+            self._failed_at = time.monotonic()  # every page shares these candles: try again, not never
+            raise
         finally:
             self._loading = False
         self.series = CandleSeries(self.interval, candles, last_id)
@@ -65,6 +70,8 @@ class SharedCandles:
     def fold(self, state: MarketState) -> None:
         """Fold in the trades not counted yet (the tape holds the newest, newest first); every page calls this."""
         series = self.series
+        if series is None and not self._loading and time.monotonic() - self._failed_at >= RETRY_INTERVAL:
+            self.load()  # the last load failed (the database was away)
         if series is None or not state.trades or state.trades[0].id <= series.last_trade_id:
             return  # loading, or nothing new: most calls, since every page showing the market makes them
         if len(state.trades) >= TAPE_LENGTH and state.trades[-1].id > series.last_trade_id:
