@@ -1,75 +1,87 @@
-"""The price chart (ECharts candlestick with volume): one interval at a time, the last candle updated live."""
+"""The price chart (candles with volume) as one element, its candles shared by every page showing the same ones.
+
+The card, the title, the interval buttons and the ECharts options are drawn in the browser (components/market_chart.js).
+Each page's element holds the candles as ONE JSON string, the same str object for every page of the market and
+interval (`SharedCandles`): a page costs a reference, not a copy, and the candles are loaded, folded and turned into
+JSON once per change instead of once per page.
+"""
 
 import asyncio
+import json
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
+from weakref import WeakSet, WeakValueDictionary
 
-from nicegui import background_tasks, ui
+import nicegui.elements.echart  # noqa: F401  (registers the "nicegui-echart" module that market_chart.js imports)
+from nicegui import background_tasks
+from nicegui.element import Element
+from nicegui.events import GenericEventArguments
 
 from app.exchange.rules import MarketRules
 from app.exchange.service import Exchange
 from app.feed.candles import MAX_CANDLES, Candle, CandleSeries
 from app.feed.market_data import TAPE_LENGTH, MarketState
 from app.store.candles import Interval
+from components.fast_rows import call_text, send_call
 from components.nicegui_internals import set_plain
 from models.clock import aware
 
-INTERVALS: list[Interval] = ["1m", "5m", "1h", "1d"]
+INTERVALS: list[Interval] = ["1m", "5m", "1h", "1d"]  # shared by every chart's props: never changed in place
 MIN_REDRAW_INTERVAL = 1.0  # as the depth chart: a busy market redraws the chart at 1 Hz
-UP, DOWN = "#21ba45", "#c10015"
-# Mid-grey text and faint lines read on the light and the dark theme alike (ECharts' own theme is set only once).
-AXIS_TEXT = {"color": "#9e9e9e"}
-AXIS: dict = {"axisLabel": AXIS_TEXT, "axisLine": {"lineStyle": {"color": "#757575"}}}
-SPLIT: dict = {"splitLine": {"lineStyle": {"color": "rgba(128, 128, 128, .2)"}}}
+RETRY_INTERVAL = 2.0  # s between loads after one failed
+NO_CANDLES = "[]"
 
 
-class CandlesChart:
-    def __init__(self, exchange: Exchange, rules: MarketRules, interval: Interval = "1m") -> None:
+class SharedCandles:
+    """One market's candles of one interval for all the pages showing them: loaded once, each trade folded once, the
+    JSON built at most once a second and pushed to every chart that shows them."""
+
+    def __init__(self, exchange: Exchange, rules: MarketRules, interval: Interval) -> None:
         self.exchange = exchange
         self.rules = rules
-        self.interval = interval
+        self.interval: Interval = interval
         self.series: CandleSeries | None = None
+        self.text = NO_CANDLES  # the JSON every chart's props hold (the same str object)
+        self.charts: WeakSet[CandlesChart] = WeakSet()
+        self._loading = False
+        self._failed_at = float("-inf")
         self._last_redraw = 0.0
         self._redraw_scheduled = False
-        with ui.card().classes("w-full p-2 gap-1").props("flat bordered"):
-            with ui.row().classes("w-full items-center justify-between"):
-                ui.label("Price").classes("text-subtitle1 text-weight-medium")
-                ui.toggle(INTERVALS, value=interval, on_change=lambda e: self.choose(e.value)).props(
-                    "dense no-caps size=sm"
-                ).classes("candle-interval")
-            self.chart = ui.echart(_options()).classes("w-full h-56 candles-chart")
-        background_tasks.create(self._load(), name="load candles")
 
-    def choose(self, interval: Interval) -> None:
-        """Show another interval: its candles are read again from the trades."""
-        if interval != self.interval:
-            self.interval = interval
-            self.series = None
+    def load(self) -> None:
+        """Read the candles again from the trades (once, however many pages ask meanwhile)."""
+        self.series = None
+        if not self._loading:
+            self._loading = True
             background_tasks.create(self._load(), name="load candles")
 
     async def _load(self) -> None:
-        interval = self.interval
-        candles, last_id = await self.exchange.live_candles(self.rules.symbol, interval, MAX_CANDLES)
-        if interval != self.interval or self.chart.is_deleted:
-            return  # another interval was chosen meanwhile
-        self.series = CandleSeries(interval, candles, last_id)
+        try:
+            candles, last_id = await self.exchange.live_candles(self.rules.symbol, self.interval, MAX_CANDLES)
+        except BaseException:
+            self._failed_at = time.monotonic()  # every page shares these candles: try again, not never
+            raise
+        finally:
+            self._loading = False
+        self.series = CandleSeries(self.interval, candles, last_id)
         self._redraw()
 
-    def show(self, state: MarketState) -> None:
-        """Fold in the trades the page has not counted yet (the tape holds the newest, newest first)."""
-        if self.series is None:
-            return
-        if len(state.trades) >= TAPE_LENGTH and state.trades[-1].id > self.series.last_trade_id:
+    def fold(self, state: MarketState) -> None:
+        """Fold in the trades not counted yet (the tape holds the newest, newest first); every page calls this."""
+        series = self.series
+        if series is None and not self._loading and time.monotonic() - self._failed_at >= RETRY_INTERVAL:
+            self.load()  # the last load failed (the database was away)
+        if series is None or not state.trades or state.trades[0].id <= series.last_trade_id:
+            return  # loading, or nothing new: most calls, since every page showing the market makes them
+        if len(state.trades) >= TAPE_LENGTH and state.trades[-1].id > series.last_trade_id:
             # The whole tape is new: more trades may have come than it holds, some never seen here. Read them all.
-            self.series = None
-            background_tasks.create(self._load(), name="load candles")
+            self.load()
             return
-        changed = False
         for trade in reversed(state.trades):
-            changed |= self.series.add(trade.id, aware(trade.created_at), Decimal(trade.price), Decimal(trade.quantity))
-        if changed:
-            self._schedule_redraw()
+            if trade.id > series.last_trade_id:
+                series.add(trade.id, aware(trade.created_at), Decimal(trade.price), Decimal(trade.quantity))
+        self._schedule_redraw()
 
     def _schedule_redraw(self) -> None:
         wait = self._last_redraw + MIN_REDRAW_INTERVAL - time.monotonic()
@@ -81,29 +93,26 @@ class CandlesChart:
 
     def _redraw_later(self) -> None:
         self._redraw_scheduled = False
-        if not self.chart.is_deleted:
-            self._redraw()
+        self._redraw()
 
     def _redraw(self) -> None:
         if self.series is None:
             return
         self._last_redraw = time.monotonic()
-        candles = self.series.candles
-        seconds = self.series.seconds
-        times = [_label(candle, seconds) for candle in candles]
-        options = self.chart.options
-        # Exact decimals as text (ECharts reads numeric strings): no float on the way to the browser.
-        prices = [[self.rules.price_text(c.open), self.rules.price_text(c.close), self.rules.price_text(c.low),
-                   self.rules.price_text(c.high)] for c in candles]  # fmt: skip
-        volumes = [
-            {"value": self.rules.quantity_text(c.volume), "itemStyle": {"color": UP if c.close >= c.open else DOWN}}
-            for c in candles
-        ]
-        set_plain(options["xAxis"][0], "data", times)
-        set_plain(options["xAxis"][1], "data", times)
-        set_plain(options["series"][0], "data", prices)
-        set_plain(options["series"][1], "data", volumes)
-        self.chart.update()
+        self.text = candles_json(self.rules, self.series)
+        call = call_text("draw", json.loads(self.text))  # one text for all pages
+        for chart in list(self.charts):
+            chart.draw(self.text, call)
+
+
+def candles_json(rules: MarketRules, series: CandleSeries) -> str:
+    """[[label, open, close, low, high, volume, up], ...]: exact decimals as text (ECharts reads numeric strings)."""
+    rows = [
+        [_label(c, series.seconds), rules.price_text(c.open), rules.price_text(c.close), rules.price_text(c.low),
+         rules.price_text(c.high), rules.quantity_text(c.volume), int(c.close >= c.open)]
+        for c in series.candles
+    ]  # fmt: skip
+    return json.dumps(rows, separators=(",", ":"))
 
 
 def _label(candle: Candle, seconds: int) -> str:
@@ -111,30 +120,75 @@ def _label(candle: Candle, seconds: int) -> str:
     return opened.strftime("%m-%d" if seconds >= 86400 else "%H:%M")
 
 
-def _options() -> dict:
-    return {
-        "animation": False,
-        "tooltip": {"trigger": "axis", "axisPointer": {"type": "cross"}},
-        "axisPointer": {"link": [{"xAxisIndex": "all"}]},
-        "grid": [
-            {"left": 56, "right": 12, "top": 8, "height": "64%"},
-            {"left": 56, "right": 12, "top": "78%", "bottom": 20},
-        ],
-        "xAxis": [
-            {**AXIS, "type": "category", "data": [], "boundaryGap": True, "axisLabel": {"show": False}},
-            {**AXIS, "type": "category", "gridIndex": 1, "data": [], "boundaryGap": True},
-        ],
-        "yAxis": [
-            {**AXIS, **SPLIT, "scale": True, "splitNumber": 4},
-            {**SPLIT, "gridIndex": 1, "splitNumber": 1, "axisLabel": {"show": False}},
-        ],
-        "series": [
-            {
-                "name": "Price",
-                "type": "candlestick",
-                "data": [],
-                "itemStyle": {"color": UP, "color0": DOWN, "borderColor": UP, "borderColor0": DOWN},
-            },
-            {"name": "Volume", "type": "bar", "xAxisIndex": 1, "yAxisIndex": 1, "data": []},
-        ],
-    }
+# The candles pages are showing now; an entry goes when the last chart showing it does.
+_shared: "WeakValueDictionary[tuple[int, str, str], SharedCandles]" = WeakValueDictionary()
+
+
+def shared_candles(exchange: Exchange, rules: MarketRules, interval: Interval) -> SharedCandles:
+    # The exchange's id: the entry holds the exchange, so no other exchange (a test's next app) can get its id.
+    key = (id(exchange), rules.symbol, interval)
+    shared = _shared.get(key)
+    if shared is None:
+        shared = _shared[key] = SharedCandles(exchange, rules, interval)
+        shared.load()
+    return shared
+
+
+class CandlesChart(Element, component="market_chart.js"):
+    """The candles of one interval at a time in a card titled `title`, with a button per interval."""
+
+    def __init__(
+        self, exchange: Exchange, rules: MarketRules, interval: Interval = "1m", *, title: str = "Price"
+    ) -> None:
+        super().__init__()
+        self.exchange = exchange
+        self.rules = rules
+        self._props["kind"] = "candles"
+        self._props["title"] = title
+        set_plain(self._props, "intervals", INTERVALS)  # one list for all pages, not an observable copy each
+        self.classes("w-full candles-chart")
+        self.on("interval", self._on_interval)
+        self._watch(interval)
+
+    @property
+    def interval(self) -> Interval:
+        return self._props["interval"]
+
+    @property
+    def series(self) -> str:
+        """The candles this page was last sent, as JSON (see `candles_json`)."""
+        return self._props["series"]
+
+    def _watch(self, interval: Interval) -> None:
+        self.shared = shared_candles(self.exchange, self.rules, interval)
+        self.shared.charts.add(self)
+        self._props["interval"] = interval
+        set_plain(self._props, "series", self.shared.text)
+
+    def choose(self, interval: Interval) -> None:
+        """Show another interval: its candles (read again from the trades unless another page shows them)."""
+        if interval != self.interval and interval in INTERVALS:
+            self.shared.charts.discard(self)
+            self._watch(interval)
+            self.update()
+
+    def _on_interval(self, event: GenericEventArguments) -> None:
+        self.choose(event.args)
+
+    def show(self, state: MarketState) -> None:
+        """A new market state: its new trades go into the shared candles, which redraw every page showing them."""
+        self.shared.fold(state)
+
+    def draw(self, text: str, call: str) -> None:
+        """Send this page the shared candles (`text`), as a `draw` call (`call`) once the page is in the browser."""
+        if self.is_deleted or text is self._props["series"]:
+            return
+        set_plain(self._props, "series", text)  # a re-sent element (a reload, a resync) carries the newest candles
+        if self.client.has_socket_connection:
+            send_call(self, call)  # only the candles, not the whole element again
+        else:
+            self.update()
+
+    def _handle_delete(self) -> None:
+        self.shared.charts.discard(self)
+        super()._handle_delete()
