@@ -55,3 +55,24 @@ def test_a_deposit_by_the_operators_command_shows_on_the_traders_open_page_witho
         credited = str(Decimal(before["USD"][0]) + Decimal("12.34"))
         eventually(page.balances, lambda shown: shown["USD"][0] == credited, "the deposit in the open page's panel")
         assert page.driver.execute_script("return performance.timeOrigin") == loaded  # the same page, not reloaded
+
+
+READ_TITLES = """
+return [...document.querySelectorAll('.balances tbody tr')].map(
+  row => [...row.querySelectorAll(':scope > td')].map((cell, i) => i ? cell.title : cell.innerText.trim()));
+"""
+
+
+def test_the_panel_cuts_a_quote_balance_to_cents_and_its_tooltip_shows_every_decimal(
+    server: ServerProcess, open_page: OpenPage, new_trader: NewTrader
+) -> None:
+    me = new_trader()
+    done = deposit(server.database_url, me.username, "USD", "0.009999")  # a fee's 6 decimals: not a whole cent
+    assert done.returncode == 0, done.stderr
+    page = open_page(server.base_url).sign_in(me.username, PASSWORD).open("BTC-USD")
+
+    shown = eventually(page.balances, lambda shown: "USD" in shown, "the balances panel")
+    assert shown["USD"] == ("1000000000000.00", "0.00")  # cut, not rounded up to .01
+    titles = {cells[0]: cells[1:] for cells in page.driver.execute_script(READ_TITLES)}
+    assert titles["USD"] == ["1000000000000.009999", "0.000000"]
+    assert titles["BTC"] == ["1000000.0000", "0.0000"]
