@@ -3,24 +3,13 @@
 The follower runs in this process with no watch, so that the test decides when it reads (app/accounts/ledger_feed.py).
 """
 
-from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
-
-import pytest
 
 from app.accounts.ledger_feed import LedgerFollower, last_entry
 from app.accounts.service import Accounts
-from app.store.db import Database, connect, create_schema
+from app.store.db import Database
 from models import TraderCreate
 from tests.servers import unique_username
-
-
-@pytest.fixture
-async def database(new_database_url: Callable[[], str]) -> AsyncIterator[Database]:
-    database = connect(new_database_url())
-    create_schema(database)
-    yield database
-    database.dispose()
 
 
 async def new_trader(accounts: Accounts) -> int:
