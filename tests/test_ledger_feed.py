@@ -5,6 +5,9 @@ The follower runs in this process with no watch, so that the test decides when i
 
 from decimal import Decimal
 
+import pytest
+
+from app.accounts import ledger_feed
 from app.accounts.ledger_feed import LedgerFollower, last_entry
 from app.accounts.service import Accounts
 from app.store.db import Database
@@ -52,3 +55,21 @@ async def test_an_announced_row_is_told_at_once_and_not_again_when_the_ledger_is
     await follower.catch_up()
     assert told == [frozenset({trader})]
     assert follower.announced == set()  # passed by the read: forgotten
+
+
+async def test_a_long_backlog_is_read_in_bounded_rounds_and_nothing_is_lost(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ledger_feed, "READ_AT_MOST", 2)
+    accounts = Accounts(database)
+    told: list[frozenset[int]] = []
+    follower = LedgerFollower(database, told.append)
+    await follower.start()
+    traders = [await new_trader(accounts) for _ in range(3)]
+    for trader in traders:
+        await accounts.top_up(trader, [("USD", Decimal(1))])
+
+    await follower.catch_up()
+    assert told == [frozenset(traders[:2])]
+    await follower.catch_up()
+    assert told == [frozenset(traders[:2]), frozenset(traders[2:])]

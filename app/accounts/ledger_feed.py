@@ -18,6 +18,7 @@ from app.store.db import Database
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+READ_AT_MOST = 10_000  # ledger rows a read takes (after a long outage, the rest come with the next rounds)
 FundsChanged = Callable[[frozenset[int]], None]  # the traders whose balances moved
 
 
@@ -28,7 +29,7 @@ def last_entry(session: Session) -> int:
 
 def entries_after(session: Session, last: int) -> list[tuple[int, int]]:
     """The ledger rows after id `last`, as (id, trader id); an index range on the primary key, empty nearly always."""
-    query = select(LEDGER.c.id, LEDGER.c.trader_id).where(LEDGER.c.id > last).order_by(LEDGER.c.id)
+    query = select(LEDGER.c.id, LEDGER.c.trader_id).where(LEDGER.c.id > last).order_by(LEDGER.c.id).limit(READ_AT_MOST)
     return [(int(row.id), int(row.trader_id)) for row in session.execute(query)]
 
 
