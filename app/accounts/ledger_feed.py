@@ -5,7 +5,6 @@ whom a deposit credited; SQLite's data_version, a reconnect and the safety poll 
 """
 
 import asyncio
-import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -14,8 +13,6 @@ from sqlmodel import Session
 
 from app.accounts.funding import LEDGER
 from app.store.db import Database
-
-log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 READ_AT_MOST = 10_000  # ledger rows a read takes (after a long outage, the rest come with the next rounds)
