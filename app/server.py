@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 from app import demo, services
 from app.accounts import throttle
 from app.accounts.funding import check_credits
+from app.accounts.ledger_feed import LedgerFollower
 from app.accounts.service import Accounts
 from app.api import api_router
 from app.api.body_limit import DeclaredBodyLimit
@@ -29,7 +30,7 @@ from app.api.docs import add_offline_docs
 from app.errors import ServiceError
 from app.exchange.funds import asset_places
 from app.exchange.service import Exchange
-from app.feed.events import market_changed
+from app.feed.events import funds_changed, market_changed
 from app.observability import prometheus_router
 from app.observability.metrics import timed_fanout
 from app.settings import Settings
@@ -105,7 +106,9 @@ async def start_services(settings: Settings) -> services.Services:
         database, max_resting_per_trader=settings.max_resting_orders, journal_keep=settings.journal_keep
     )
     accounts = Accounts(database, starting_balances=settings.starting_balances)
-    await exchange.start(watch_interval=settings.poll_interval)
+    ledger = LedgerFollower(database, funds_changed.emit)
+    await ledger.start()
+    await exchange.start(watch_interval=settings.poll_interval, funds=ledger)
     try:
         check_credits(settings.starting_balances, asset_places(exchange.markets))
     except SystemExit as refused:

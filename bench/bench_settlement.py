@@ -15,22 +15,10 @@ from app.engine.book import OrderBook
 from app.engine.orders import BookOrder
 from app.exchange import settlement
 from app.exchange.funds import Balances
-from app.exchange.rules import MarketRules
 from bench.common import median, print_table
+from tests.components.rules import btc_usd_rules
 
-RULES = MarketRules(
-    id=1,
-    symbol="BTC-USD",
-    base="BTC",
-    quote="USD",
-    tick_size=Decimal("0.01"),
-    lot_size=Decimal("0.0001"),
-    min_notional=Decimal(1),
-    max_price=Decimal(1000000),
-    max_quantity=Decimal(1000),
-    maker_fee_bps=10,
-    taker_fee_bps=20,
-)
+RULES = btc_usd_rules(maker_fee_bps=10, taker_fee_bps=20)  # the fees BTC-USD ships with
 TRADERS = 20
 
 

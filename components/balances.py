@@ -1,7 +1,7 @@
 """The signed-in trader's balances of the market's two assets: available to trade, and held by resting orders."""
 
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from nicegui import ui
 
@@ -14,6 +14,8 @@ COLUMNS = [
     {"name": "available", "label": "Available", "field": "available", "align": "right"},
     {"name": "held", "label": "In orders", "field": "held", "align": "right"},
 ]
+# An amount cell shows the amount cut to the asset's places; hovering it shows the exact amount (row[field + "_exact"]).
+EXACT_CELL = '<q-td :props="props" :title="props.row[props.col.field + \'_exact\']">{{ props.value }}</q-td>'
 
 
 def amount_text(text: str, places: int) -> str:
@@ -26,8 +28,16 @@ def amount_text(text: str, places: int) -> str:
     return f"{whole}.{fraction}" if dot and fraction else whole
 
 
+def shown_amount(text: str, places: int) -> str:
+    """An exact amount cut (never rounded up) to `places` decimals: 4601.381325 -> 4601.38, 9.999999 -> 9.99.
+
+    Quote balances carry the fees' decimals (6 for USD): exact, but noise beside prices of 2; the API keeps them all.
+    """
+    return f"{Decimal(text).quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN):f}"
+
+
 class BalancesPanel:
-    """Owns one small table; re-read when the change feed says the trader's orders changed (a fill, a cancel)."""
+    """Owns one small table; re-read when the trader's orders change (a fill, a cancel) or money moves (a deposit)."""
 
     def __init__(self, exchange: Exchange, rules: MarketRules, trader_id: int) -> None:
         self.exchange = exchange
@@ -44,6 +54,8 @@ class BalancesPanel:
                 .classes("w-full balances")
             )
             say_when_empty(self.table, "No balances")
+            for column in ("available", "held"):
+                self.table.add_slot(f"body-cell-{column}", EXACT_CELL)
 
     def available(self, asset: str) -> Decimal | None:
         """What the trader can place orders with, as last read; None before the first read."""
@@ -57,8 +69,10 @@ class BalancesPanel:
         rows = [
             {
                 "asset": balance.asset,
-                "available": amount_text(balance.available, self.places[balance.asset]),
-                "held": amount_text(balance.held, self.places[balance.asset]),
+                "available": shown_amount(balance.available, self.places[balance.asset]),
+                "available_exact": balance.available,
+                "held": shown_amount(balance.held, self.places[balance.asset]),
+                "held_exact": balance.held,
             }
             for balance in shown
         ]

@@ -9,7 +9,7 @@ from nicegui import app, background_tasks, context
 
 from app.errors import Unavailable
 from app.exchange.service import Exchange
-from app.feed.events import market_changed
+from app.feed.events import funds_changed, market_changed
 from app.feed.market_data import MarketState
 
 RENDER_INTERVAL = 0.1  # a page renders a market at most this often; bursts in between coalesce
@@ -54,6 +54,8 @@ class LiveMarket:
         self._render_lock = asyncio.Lock()
         # Subscribed inside the page: NiceGUI drops the subscription when the client is deleted.
         market_changed.subscribe(self._on_change)
+        if trader_id is not None:
+            funds_changed.subscribe(self._on_funds)
         self.client = context.client
         self._missed = False  # a change came while the browser was away: render once it is back
         _live_pages.add(self)
@@ -95,6 +97,12 @@ class LiveMarket:
             self._dirty()
         self._wanted_sequence = max(self._wanted_sequence, sequence)
         self._schedule()
+
+    def _on_funds(self, traders: frozenset[int]) -> None:
+        """Money moved outside the markets (a deposit, maybe by another process): re-read the balances if ours."""
+        if self.trader_id in traders and self.funds_parts:
+            self._funds_dirty = True
+            self._schedule()
 
     def check(self) -> None:
         """The fallback: nearly free when nothing changed (two comparisons, no I/O)."""

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app.store.db import Database, connect, create_schema
 from tests.servers import ServerProcess, Trader, postgres_database, register_trader, serving, sqlite_url
 
 ServerFactory = Callable[[str], ServerProcess]
@@ -40,6 +41,15 @@ def new_database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> 
 def database_url(new_database_url: Callable[[], str]) -> str:
     """A fresh database shared by the tests of one module."""
     return new_database_url()
+
+
+@pytest.fixture
+def database(new_database_url: Callable[[], str]) -> Iterator[Database]:
+    """A fresh database at the newest schema for in-process tests (no server), on the module's backend."""
+    database = connect(new_database_url())
+    create_schema(database)
+    yield database
+    database.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -202,3 +202,22 @@ def serving(process: ServerProcess) -> Iterator[ServerProcess]:
     finally:
         process.stop()
     process.assert_clean_log()
+
+
+@contextmanager
+def serving_pair(
+    database_url: str, logs: Path, environment: dict[str, str] | None = None
+) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    """Two servers on one database for the block (logs server-a.log, server-b.log): both stopped, then both checked."""
+    a, b = (
+        ServerProcess(database_url, logs / f"server-{name}.log", environment=dict(environment or {})) for name in "ab"
+    )
+    try:
+        a.start()
+        b.start()
+        yield a, b
+    finally:
+        for server in (a, b):
+            server.stop()
+    for server in (a, b):
+        server.assert_clean_log()

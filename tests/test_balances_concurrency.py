@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.funds import check_invariants
-from tests.servers import ServerProcess, Trader, register_trader, serving
+from tests.servers import ServerProcess, Trader, register_trader, serving_pair
 
 ORDERS_PER_TRADER = 60
 PRICES = {"BTC-USD": ("100.00", "0.0100"), "ETH-USD": ("50.00", "0.100")}
@@ -20,12 +20,8 @@ PRICES = {"BTC-USD": ("100.00", "0.0100"), "ETH-USD": ("50.00", "0.100")}
 
 @pytest.fixture(scope="module")
 def pair(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    logs = tmp_path_factory.mktemp("logs")
-    with (
-        serving(ServerProcess(database_url, logs / "a.log").start()) as a,
-        serving(ServerProcess(database_url, logs / "b.log").start()) as b,
-    ):
-        yield a, b
+    with serving_pair(database_url, tmp_path_factory.mktemp("logs")) as servers:
+        yield servers
 
 
 def trade(trader: Trader, servers: tuple[ServerProcess, ServerProcess], seed: int) -> list[int]:

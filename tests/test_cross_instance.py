@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.servers import POSTGRES_ADMIN_URL, ServerProcess, Trader, register_trader
+from tests.servers import POSTGRES_ADMIN_URL, ServerProcess, Trader, register_trader, serving_pair
 from tests.sim_clients import SimulatedPage, wait_for
 
 BTC = "BTC-USD"
@@ -22,17 +22,8 @@ NO_POLL = {"ORDERBOOK_POLL_INTERVAL": "3600"}
 
 @pytest.fixture(scope="module")
 def pair(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    logs = tmp_path_factory.mktemp("logs")
-    a, b = (ServerProcess(database_url, logs / f"server-{name}.log", environment=NO_POLL) for name in "ab")
-    try:
-        a.start()
-        b.start()
-        yield a, b
-    finally:
-        for server in (a, b):
-            server.stop()
-        for server in (a, b):
-            server.assert_clean_log()
+    with serving_pair(database_url, tmp_path_factory.mktemp("logs"), NO_POLL) as servers:
+        yield servers
 
 
 @pytest.fixture(scope="module")

@@ -3,17 +3,16 @@
 Both run in this process with their watch off, so that the test decides when the second one catches up.
 """
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import func, select
 
 from app.accounts.service import Accounts
 from app.exchange.service import Exchange
 from app.observability.metrics import REGISTRY
-from app.store.db import Database, connect, create_schema
+from app.store.db import Database
 from app.store.journal import CHANGES, PRUNE_EVERY
 from models import OrderAmend, OrderCreate, TraderCreate
 from tests.servers import STARTING_CREDITS, unique_username
@@ -30,14 +29,6 @@ def book_of(exchange: Exchange) -> list[tuple]:
     writer = exchange.writers[BTC]
     orders = [(o.id, o.trader_id, o.side, o.price, o.quantity, o.filled) for o in writer.book.resting_orders()]
     return [*orders, writer.book.depth(500), +writer.resting_by_trader]
-
-
-@pytest.fixture
-async def database(new_database_url: Callable[[], str]) -> AsyncIterator[Database]:
-    database = connect(new_database_url())
-    create_schema(database)
-    yield database
-    database.dispose()
 
 
 @asynccontextmanager

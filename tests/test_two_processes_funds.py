@@ -18,7 +18,7 @@ import pytest
 
 from tests.crash_support import Desk, FlowRecord
 from tests.funds_support import funds_problems, read_funds
-from tests.servers import ServerProcess, Trader, register_trader
+from tests.servers import ServerProcess, Trader, register_trader, serving_pair
 
 STARTING = {"USD": Decimal(10_000), "BTC": Decimal(1), "ETH": Decimal(1)}
 FUNDED = {"ORDERBOOK_STARTING_BALANCES": ",".join(f"{asset}={amount}" for asset, amount in STARTING.items())}
@@ -31,17 +31,8 @@ BIG_SELL = {"side": "sell", "price": "5000.00", "quantity": "0.600"}  # 0.6 of t
 
 @pytest.fixture(scope="module")
 def pair(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    logs = tmp_path_factory.mktemp("logs")
-    a, b = (ServerProcess(database_url, logs / f"server-{name}.log", environment=FUNDED) for name in "ab")
-    try:
-        a.start()
-        b.start()
-        yield a, b
-    finally:
-        for server in (a, b):
-            server.stop()
-        for server in (a, b):
-            server.assert_clean_log()
+    with serving_pair(database_url, tmp_path_factory.mktemp("logs"), FUNDED) as servers:
+        yield servers
 
 
 def at_once(requests: list[tuple[str, dict]], api_key: str) -> list[httpx.Response]:

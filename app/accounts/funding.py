@@ -1,11 +1,13 @@
 """How money enters and leaves: ledger rows with their balance change, in one transaction (deposits, withdrawals)."""
 
+import json
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlmodel import Session
 
+from app.store.journal import CHANNEL
 from app.store.writes import BALANCES, MARKETS
 from models import LedgerEntry
 from models.clock import utcnow
@@ -79,7 +81,7 @@ def move_money(
         )
     kind = "deposit" if amount > 0 else "withdrawal"
     entry = {"trader_id": trader_id, "asset": asset, "amount": amount, "kind": kind, "created_at": utcnow()}
-    session.execute(insert(LEDGER), [entry])
+    entry_id: int = session.execute(insert(LEDGER).returning(LEDGER.c.id), entry).scalar_one()
     if row is None:
         session.execute(insert(BALANCES), [{"trader_id": trader_id, "asset": asset, "available": amount, "held": held}])
     else:
@@ -88,4 +90,12 @@ def move_money(
             .where(BALANCES.c.trader_id == trader_id, BALANCES.c.asset == asset)
             .values(available=available + amount)
         )
+    announce(session, entry_id, trader_id)
     return available + amount, held
+
+
+def announce(session: Session, entry_id: int, trader_id: int) -> None:
+    """PostgreSQL: on commit, tell every process's listener whose money moved (SQLite's listeners see the commit)."""
+    if session.get_bind().dialect.name == "postgresql":
+        payload = json.dumps({"ledger": entry_id, "traders": [trader_id]}, separators=(",", ":"))
+        session.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload})

@@ -25,7 +25,7 @@ from app.exchange.present import levels_public, order_public
 from app.exchange.results import OrderResult
 from app.exchange.rules import MarketRules
 from app.exchange.writer import ChangeListener, MarketWriter
-from app.feed.listener import ChangeWatcher
+from app.feed.listener import ChangeWatcher, Funds
 from app.feed.market_data import MarketFeedData, MarketState
 from app.observability.metrics import CHANGE_NOTIFICATIONS, observe_place_order
 from app.store import candles as candle_store
@@ -55,8 +55,11 @@ class Exchange:
 
     # --- life cycle -------------------------------------------------------------------------------------------
 
-    async def start(self, *, watch_interval: float = 1.0) -> None:
-        """Load the markets, rebuild every book, start the writers and the watch (`watch_interval`: safety poll, s)."""
+    async def start(self, *, watch_interval: float = 1.0, funds: Funds | None = None) -> None:
+        """Load the markets, rebuild every book, start the writers and the watch (`watch_interval`: safety poll, s).
+
+        `funds` follows deposits on the same watch (app/accounts/ledger_feed.py).
+        """
         markets = await self.run(lambda session: list(session.exec(select(Market).order_by(col(Market.id))).all()))
         for market in markets:
             rules = MarketRules.of(market)
@@ -73,7 +76,9 @@ class Exchange:
             writer.start()
         await asyncio.gather(*(self.sync(symbol) for symbol in self.writers))
         if watch_interval > 0:
-            self.watcher = ChangeWatcher(self.database, self._notified, self.catch_up, poll_interval=watch_interval)
+            self.watcher = ChangeWatcher(
+                self.database, self._notified, self.catch_up, poll_interval=watch_interval, funds=funds
+            )
             self.watcher.start()
 
     async def stop(self) -> None:

@@ -1,4 +1,4 @@
-"""How a process learns of other processes' batches at once: PostgreSQL LISTEN, SQLite data_version, a slow poll.
+"""How a process learns of others' batches and deposits at once: PostgreSQL LISTEN, SQLite data_version, a slow poll.
 
 NOTIFY is best effort (a notice sent while the connection is down is gone), so after every (re)connect the process
 catches up every market from the journal, and a slow poll of the stored sequences stays as the safety net.
@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from typing import Protocol
 
 import psycopg
 from sqlalchemy.engine import make_url
@@ -33,13 +34,24 @@ Notice = Callable[[str, int], None]  # (market symbol, sequence stored by someon
 CatchUp = Callable[[], Awaitable[None]]  # bring every market up to its stored sequence
 
 
+class Funds(Protocol):
+    """Who follows the money moved outside the markets (app/accounts/ledger_feed.py): told, or reading the ledger."""
+
+    def announce(self, entry: int, traders: frozenset[int]) -> None: ...
+
+    async def catch_up(self) -> None: ...
+
+
 class ChangeWatcher:
     """Calls `notice` for every batch another process announces, and `catch_up` when announcements may be lost."""
 
-    def __init__(self, database: Database, notice: Notice, catch_up: CatchUp, *, poll_interval: float) -> None:
+    def __init__(
+        self, database: Database, notice: Notice, catch_up: CatchUp, *, poll_interval: float, funds: Funds | None = None
+    ) -> None:
         self.database = database
         self.notice = notice
         self.catch_up = catch_up
+        self.funds = funds
         self.poll_interval = poll_interval
         self.tasks: list[asyncio.Task] = []
 
@@ -61,6 +73,11 @@ class ChangeWatcher:
             await self.catch_up()
         except Exception as error:  # the database may be briefly away; the next round retries
             log.warning("catching up with the database failed: %s", error)
+        if self.funds is not None:
+            try:
+                await self.funds.catch_up()
+            except Exception as error:
+                log.warning("reading the ledger's new rows failed: %s", error)
 
     async def _poll(self) -> None:
         while True:
@@ -91,6 +108,11 @@ class ChangeWatcher:
     def _announced(self, payload: str) -> None:
         try:
             announced = json.loads(payload)
+            if "ledger" in announced:  # a deposit or withdrawal (app/accounts/funding.py)
+                entry, traders = int(announced["ledger"]), frozenset(int(t) for t in announced["traders"])
+                if self.funds is not None:
+                    self.funds.announce(entry, traders)
+                return
             symbol, sequence = str(announced["market"]), int(announced["sequence"])
         except (ValueError, KeyError, TypeError):
             log.warning("change listener: ignored a notification it cannot read: %.200r", payload)

@@ -173,3 +173,16 @@ async def test_the_balances_panel_follows_a_fill_in_another_market_that_shares_i
 
     await desk.shows(lambda: desk.column("balances", "held")[1], "0.00")
     assert desk.column("balances", "available")[1] == "899.90"
+
+
+async def test_the_balances_panel_cuts_amounts_to_the_assets_places_and_keeps_the_exact_ones_for_the_tooltip(
+    user: User, desk: Desk
+) -> None:
+    alice = await desk.register("alice_places")
+    await leave(alice, "BTC", "0.5")
+    await leave(alice, "USD", "4601.999999")  # a fee's 6 decimals: cut to 4601.99, never rounded up to 4602.00
+    await sign_in_as(desk, "alice_places")
+
+    await desk.shows(lambda: desk.column("balances", "available"), ["0.5000", "4601.99"])
+    assert desk.column("balances", "available_exact") == ["0.5000", "4601.999999"]
+    assert desk.column("balances", "held_exact") == ["0.0000", "0.000000"]
