@@ -71,6 +71,8 @@ body.body--dark { background: #121212; }
   .app-header .hide-on-phone { display: none; }
   .market-stats { gap: 4px 16px; }
 }
+/* A visitor's sign-in card (pages.py) is plain HTML dressed as a flat bordered q-card, in both themes. */
+.body--dark .sign-in-card { background: #1d1d1d; color: #fff; border-color: rgba(255, 255, 255, .28); }
 /* The header's own parts (components/layout.js): a native select and buttons, styled as Quasar's dense ones. */
 .app-header-parts { display: contents; }
 .market-selector { width: 9rem; height: 36px; padding: 0 8px; border-radius: 4px; font: inherit; font-size: 14px;

@@ -26,7 +26,7 @@ def sign_in_card(title: str, css_class: str = "") -> ui.html:
         '<div class="row gap-4"><a class="nicegui-link" href="/login">Sign in</a>'
         '<a class="nicegui-link" href="/register">Register</a></div>',
         sanitize=False,
-    ).classes(f"q-card q-card--bordered q-card--flat no-shadow column w-full p-4 gap-2 {css_class}")
+    ).classes(f"q-card q-card--bordered q-card--flat no-shadow column w-full p-4 gap-2 sign-in-card {css_class}")
 
 
 def stacked(css_class: str, stack: bool) -> AbstractContextManager[object]:
