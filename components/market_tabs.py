@@ -98,15 +98,14 @@ def section(name: str, phone_only: bool = False) -> ui.column:
     return ui.column().classes(f"w-full gap-2 m-section m-{name}{' phone-only' if phone_only else ''}")
 
 
-def sticky_form(more: bool = True) -> ui.column:
+def sticky_form() -> ui.column:
     """The order form's place: the bottom of a phone's screen, with a button that opens the fields it hides there.
 
-    A visitor's place holds only the sign-in card: no button for it.
+    (A visitor's sign-in card takes this place itself, as an element with the class `m-form`: no button for it.)
     """
     place = ui.column().classes("w-full gap-2 m-form")
-    if more:
-        with place:
-            ui.button(icon="tune", on_click=lambda: place.classes(toggle="form-open")).props(
-                'flat round dense aria-label="More order options" title="More: order type, time in force, post-only"'
-            ).classes("phone-only form-more")
+    with place:
+        ui.button(icon="tune", on_click=lambda: place.classes(toggle="form-open")).props(
+            'flat round dense aria-label="More order options" title="More: order type, time in force, post-only"'
+        ).classes("phone-only form-more")
     return place

@@ -79,9 +79,9 @@ async def market_page(symbol: str) -> None:
                         live.add_trader_part(mine.refresh)
                 else:  # the card is the phone's Orders section itself
                     sign_in_card("Sign in to see your orders", "m-section m-orders phone-only")
-            # The form over the tape, both the grid's own items.
-            with sticky_form(more=trader is not None):
-                if trader is not None:
+            # The form over the tape, both the grid's own items; a visitor's card takes the form's place itself.
+            if trader is not None:
+                with sticky_form():
                     form = OrderForm(
                         exchange,
                         rules,
@@ -90,8 +90,8 @@ async def market_page(symbol: str) -> None:
                         funds=balances,
                     )
                     live.add(form.show_book)
-                else:
-                    sign_in_card("Sign in to trade")
+            else:
+                sign_in_card("Sign in to trade", "m-form")
             with section("trades").classes("market-tape"):
                 live.add(TradesTape().show)
         await live.start()
