@@ -71,6 +71,8 @@ body.body--dark { background: #121212; }
   .app-header .hide-on-phone { display: none; }
   .market-stats { gap: 4px 16px; }
 }
+/* The page's content (NiceGUI's own element) as the body: as wide as a 2xl screen at most, centred. */
+.nicegui-content.page-body { width: 100%; max-width: calc(1536px + 48px); margin: 0 auto; padding: 24px; gap: 8px; }
 /* A visitor's sign-in card (pages.py) is plain HTML dressed as a flat bordered q-card, in both themes. */
 .body--dark .sign-in-card { background: #1d1d1d; color: #fff; border-color: rgba(255, 255, 255, .28); }
 /* The header's own parts (components/layout.js): a native select and buttons, styled as Quasar's dense ones. */
@@ -181,5 +183,6 @@ def frame(title: str, symbols: list[str] | None = None, symbol: str | None = Non
     connection_indicator()
     with ui.header(elevated=False).classes("app-header items-center gap-4 px-4 py-1 pr-48"):
         _HEADERS[context.client] = ShellHeader(symbols, symbol)
-    with ui.column().classes("w-full max-w-screen-2xl mx-auto p-2 gap-2 page-body"):
-        yield
+    # The page's own content element is the body (no column of its own: every element costs each tab memory).
+    context.client.content.classes("page-body")
+    yield

@@ -28,8 +28,7 @@ CSS = """
   .body--dark .market-tabs { background: #121212; }
   /* The page fills the screen below the header, so that the form sits on the bottom edge even under a short tab. */
   .q-page:has(.market-grid) { display: flex; flex-direction: column; }
-  .q-page:has(.market-grid) > .nicegui-content { flex-grow: 1; padding: 0; }
-  .page-body:has(> .market-grid) { flex-grow: 1; }
+  .q-page:has(.market-grid) > .nicegui-content { flex-grow: 1; padding: 8px; }
   .market-grid { display: flex; flex-direction: column; gap: 8px; flex-grow: 1; }
   .market-grid > .market-book, .market-grid > .market-charts { display: contents; }
   .market-grid.tab-book .m-section:not(.m-book), .market-grid.tab-chart .m-section:not(.m-chart),
