@@ -7,6 +7,7 @@ from app import services
 from app.accounts import throttle
 from app.errors import ServiceError
 from components.layout import frame, show_account
+from components.shared_css import add_shared_css
 from models import TraderCreate
 
 # The key in the dialog wraps instead of running under the copy button, which keeps its own corner.
@@ -103,7 +104,7 @@ def register_page() -> None:
                 return
             _sign_in(created.id, created.username)
             show_account()  # the header behind the dialog no longer offers to sign in
-            ui.add_css(API_KEY_CSS)
+            add_shared_css(API_KEY_CSS)
             with ui.dialog().props("persistent") as dialog, ui.card().classes("p-6 gap-3"):
                 ui.label(f"Welcome, {created.username}").classes("text-h6")
                 ui.label("Your API key, shown this once (Authorization: Bearer <key>):")

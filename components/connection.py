@@ -1,6 +1,8 @@
 """The connection indicator: Live (websocket), Polling (long-polling) or Offline since when; a lost page is dimmed."""
 
-from nicegui import ui
+from nicegui import Client, ui
+
+from components.shared_css import add_shared_css
 
 # Outside Vue's #app, so Vue never overwrites what the script writes (see NICEGUI-NOTES.md).
 INDICATOR_HTML = r"""
@@ -55,6 +57,7 @@ body.conn-lost .q-page-container { opacity: .45; filter: grayscale(1); transitio
 
 
 def connection_indicator() -> None:
-    """Add the indicator to the current page."""
-    ui.add_css(CSS)
-    ui.add_body_html(INDICATOR_HTML)
+    """Add the indicator to every page, once (the shared body: not a copy of the HTML and script per tab)."""
+    add_shared_css(CSS)
+    if INDICATOR_HTML not in Client.shared_body_html:
+        ui.add_body_html(INDICATOR_HTML, shared=True)

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 from nicegui import Client, app, context, ui
+from nicegui.element import Element
+from nicegui.events import GenericEventArguments
 
 from components.connection import connection_indicator
+from components.shared_css import add_shared_css
 
 CSS = """
 body.body--light { background: #f6f7f9; }
@@ -40,10 +43,21 @@ body.body--dark { background: #121212; }
 .ob-row { position: relative; }
 @keyframes ob-flash { from { background: rgba(242, 192, 55, .55); } to { background: transparent; } }
 .ob-flash td { animation: ob-flash .8s ease-out; }
-.market-grid { display: grid; gap: 8px; }
-.market-grid { grid-template-columns: minmax(260px, 1fr) minmax(360px, 2fr) minmax(260px, 1fr); }
+/* The sections are the grid's own items where a column holds one (pages.py): the book | the charts | the form over
+   the tape, which takes the height the book and the charts leave. A signed-in trader's book and charts columns hold
+   two sections each, stacked in a column of their own so that neither waits for the other's height. */
+.market-grid { display: grid; gap: 8px; grid-template-rows: auto 1fr;
+               grid-template-columns: minmax(260px, 1fr) minmax(360px, 2fr) minmax(260px, 1fr);
+               grid-template-areas: "book chart form" "book chart trades"; }
 .market-grid > * { min-width: 0; }
-@media (max-width: 900px) { .market-grid { grid-template-columns: 1fr; } }
+.market-grid > .m-book, .market-grid > .market-book { grid-area: book; }
+.market-grid > .m-chart, .market-grid > .market-charts { grid-area: chart; }
+.market-grid > .m-form { grid-area: form; }
+.market-grid > .m-trades { grid-area: trades; }
+@media (max-width: 900px) {
+  .market-grid { grid-template-columns: 1fr; grid-template-rows: none;
+                 grid-template-areas: "book" "chart" "form" "trades"; }
+}
 /* Beside the other columns the tape takes the height they leave and shows the rows that fit: taken out of the flow,
    it never makes the page taller than the book, the charts and the orders (nor a 1440x900 screen scroll). */
 @media (min-width: 901px) {
@@ -57,6 +71,25 @@ body.body--dark { background: #121212; }
   .app-header .hide-on-phone { display: none; }
   .market-stats { gap: 4px 16px; }
 }
+/* The page's content (NiceGUI's own element) as the body: as wide as a 2xl screen at most, centred. */
+.nicegui-content.page-body { width: 100%; max-width: calc(1536px + 48px); margin: 0 auto; padding: 24px; gap: 8px; }
+/* A visitor's sign-in card (pages.py) is plain HTML dressed as a flat bordered q-card, in both themes. */
+.body--dark .sign-in-card { background: #1d1d1d; color: #fff; border-color: rgba(255, 255, 255, .28); }
+/* The header's own parts (components/layout.js): a native select and buttons, styled as Quasar's dense ones. */
+.app-header-parts { display: contents; }
+.market-selector { width: 9rem; height: 36px; padding: 0 8px; border-radius: 4px; font: inherit; font-size: 14px;
+                   color: inherit; background: transparent; border: 1px solid rgba(0, 0, 0, .24); cursor: pointer; }
+.market-selector:hover { border-color: currentColor; }
+.body--dark .market-selector { border-color: rgba(255, 255, 255, .28); }
+.body--dark .market-selector option { background: #1d1d1d; color: #e0e0e0; }
+.shell-icon-button, .shell-text-button { border: 0; background: transparent; color: inherit; cursor: pointer;
+                                         font: inherit; border-radius: 4px; }
+.shell-icon-button { width: 34px; height: 34px; border-radius: 50%; display: inline-flex; align-items: center;
+                     justify-content: center; font-size: 24px; }
+.shell-text-button { padding: 4px 8px; font-size: 14px; font-weight: 500; color: var(--q-primary); }
+.shell-icon-button:hover, .shell-text-button:hover { background: rgba(128, 128, 128, .15); }
+.shell-icon-button:focus-visible, .shell-text-button:focus-visible, .market-selector:focus-visible {
+  outline: 2px solid var(--q-primary); outline-offset: 1px; }
 """
 
 
@@ -71,24 +104,6 @@ def prefers_dark() -> bool:
     return app.storage.user.get("dark_mode", True) is not False
 
 
-def theme_toggle() -> None:
-    """Quasar's dark mode for the page, and a header button that switches it and remembers the choice."""
-    dark = ui.dark_mode(prefers_dark())
-    button = ui.button().props("flat round dense").classes("theme-toggle")
-
-    def show() -> None:
-        button.props(f"icon={'light_mode' if dark.value else 'dark_mode'}")
-        button.tooltip("Light theme" if dark.value else "Dark theme")
-
-    def switch() -> None:
-        dark.set_value(not dark.value)
-        app.storage.user["dark_mode"] = bool(dark.value)
-        show()
-
-    button.on_click(switch)
-    show()
-
-
 def signed_in() -> SignedIn | None:
     """The trader signed in on this browser, if any (server-side storage behind a signed cookie)."""
     trader_id = app.storage.user.get("trader_id")
@@ -98,48 +113,76 @@ def signed_in() -> SignedIn | None:
     return None
 
 
-# Each page's account part of the header, so that a sign-in without a page load (registration) can redraw it.
-_ACCOUNT_AREAS: "WeakKeyDictionary[Client, ui.row]" = WeakKeyDictionary()
+class ShellHeader(Element, component="layout.js"):
+    """The header's parts as one element (each NiceGUI element costs every tab kilobytes of server memory).
+
+    Texts and links are props, so that they change here in Python; the theme toggle switches Quasar's dark mode in
+    the browser at once and reports the choice, which this browser's next pages keep (`prefers_dark`).
+    """
+
+    def __init__(self, symbols: list[str] | None = None, symbol: str | None = None) -> None:
+        super().__init__()
+        self._props.update(
+            title="Live Orderbook",
+            home="/",
+            symbols=symbols or [],
+            symbol=symbol,
+            market_path="/market/",
+            dark=prefers_dark(),
+            labels={
+                "market": "Market",
+                "light": "Light theme",
+                "dark": "Dark theme",
+                "sign_in": "Sign in",
+                "register": "Register",
+                "sign_out": "Sign out",
+            },
+            links={"sign_in": "/login", "register": "/register", "sign_out": "/logout"},
+        )
+        self.show_account()
+        self.on("theme", self._choose_theme)
+
+    @property
+    def trader(self) -> str | None:
+        """The name the header shows, or None when it offers to sign in."""
+        return self._props["trader"]
+
+    @property
+    def dark(self) -> bool:
+        return bool(self._props["dark"])
+
+    def show_account(self) -> None:
+        """Show whoever is signed in on this browser now."""
+        trader = signed_in()
+        self._props["trader"] = trader.username if trader is not None else None
+        self.update()
+
+    def _choose_theme(self, event: GenericEventArguments) -> None:
+        dark = event.args is not False
+        app.storage.user["dark_mode"] = dark
+        self._props["dark"] = dark
+        self.update()
 
 
-def _fill_account(area: ui.row) -> None:
-    area.clear()
-    trader = signed_in()
-    with area:
-        if trader is not None:
-            ui.icon("person").classes("text-grey-7 hide-on-phone")
-            ui.label(trader.username).classes("text-body1 trader-name hide-on-phone")
-            ui.button("Sign out", on_click=lambda: ui.navigate.to("/logout")).props("flat dense no-caps")
-        else:
-            ui.link("Sign in", "/login").classes("sign-in")
-            ui.link("Register", "/register").classes("register")
+# Each page's header, so that a sign-in without a page load (registration) can redraw it.
+_HEADERS: "WeakKeyDictionary[Client, ShellHeader]" = WeakKeyDictionary()
 
 
 def show_account() -> None:
     """Redraw this page's header for whoever is signed in now."""
-    area = _ACCOUNT_AREAS.get(context.client)
-    if area is not None:
-        _fill_account(area)
+    header = _HEADERS.get(context.client)
+    if header is not None:
+        header.show_account()
 
 
 @contextmanager
 def frame(title: str, symbols: list[str] | None = None, symbol: str | None = None) -> Iterator[None]:
     """Header and page body; the page's components go inside the `with` block."""
     ui.page_title(f"{title} · Live Orderbook")
-    ui.add_css(CSS)
+    add_shared_css(CSS)
     connection_indicator()
     with ui.header(elevated=False).classes("app-header items-center gap-4 px-4 py-1 pr-48"):
-        ui.link("Live Orderbook", "/").classes("text-h6 text-weight-bold no-underline text-primary app-logo")
-        if symbols:
-            ui.select(
-                symbols,
-                value=symbol,
-                on_change=lambda event: ui.navigate.to(f"/market/{event.value}"),
-            ).props("dense outlined options-dense").classes("w-36 market-selector")
-        ui.space()
-        theme_toggle()
-        area = ui.row().classes("items-center gap-4 account")
-        _ACCOUNT_AREAS[context.client] = area
-        _fill_account(area)
-    with ui.column().classes("w-full max-w-screen-2xl mx-auto p-2 gap-2 page-body"):
-        yield
+        _HEADERS[context.client] = ShellHeader(symbols, symbol)
+    # The page's own content element is the body (no column of its own: every element costs each tab memory).
+    context.client.content.classes("page-body")
+    yield

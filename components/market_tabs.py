@@ -1,7 +1,10 @@
 """The market page's sections, and on a phone the tabs (Book / Chart / Trades / Orders) that show one at a time."""
 
 from nicegui import app, ui
-from nicegui.events import ValueChangeEventArguments
+from nicegui.element import Element
+from nicegui.events import GenericEventArguments
+
+from components.shared_css import add_shared_css
 
 SECTIONS = {"book": "Book", "chart": "Chart", "trades": "Trades", "orders": "Orders"}
 # Up to 600 px wide (a phone) the page shows the chosen tab's section and the order form, stuck to the bottom of
@@ -12,14 +15,22 @@ SECTIONS = {"book": "Book", "chart": "Chart", "trades": "Trades", "orders": "Ord
 CSS = """
 .market-tabs { display: none; }
 @media (min-width: 601px) { .phone-only { display: none !important; } }
+/* Native buttons dressed as Quasar's tabs (components/market_tabs.js). */
+.market-tabs .q-tab { border: 0; background: transparent; color: inherit; font: inherit; padding: 0 16px; }
+.market-tabs .q-tab--active { color: var(--q-primary); }
+.market-tabs .q-tab--inactive { opacity: .85; }
+.market-tabs .q-tab:focus-visible { outline: 2px solid var(--q-primary); outline-offset: -2px; }
 @media (max-width: 600px) {
-  .market-tabs { display: flex; order: -1; }
+  /* Stuck under the header (its `top` is the header's height), so that a long tab keeps its tabs at hand. */
+  .market-tabs { display: flex; order: -1; position: sticky; z-index: 5; margin: -8px -8px 0; padding: 0 8px;
+                 width: calc(100% + 16px) !important; }
+  .body--light .market-tabs { background: #f6f7f9; }
+  .body--dark .market-tabs { background: #121212; }
   /* The page fills the screen below the header, so that the form sits on the bottom edge even under a short tab. */
   .q-page:has(.market-grid) { display: flex; flex-direction: column; }
-  .q-page:has(.market-grid) > .nicegui-content { flex-grow: 1; padding: 0; }
-  .page-body:has(> .market-grid) { flex-grow: 1; }
+  .q-page:has(.market-grid) > .nicegui-content { flex-grow: 1; padding: 8px; }
   .market-grid { display: flex; flex-direction: column; gap: 8px; flex-grow: 1; }
-  .market-grid > .market-book, .market-grid > .market-charts, .market-grid > .market-side { display: contents; }
+  .market-grid > .market-book, .market-grid > .market-charts { display: contents; }
   .market-grid.tab-book .m-section:not(.m-book), .market-grid.tab-chart .m-section:not(.m-chart),
   .market-grid.tab-trades .m-section:not(.m-trades), .market-grid.tab-orders .m-section:not(.m-orders),
   .m-stats:has(~ .market-grid:not(.tab-chart)) { display: none; }
@@ -49,24 +60,36 @@ CSS = """
 """
 
 
-class MarketTabs:
+class MarketTabs(Element, component="market_tabs.js"):
     """The phone's tabs over the sections; the chosen one is a class of the grid, which live updates never touch."""
 
     def __init__(self) -> None:
-        ui.add_css(CSS)
+        super().__init__()
+        add_shared_css(CSS)
         # The browser keeps its choice: a phone back from the background after the reconnect timeout reloads the page.
         chosen = app.storage.user.get("market_tab")
         chosen = chosen if chosen in SECTIONS else "book"
-        with ui.tabs().props("dense no-caps align=justify").classes("w-full market-tabs") as self.tabs:
-            for name, label in SECTIONS.items():
-                ui.tab(name, label).props(f'data-tab="{name}"')
-        self.tabs.set_value(chosen)
-        self.tabs.on_value_change(self._show)
+        self._props["tabs"] = [{"name": name, "label": label} for name, label in SECTIONS.items()]
+        self._props["chosen"] = chosen
+        self.classes("w-full")
+        self.on("choose", self._choose)
         self.grid = ui.element("div").classes(f"w-full market-grid tab-{chosen}")
 
-    def _show(self, event: ValueChangeEventArguments) -> None:
-        self.grid.classes(remove=" ".join(f"tab-{name}" for name in SECTIONS), add=f"tab-{event.value}")
-        app.storage.user["market_tab"] = event.value
+    @property
+    def chosen(self) -> str:
+        return str(self._props["chosen"])
+
+    def choose(self, name: str) -> None:
+        """Show this tab's section (as a tap on the tab does)."""
+        if name not in SECTIONS:
+            return  # only the page's own tabs: the name comes from the browser
+        self._props["chosen"] = name
+        self.update()
+        self.grid.classes(remove=" ".join(f"tab-{known}" for known in SECTIONS), add=f"tab-{name}")
+        app.storage.user["market_tab"] = name
+
+    def _choose(self, event: GenericEventArguments) -> None:
+        self.choose(str(event.args))
 
 
 def section(name: str, phone_only: bool = False) -> ui.column:
@@ -75,10 +98,13 @@ def section(name: str, phone_only: bool = False) -> ui.column:
 
 
 def sticky_form() -> ui.column:
-    """The order form's place: the bottom of a phone's screen, with a button that opens the fields it hides there."""
+    """The order form's place: the bottom of a phone's screen, with a button that opens the fields it hides there.
+
+    (A visitor's sign-in card takes this place itself, as an element with the class `m-form`: no button for it.)
+    """
     place = ui.column().classes("w-full gap-2 m-form")
     with place:
         ui.button(icon="tune", on_click=lambda: place.classes(toggle="form-open")).props(
-            'flat round dense aria-label="More order options"'
-        ).classes("phone-only form-more").tooltip("More: order type, time in force, post-only")
+            'flat round dense aria-label="More order options" title="More: order type, time in force, post-only"'
+        ).classes("phone-only form-more")
     return place

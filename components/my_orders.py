@@ -9,6 +9,7 @@ from app.errors import ServiceError
 from app.exchange.service import Exchange
 from components.fast_rows import say_when_empty
 from components.order_columns import CANCEL_CELL, COLUMNS, CSS, PRICE_CELL, PRICE_HEADER, SIDE_CELL, order_row
+from components.shared_css import add_shared_css
 from components.toasts import toast
 from models import OrderPublic
 
@@ -34,7 +35,7 @@ class MyOrders:
         self.trader_id = trader_id
         self._open_rows: list[dict] = []  # as the database has them, without the lingering ones
         self._lingering: dict[int, tuple[int, dict]] = {}  # order id -> (row index when cancelled, greyed row)
-        ui.add_css(CSS)
+        add_shared_css(CSS)
         with ui.card().classes("w-full p-2 gap-1").props("flat bordered"):
             with ui.row().classes("w-full items-center justify-between"):
                 ui.label("My open orders").classes("text-subtitle1 text-weight-medium")

@@ -15,6 +15,7 @@ from app.exchange.service import Exchange
 from app.feed.market_data import MarketState
 from components.balances import BalancesPanel, amount_text
 from components.order_estimate import EstimateView, entered, estimate_of
+from components.shared_css import add_shared_css
 from components.toasts import Kind, toast
 from models import OrderCreate, OrderPublic
 
@@ -58,7 +59,7 @@ class OrderForm:
         self.on_placed = on_placed
         self.funds = funds
         self.book: BookSnapshot | None = None  # the newest book the page showed, for a market order's estimate
-        ui.add_css(CSS)
+        add_shared_css(CSS)
         with ui.card().classes("w-full p-3 gap-2 order-form").props("flat bordered"):
             ui.label("Place order").classes("text-subtitle1 text-weight-medium")
             self.side = (

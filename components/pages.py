@@ -1,5 +1,7 @@
 """The market pages: thin handlers that compose components around one LiveMarket."""
 
+from contextlib import AbstractContextManager, nullcontext
+
 from nicegui import ui
 
 from app import services
@@ -17,12 +19,19 @@ from components.orderbook import OrderbookView
 from components.trades_tape import TradesTape
 
 
-def sign_in_card(title: str) -> None:
-    with ui.card().classes("w-full p-4 gap-2").props("flat bordered"):
-        ui.label(title).classes("text-subtitle1")
-        with ui.row():
-            ui.link("Sign in", "/login")
-            ui.link("Register", "/register")
+def sign_in_card(title: str, css_class: str = "") -> ui.html:
+    """A visitor's card in place of a trader's part: one element (static HTML, no user data)."""
+    return ui.html(
+        f'<div class="text-subtitle1">{title}</div>'
+        '<div class="row gap-4"><a class="nicegui-link" href="/login">Sign in</a>'
+        '<a class="nicegui-link" href="/register">Register</a></div>',
+        sanitize=False,
+    ).classes(f"q-card q-card--bordered q-card--flat no-shadow column w-full p-4 gap-2 sign-in-card {css_class}")
+
+
+def stacked(css_class: str, stack: bool) -> AbstractContextManager[object]:
+    """A column for two sections that stack in one grid column; one section is the grid's item itself (no wrapper)."""
+    return ui.column().classes(f"gap-2 {css_class}") if stack else nullcontext()
 
 
 @ui.page("/", response_timeout=15)
@@ -46,14 +55,13 @@ async def market_page(symbol: str) -> None:
     trader = signed_in()
     with frame(symbol, symbols, symbol):
         live = LiveMarket(exchange, symbol, trader.trader_id if trader else None)
-        with ui.element("div").classes("w-full m-stats"):
-            live.add(MarketStatsBar(rules).show)
+        live.add(MarketStatsBar(rules).show)
         form: OrderForm | None = None
         balances: BalancesPanel | None = None
         # Book and balances | charts and the trader's orders | form and the tape: all of it on one 1440x900 screen.
         # A phone shows one section at a time under its tabs, with the form stuck to the bottom (market_tabs.py).
         with MarketTabs().grid:
-            with ui.column().classes("gap-2 market-book"):
+            with stacked("market-book", trader is not None):
                 with section("book"):
                     book = OrderbookView(rules, on_pick=lambda price: form.set_price(price) if form else None)
                     live.add(book.show)
@@ -61,29 +69,29 @@ async def market_page(symbol: str) -> None:
                     with section("orders"):  # on a phone the balances show under Orders, above the open orders
                         balances = BalancesPanel(exchange, rules, trader.trader_id)
                         live.add_funds_part(balances.refresh)
-            with ui.column().classes("gap-2 market-charts"):
+            with stacked("market-charts", trader is not None):
                 with section("chart"):
                     live.add(CandlesChart(exchange, rules).show)
                     live.add(DepthChart(rules).show)
-                with section("orders", phone_only=trader is None):
-                    if trader is not None:
+                if trader is not None:
+                    with section("orders"):
                         mine = MyOrders(exchange, symbol, trader.trader_id, on_open_orders=book.show_own_orders)
                         live.add_trader_part(mine.refresh)
-                    else:
-                        sign_in_card("Sign in to see your orders")
-            with ui.column().classes("gap-2 market-side"):
+                else:  # the card is the phone's Orders section itself
+                    sign_in_card("Sign in to see your orders", "m-section m-orders phone-only")
+            # The form over the tape, both the grid's own items; a visitor's card takes the form's place itself.
+            if trader is not None:
                 with sticky_form():
-                    if trader is not None:
-                        form = OrderForm(
-                            exchange,
-                            rules,
-                            trader.trader_id,
-                            on_placed=lambda _: live.refresh_trader_parts(),
-                            funds=balances,
-                        )
-                        live.add(form.show_book)
-                    else:
-                        sign_in_card("Sign in to trade")
-                with section("trades").classes("market-tape"):
-                    live.add(TradesTape().show)
+                    form = OrderForm(
+                        exchange,
+                        rules,
+                        trader.trader_id,
+                        on_placed=lambda _: live.refresh_trader_parts(),
+                        funds=balances,
+                    )
+                    live.add(form.show_book)
+            else:
+                sign_in_card("Sign in to trade", "m-form")
+            with section("trades").classes("market-tape"):
+                live.add(TradesTape().show)
         await live.start()

@@ -6,6 +6,7 @@ import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.select import Select
 
 from tests.browser.conftest import PASSWORD, NewTrader, OpenPage, place
 from tests.browser.pages import MarketPage, eventually
@@ -127,3 +128,48 @@ def test_on_1440x900_the_book_chart_form_and_open_orders_show_without_scrolling(
     assert page.driver.execute_script("return scrollY;") == 0
     # Nothing below to scroll to either: the full tape shows the rows that fit beside the other columns.
     assert page.driver.execute_script("return document.documentElement.scrollHeight;") <= 900
+
+
+# The header: one element with a native market selector and a theme toggle that this browser remembers.
+THEME = """
+const body = document.body.classList;
+return body.contains('body--dark') ? 'dark' : body.contains('body--light') ? 'light' : '';
+"""
+
+
+def theme_after_reload(page: MarketPage) -> str:
+    page.driver.refresh()
+    page.wait_until_connected()
+    return str(page.driver.execute_script(THEME))
+
+
+def test_the_theme_toggle_switches_at_once_and_this_browser_keeps_the_choice(
+    server: ServerProcess, open_page: OpenPage
+) -> None:
+    page = open_page(server.base_url).open("BTC-USD")
+    assert page.driver.execute_script(THEME) == "dark"
+
+    page.driver.find_element(By.CSS_SELECTOR, "header .theme-toggle").click()
+
+    assert page.driver.execute_script(THEME) == "light"
+    # The server keeps the choice once the toggle's message reached it: reload until a reload shows it.
+    eventually(lambda: theme_after_reload(page), "light".__eq__, "light after a reload")
+    page.driver.find_element(By.CSS_SELECTOR, "header .theme-toggle").click()
+    eventually(lambda: theme_after_reload(page), "dark".__eq__, "dark again after a reload")
+
+
+def test_the_market_selector_is_reached_by_keyboard_and_opens_the_chosen_market(
+    server: ServerProcess, open_page: OpenPage
+) -> None:
+    page = open_page(server.base_url).open("BTC-USD")
+    selector = page.driver.find_element(By.CSS_SELECTOR, "header select.market-selector")
+    assert selector.get_attribute("value") == "BTC-USD"
+    page.driver.find_element(By.CSS_SELECTOR, "header .app-logo").send_keys(Keys.TAB)
+    assert page.driver.execute_script("return document.activeElement.classList.contains('market-selector');")
+
+    Select(selector).select_by_value("ETH-USD")
+
+    eventually(lambda: page.driver.current_url, lambda url: url.endswith("/market/ETH-USD"), "the ETH-USD page")
+    page.wait_until_connected()
+    shown = page.driver.find_element(By.CSS_SELECTOR, "header select.market-selector").get_attribute("value")
+    assert shown == "ETH-USD"

@@ -186,3 +186,16 @@ def test_a_visitor_on_a_phone_is_asked_to_sign_in_under_orders_and_at_the_bottom
         assert not page.driver.find_element(By.CSS_SELECTOR, ".ob-bids").is_displayed()
     finally:
         page.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_the_tabs_stay_under_the_header_while_a_long_tab_scrolls(phone: MarketPage) -> None:
+    choose_tab(phone, "chart")
+    # A tab much taller than the screen, as a long list of orders makes it.
+    phone.driver.execute_script("document.querySelector('.m-chart').style.minHeight = '3000px';")
+
+    phone.driver.execute_script("window.scrollTo(0, 1500);")
+
+    assert phone.driver.execute_script("return scrollY;") >= 1000
+    header, tabs = box(phone, ".q-header"), box(phone, ".market-tabs")
+    assert abs(tabs["top"] - header["bottom"]) <= 1, f"the tabs at {tabs}, the header at {header}"
+    choose_tab(phone, "trades")  # and they still work there

@@ -21,6 +21,8 @@ from app.server import create_app
 from app.settings import Settings, load_settings
 from app.store.queries import StatusFilter
 from components.ladder import OrderBookLadder
+from components.layout import ShellHeader
+from components.market_stats import MarketStatsBar
 from components.mount import mount
 from components.trades_tape import TapeTable
 from models import OrderCreate, OrderPublic, TraderCreate
@@ -111,8 +113,11 @@ class Desk:
 
     def stat(self, title: str) -> str:
         """The text of one market stat, e.g. "Last" or "24h high"."""
-        labels = self.user.find(kind=ui.label).elements
-        return self.one_of({label for label in labels if label.props.get("data-stat") == title}).text
+        return self.one(MarketStatsBar, "m-stats").value(title)
+
+    def header(self) -> ShellHeader:
+        """The page's header (one element: the market selector, the theme toggle, the account)."""
+        return self.one_of(set(self.user.find(ShellHeader).elements))
 
     def field(self, label: str) -> ui.input:
         """An input by the start of its label, e.g. "Price" for "Price (USD)"."""

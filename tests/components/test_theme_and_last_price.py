@@ -2,33 +2,35 @@
 
 from nicegui import ui
 from nicegui.testing import User
+from nicegui.testing.user_interaction import UserInteraction
 
 from tests.components.conftest import Desk
 
 MARKET = "/market/BTC-USD"
 
 
-def dark_mode(user: User) -> ui.dark_mode:
-    return Desk.one_of(user.find(ui.dark_mode).elements)
+def toggle_theme(desk: Desk, dark: bool) -> None:
+    """What the header's toggle sends after switching the browser's theme: the theme it switched to."""
+    UserInteraction(desk.user, {desk.header()}, None).trigger("theme", dark)
 
 
-async def test_the_page_is_dark_by_default(user: User) -> None:
+async def test_the_page_is_dark_by_default(user: User, desk: Desk) -> None:
     await user.open(MARKET)
 
-    assert dark_mode(user).value is True
+    assert desk.header().dark is True
 
 
 async def test_the_header_toggle_switches_to_light_and_the_browser_keeps_it(user: User, desk: Desk) -> None:
     await user.open(MARKET)
 
-    desk.trigger(ui.button, "theme-toggle", "click", {})
-    assert dark_mode(user).value is False
+    toggle_theme(desk, False)
+    assert desk.header().dark is False
 
     await user.open(MARKET)  # a new page in the same browser (the same cookie)
-    assert dark_mode(user).value is False
-    desk.trigger(ui.button, "theme-toggle", "click", {})
+    assert desk.header().dark is False
+    toggle_theme(desk, True)
     await user.open(MARKET)
-    assert dark_mode(user).value is True
+    assert desk.header().dark is True
 
 
 async def trade(desk: Desk, maker: int, taker: int, price: str) -> None:
