@@ -12,7 +12,6 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from nicegui import Client, ui
 from nicegui.element import Element
 from nicegui.events import GenericEventArguments
 
@@ -20,6 +19,7 @@ from app.feed.book_delta import Book, book_delta
 from app.observability.metrics import count_book_resync
 from components.fast_rows import call_text, send, send_call
 from components.nicegui_internals import set_plain
+from components.shared_css import add_shared_css
 
 # What a developer picks from; the values come from the book's (price, size) texts, computed in the browser.
 COLUMN_LABELS = {"price": "Price", "size": "Size", "total": "Total", "notional": "Sum"}
@@ -145,15 +145,11 @@ def _config(
 
 def ladder_css() -> None:
     """The ladder's and the tape's CSS, in the head every page shares (added to each page it cost ~15 KiB a page)."""
-    if _CSS_MARK not in Client.shared_head_html:  # once per app, not per page (tests reset the shared head)
-        ui.add_css(CSS, shared=True)
+    add_shared_css(CSS)
 
 
-_CSS_MARK = "/* ladder.py */"
 # The ladder's and the tape's cards and plain tables (the depth bars and the flash are in components/layout.py).
-CSS = (
-    _CSS_MARK
-    + """
+CSS = """
 .ob-ladder, .tape-card { padding: 8px; display: flex; flex-direction: column; gap: 4px; }
 .ob-head { display: flex; align-items: center; gap: 8px; min-height: 28px; }
 .ob-title, .tape-title { font-size: 1rem; font-weight: 500; line-height: 1.75rem; letter-spacing: .00937em; }
@@ -182,4 +178,3 @@ CSS = (
 /* The trader's own levels: a dot before the price (generated content, so the price's text stays the price). */
 .ob-mine .ob-price .ob-cell::before { content: "●"; font-size: 9px; margin-right: 4px; vertical-align: 1px; }
 """
-)

@@ -1,6 +1,5 @@
 """The trading page's theme (dark unless the browser chose light) and the last price between asks and bids."""
 
-from nicegui import ui
 from nicegui.testing import User
 from nicegui.testing.user_interaction import UserInteraction
 
