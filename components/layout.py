@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from weakref import WeakKeyDictionary
 
 from nicegui import Client, app, context, ui
@@ -10,6 +11,7 @@ from nicegui.element import Element
 from nicegui.events import GenericEventArguments
 
 from components.connection import connection_indicator
+from components.nicegui_internals import set_plain
 from components.shared_css import add_shared_css
 
 CSS = """
@@ -122,23 +124,11 @@ class ShellHeader(Element, component="layout.js"):
 
     def __init__(self, symbols: list[str] | None = None, symbol: str | None = None) -> None:
         super().__init__()
-        self._props.update(
-            title="Live Orderbook",
-            home="/",
-            symbols=symbols or [],
-            symbol=symbol,
-            market_path="/market/",
-            dark=prefers_dark(),
-            labels={
-                "market": "Market",
-                "light": "Light theme",
-                "dark": "Dark theme",
-                "sign_in": "Sign in",
-                "register": "Register",
-                "sign_out": "Sign out",
-            },
-            links={"sign_in": "/login", "register": "/register", "sign_out": "/logout"},
-        )
+        self._props.update(title="Live Orderbook", home="/", symbol=symbol, market_path="/market/", dark=prefers_dark())
+        # Lists and dicts in props become observables per page: these are set plain, and shared by every header.
+        set_plain(self._props, "symbols", _shared_symbols(tuple(symbols or ())))
+        set_plain(self._props, "labels", HEADER_LABELS)
+        set_plain(self._props, "links", HEADER_LINKS)
         self.show_account()
         self.on("theme", self._choose_theme)
 
@@ -162,6 +152,22 @@ class ShellHeader(Element, component="layout.js"):
         app.storage.user["dark_mode"] = dark
         self._props["dark"] = dark
         self.update()
+
+
+HEADER_LABELS = {
+    "market": "Market",
+    "light": "Light theme",
+    "dark": "Dark theme",
+    "sign_in": "Sign in",
+    "register": "Register",
+    "sign_out": "Sign out",
+}
+HEADER_LINKS = {"sign_in": "/login", "register": "/register", "sign_out": "/logout"}
+
+
+@cache
+def _shared_symbols(symbols: tuple[str, ...]) -> list[str]:
+    return list(symbols)  # one list per set of markets, shared by the pages (never changed in place)
 
 
 # Each page's header, so that a sign-in without a page load (registration) can redraw it.

@@ -1,11 +1,13 @@
 """Market stats: last price and the 24 h change, high, low and volume, as one element (components/market_stats.js)."""
 
 from decimal import Decimal
+from functools import lru_cache
 
 from nicegui.element import Element
 
 from app.exchange.rules import MarketRules
 from app.feed.market_data import MarketState
+from components.nicegui_internals import set_plain
 
 NO_DATA = "–"
 
@@ -18,7 +20,8 @@ class MarketStatsBar(Element, component="market_stats.js"):
         self.rules = rules
         self.titles = ("Last", "24h change", "24h high", "24h low", f"24h volume ({rules.base})")
         self._props["symbol"] = rules.symbol
-        self._props["stats"] = [{"title": title, "value": NO_DATA, "tone": ""} for title in self.titles]
+        # Set plain (a list of dicts in props becomes observables per page); replaced whole, never changed in place.
+        set_plain(self._props, "stats", [{"title": title, "value": NO_DATA, "tone": ""} for title in self.titles])
         self.classes("w-full m-stats")
 
     def value(self, title: str) -> str:
@@ -45,5 +48,11 @@ class MarketStatsBar(Element, component="market_stats.js"):
             for title, value in zip(self.titles, values, strict=True)
         ]
         if shown != self._props["stats"]:
-            self._props["stats"] = shown
+            set_plain(self._props, "stats", _shared(tuple(tuple(stat.items()) for stat in shown)))
             self.update()
+
+
+@lru_cache(maxsize=64)
+def _shared(stats: tuple[tuple[tuple[str, str], ...], ...]) -> list[dict[str, str]]:
+    """The same stats as one list for every page that shows them (pages of a market see the same states)."""
+    return [dict(stat) for stat in stats]

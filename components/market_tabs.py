@@ -4,6 +4,7 @@ from nicegui import app, ui
 from nicegui.element import Element
 from nicegui.events import GenericEventArguments
 
+from components.nicegui_internals import set_plain
 from components.shared_css import add_shared_css
 
 SECTIONS = {"book": "Book", "chart": "Chart", "trades": "Trades", "orders": "Orders"}
@@ -60,6 +61,9 @@ CSS = """
 """
 
 
+TABS = [{"name": name, "label": label} for name, label in SECTIONS.items()]
+
+
 class MarketTabs(Element, component="market_tabs.js"):
     """The phone's tabs over the sections; the chosen one is a class of the grid, which live updates never touch."""
 
@@ -69,7 +73,7 @@ class MarketTabs(Element, component="market_tabs.js"):
         # The browser keeps its choice: a phone back from the background after the reconnect timeout reloads the page.
         chosen = app.storage.user.get("market_tab")
         chosen = chosen if chosen in SECTIONS else "book"
-        self._props["tabs"] = [{"name": name, "label": label} for name, label in SECTIONS.items()]
+        set_plain(self._props, "tabs", TABS)  # plain and shared: a list of dicts in props is observables per page
         self._props["chosen"] = chosen
         self.classes("w-full")
         self.on("choose", self._choose)
