@@ -120,7 +120,13 @@ class SimulatedPage:
             self.delta_failures += not verified(props["book"])
         elif method == "add":
             rows = props.get("rows") or []
-            if (rows[0][0] if rows else None) != argument["after"]:
+            newest = rows[0][0] if rows else None
+            trades = argument["trades"]
+            # Old news, dropped as tape.js drops it: NiceGUI sends a pass's element updates before its JavaScript
+            # calls, so a whole tape sent after this delta may arrive before it.
+            if trades and newest is not None and trades[-1][0] <= newest:
+                return
+            if newest != argument["after"]:
                 self.delta_failures += 1
                 return
             props["rows"] = (argument["trades"] + rows)[: props.get("length", 20)]
