@@ -1,4 +1,4 @@
-"""How often pages render (components/live.py `Pace`): every 0.1 s while the event loop keeps up, slower while it lags."""
+"""How often pages render (components/live.py `Pace`): every 0.1 s while the event loop keeps up, less while it lags."""
 
 from components.live import BUSY_RENDER_INTERVAL, RENDER_INTERVAL, Pace
 
