@@ -27,6 +27,7 @@ from app.api import api_router
 from app.api.body_limit import DeclaredBodyLimit
 from app.api.deps import database_error_handler, service_error_handler
 from app.api.docs import add_offline_docs
+from app.api.fast_orders import FastOrders
 from app.errors import ServiceError
 from app.exchange.funds import asset_places
 from app.exchange.service import Exchange
@@ -64,6 +65,7 @@ def create_app(settings: Settings) -> FastAPI:
     add_offline_docs(api)
     api.add_exception_handler(ServiceError, service_error_handler)
     api.add_exception_handler(OperationalError, database_error_handler)
+    api.add_middleware(FastOrders)  # inside the body limit: placing and cancelling one order skip FastAPI's routing
     api.add_middleware(DeclaredBodyLimit)
     # Unknown /api paths answer in the API's JSON, instead of falling through to NiceGUI's 404 page.
     api.router.routes.append(Route("/api/{path:path}", ApiNotFound()))

@@ -50,6 +50,11 @@ def current() -> Services:
     return _current
 
 
+def running() -> Services | None:
+    """The services, or None while the server is starting (for code that then leaves the request to the routes)."""
+    return _current
+
+
 async def started() -> Services:
     """The services, waiting for start-up to finish if it has not yet."""
     if _current is None:

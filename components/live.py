@@ -11,8 +11,14 @@ from app.errors import Unavailable
 from app.exchange.service import Exchange
 from app.feed.events import funds_changed, market_changed
 from app.feed.market_data import MarketState
+from app.observability.metrics import LOOP_LAG, RENDER_PACE
 
 RENDER_INTERVAL = 0.1  # a page renders a market at most this often; bursts in between coalesce
+# ... and at most this often while the event loop is saturated: every render costs each page the same sends, however
+# many orders it covers, so a busy server renders less often and answers more orders (measured in bench_soak).
+BUSY_RENDER_INTERVAL = 0.25
+BUSY_LAG = 0.015  # s: a smoothed event-loop lag over this means the loop is saturated
+PROBE_INTERVAL = 0.1  # s between two lag probes (a timer callback each: nothing measurable)
 CHECK_INTERVAL = 2.0  # the fallback timer: a page that missed a push notices within this time
 
 
@@ -20,9 +26,46 @@ CHECK_INTERVAL = 2.0  # the fallback timer: a page that missed a push notices wi
 _live_pages: set["LiveMarket"] = set()
 
 
+class Pace:
+    """How often pages render: every RENDER_INTERVAL while the event loop keeps up, BUSY_RENDER_INTERVAL while it lags.
+
+    The lag is how late a timer callback runs (the work queued ahead of it), smoothed over about ten probes so that
+    one long turn of the loop does not switch the pace.
+    """
+
+    def __init__(self) -> None:
+        self.lag = 0.0
+
+    @property
+    def interval(self) -> float:
+        return BUSY_RENDER_INTERVAL if self.lag > BUSY_LAG else RENDER_INTERVAL
+
+    def observe(self, lateness: float) -> None:
+        self.lag += (max(0.0, lateness) - self.lag) * 0.1
+
+
+PACE = Pace()
+
+
+def _probe(loop: asyncio.AbstractEventLoop, due: float) -> None:
+    now = loop.time()
+    PACE.observe(now - due)
+    loop.call_at(now + PROBE_INTERVAL, _probe, loop, now + PROBE_INTERVAL)
+
+
 def install() -> None:
-    """Start the one fallback timer that checks every live page (the app forwards its changes to market_changed)."""
+    """Start the one fallback timer that checks every live page (the app forwards its changes to market_changed),
+    and the probe of the event loop's lag that sets the pages' pace."""
     app.timer(CHECK_INTERVAL, _check_all)
+    app.on_startup(_start_probe)
+
+
+def _start_probe() -> None:
+    loop = asyncio.get_running_loop()
+    due = loop.time() + PROBE_INTERVAL
+    loop.call_at(due, _probe, loop, due)
+    RENDER_PACE.set_function(lambda: PACE.interval)
+    LOOP_LAG.set_function(lambda: PACE.lag)
 
 
 def _check_all() -> None:
@@ -119,7 +162,7 @@ class LiveMarket:
         if self._scheduled:
             return
         self._scheduled = True
-        delay = max(0.0, self._last_render + RENDER_INTERVAL - time.monotonic())
+        delay = max(0.0, self._last_render + PACE.interval - time.monotonic())
         background_tasks.create(self._render_later(delay), name=f"render {self.symbol}")
 
     async def _render_later(self, delay: float) -> None:

@@ -94,6 +94,18 @@ PAGES.set_function(lambda: len(Client.instances))
 # list() copies the dict in one step: the scrape runs in a worker thread while pages come and go.
 CONNECTED_PAGES.set_function(lambda: sum(client.has_socket_connection for client in list(Client.instances.values())))
 
+RENDER_PACE = Gauge(
+    "orderbook_render_interval_seconds",
+    "How often a page renders a changing market at most: longer while the event loop lags (components/live.py).",
+    registry=REGISTRY,
+)
+
+LOOP_LAG = Gauge(
+    "orderbook_event_loop_lag_seconds",
+    "How late a timer callback runs on the event loop, smoothed: the work queued ahead of anything the loop does.",
+    registry=REGISTRY,
+)
+
 PlaceOrderMethod = Callable[..., Awaitable[tuple["OrderPublic", bool]]]
 
 
