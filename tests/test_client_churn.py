@@ -25,7 +25,7 @@ VISITS = 1000  # the issue's number
 WAVE = 50  # tabs open at once
 LOADING = 10  # of those, pages loading at once, as visitors arrive over a moment rather than in the same instant
 RELEASE_TIMEOUT = 90.0  # s: reconnect_timeout (15 s) plus NiceGUI's pruning (tab storage: 30 s), on a busy machine
-TRIM_WAIT = 31.0  # s: components/memory.py's malloc_trim interval
+TRIM_WAIT = 31.0  # s: components/memory.py: a collection, its follow-up 10 s later, and the 30 s tab storage age
 TASK_SLACK = 5  # asyncio tasks that may come and go on their own (timers, keep-alive loops)
 RSS_SLACK_KIB = 16 * 1024
 ABRUPT_EVERY = 10  # one visit in 10 leaves without the page saying so (a crashed tab, a lost network)
@@ -143,7 +143,7 @@ async def churn(base_url: str, buyer: Trader, seller: Trader) -> Churn:
         while not done and time.monotonic() - release_started < RELEASE_TIMEOUT:
             await asyncio.sleep(1)
             done = await released()
-        await asyncio.sleep(TRIM_WAIT)  # components/memory.py hands freed heap pages back within its 30 s interval
+        await asyncio.sleep(TRIM_WAIT)  # components/memory.py: its collection and follow-up (10 s checks), tab storages
         after = await metrics(http)
     release_seconds = time.monotonic() - release_started
     return Churn(before, held, waves, after, updated_pages, visit_seconds, release_seconds, len(slow))
