@@ -23,7 +23,7 @@ from app.exchange.service import Exchange
 from app.feed.candles import MAX_CANDLES, Candle, CandleSeries
 from app.feed.market_data import TAPE_LENGTH, MarketState
 from app.store.candles import Interval
-from components.fast_rows import call_text, send_call
+from components.fast_rows import call_text, show_series
 from components.nicegui_internals import set_plain
 from models.clock import aware
 
@@ -181,13 +181,8 @@ class CandlesChart(Element, component="market_chart.js"):
 
     def draw(self, text: str, call: str) -> None:
         """Send this page the shared candles (`text`), as a `draw` call (`call`) once the page is in the browser."""
-        if self.is_deleted or text is self._props["series"]:
-            return
-        set_plain(self._props, "series", text)  # a re-sent element (a reload, a resync) carries the newest candles
-        if self.client.has_socket_connection:
-            send_call(self, call)  # only the candles, not the whole element again
-        else:
-            self.update()
+        if not self.is_deleted:
+            show_series(self, text, call)
 
     def _handle_delete(self) -> None:
         self.shared.charts.discard(self)

@@ -13,8 +13,7 @@ from nicegui.element import Element
 from app.exchange.rules import MarketRules
 from app.feed.book_view import depth_curves
 from app.feed.market_data import MarketState
-from components.fast_rows import call_text, send_call
-from components.nicegui_internals import set_plain
+from components.fast_rows import call_text, show_series
 
 LEVELS = 100
 MIN_REDRAW_INTERVAL = 1.0  # the points are the largest part of a page's update: a busy book redraws them at 1 Hz
@@ -66,15 +65,4 @@ class DepthChart(Element, component="market_chart.js"):
 
     def _redraw(self, state: MarketState) -> None:
         self._last_redraw = time.monotonic()
-        text, call = depth_json(state)
-        shown = self._props["series"]
-        if text is shown:
-            return
-        if text == shown:
-            set_plain(self._props, "series", text)  # the same points: hold the shared str, send nothing
-            return
-        set_plain(self._props, "series", text)  # a re-sent element (a reload, a resync) carries the newest points
-        if self.client.has_socket_connection:
-            send_call(self, call)  # only the points, not the whole element again
-        else:
-            self.update()
+        show_series(self, *depth_json(state))

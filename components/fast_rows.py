@@ -67,3 +67,21 @@ def _flush(client: Client) -> None:
     calls = _pending.pop(client, None)
     if calls and not client.is_deleted:
         client.run_javascript("\n".join(calls))  # one call a line: JSON has no raw newline
+
+
+def show_series(element: Element, text: str, call: str) -> None:
+    """Hold `text` (a JSON str shared by every page) in the element's `series` prop and draw it with `call`.
+
+    The same points: the shared str is held, nothing is sent. New points: a page in the browser gets only the `call`
+    (the points, not the whole element again); a page not yet connected gets them with the element when it comes.
+    """
+    shown = element.props.get("series")
+    if text is shown:
+        return
+    set_plain(element.props, "series", text)  # a re-sent element (a reload, a resync) carries the newest points
+    if text == shown:
+        return
+    if element.client.has_socket_connection:
+        send_call(element, call)
+    else:
+        element.update()
