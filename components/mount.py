@@ -20,6 +20,7 @@ def mount(api: FastAPI, settings: Settings) -> None:
         Storage.redis_key_prefix = f"{settings.redis_prefix}nicegui:"
     app.config.socket_io_js_transports = list(settings.transports)
     nicegui_internals.install_fast_binary_check()
+    api.add_middleware(nicegui_internals.LeanPageRequests)
     api.add_middleware(nicegui_internals.SocketsFirst)  # the outermost layer: a tab's socket skips all the others
     departures.install()
     live.install()

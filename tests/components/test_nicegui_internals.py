@@ -2,15 +2,17 @@
 
 Each test fails when an upgrade breaks one of its work-arounds: the faster binary check must answer exactly as
 python-socketio's own and be the packet class NiceGUI's server uses; plain props must reach the page unwrapped; the
-tab-storage count must follow the tabs. (tests/test_page_release.py checks the early deletion of a departed page.)"""
+tab-storage count must follow the tabs; a served page's request must hold only what is read later.
+(tests/test_page_release.py checks the early deletion of a departed page.)"""
 
 from hypothesis import given
 from hypothesis import strategies as st
-from nicegui import core, ui
+from nicegui import app, core, ui
 from nicegui.testing import User
 from socketio.packet import Packet
 
-from components.nicegui_internals import FastBinaryCheckPacket, set_plain, tab_storage_count
+from components.market_tabs import MarketTabs
+from components.nicegui_internals import PAGE_SCOPE_KEYS, FastBinaryCheckPacket, set_plain, tab_storage_count
 
 
 class SubDict(dict):  # NiceGUI's observable props are dict and list subclasses
@@ -103,3 +105,24 @@ async def test_a_tab_socket_reaches_socket_io_and_nothing_else() -> None:
     # Long-polling (HTTP) goes the usual way; the websocket went to socket.io, which refused this one (no transport).
     assert passed_on == ["/_nicegui_ws/socket.io/"]
     assert sent and all(message["type"].startswith("websocket.") for message in sent)
+
+
+async def test_a_served_page_keeps_only_the_lean_part_of_its_request(user: User) -> None:
+    await user.open("/market/BTC-USD")
+    client = user.client
+    listened = {listener.request for e in client.elements.values() for listener in e._event_listeners.values()}
+    assert listened, "the market page has event listeners"
+    for request in {client.request, *listened}:
+        assert request is not None
+        assert set(request.scope) <= set(PAGE_SCOPE_KEYS), "FastAPI's exit stacks are still held"
+        assert await request.receive() == {"type": "http.disconnect"}
+        assert request.url.path == "/market/BTC-USD" and request.session["id"]
+
+
+async def test_an_event_handler_still_reads_the_browsers_storage_after_the_response(user: User) -> None:
+    await user.open("/market/BTC-USD")
+    tabs = next(e for e in user.client.elements.values() if isinstance(e, MarketTabs))
+    (listener,) = tabs._event_listeners.values()
+    tabs._handle_event({"listener_id": listener.id, "args": "trades"})  # what a tap on the Trades tab sends
+    assert app.storage.user["market_tab"] == "trades"
+    assert tabs.chosen == "trades"
