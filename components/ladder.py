@@ -150,7 +150,7 @@ def ladder_css() -> None:
 
 # The ladder's and the tape's cards and plain tables (the depth bars and the flash are in components/layout.py).
 CSS = """
-.ob-ladder, .tape-card { padding: 8px; display: flex; flex-direction: column; gap: 4px; }
+.ob-ladder, .tape-body { padding: 8px; display: flex; flex-direction: column; gap: 4px; }
 .ob-head { display: flex; align-items: center; gap: 8px; min-height: 28px; }
 .ob-title, .tape-title { font-size: 1rem; font-weight: 500; line-height: 1.75rem; letter-spacing: .00937em; }
 .ob-title { flex: 1 1 auto; }

@@ -12,21 +12,11 @@ from components.depth_chart import DepthChart
 from components.layout import frame, signed_in
 from components.live import LiveMarket
 from components.market_stats import MarketStatsBar
-from components.market_tabs import MarketTabs, section, sticky_form
+from components.market_tabs import MarketTabs, as_section, section, sticky_form
 from components.my_orders import MyOrders
 from components.order_form import OrderForm
 from components.orderbook import OrderbookView
 from components.trades_tape import TradesTape
-
-
-def sign_in_card(title: str, css_class: str = "") -> ui.html:
-    """A visitor's card in place of a trader's part: one element (static HTML, no user data)."""
-    return ui.html(
-        f'<div class="text-subtitle1">{title}</div>'
-        '<div class="row gap-4"><a class="nicegui-link" href="/login">Sign in</a>'
-        '<a class="nicegui-link" href="/register">Register</a></div>',
-        sanitize=False,
-    ).classes(f"q-card q-card--bordered q-card--flat no-shadow column w-full p-4 gap-2 sign-in-card {css_class}")
 
 
 def stacked(css_class: str, stack: bool) -> AbstractContextManager[object]:
@@ -60,11 +50,12 @@ async def market_page(symbol: str) -> None:
         balances: BalancesPanel | None = None
         # Book and balances | charts and the trader's orders | form and the tape: all of it on one 1440x900 screen.
         # A phone shows one section at a time under its tabs, with the form stuck to the bottom (market_tabs.py).
-        with MarketTabs().grid:
+        # A visitor's sign-in cards (in place of the orders and the form) are the tabs' own.
+        with MarketTabs(sign_in_cards=trader is None):
             with stacked("market-book", trader is not None):
-                with section("book"):
-                    book = OrderbookView(rules, on_pick=lambda price: form.set_price(price) if form else None)
-                    live.add(book.show)
+                book = OrderbookView(rules, on_pick=lambda price: form.set_price(price) if form else None)
+                as_section(book.ladder, "book")
+                live.add(book.show)
                 if trader is not None:
                     with section("orders"):  # on a phone the balances show under Orders, above the open orders
                         balances = BalancesPanel(exchange, rules, trader.trader_id)
@@ -77,9 +68,7 @@ async def market_page(symbol: str) -> None:
                     with section("orders"):
                         mine = MyOrders(exchange, symbol, trader.trader_id, on_open_orders=book.show_own_orders)
                         live.add_trader_part(mine.refresh)
-                else:  # the card is the phone's Orders section itself
-                    sign_in_card("Sign in to see your orders", "m-section m-orders phone-only")
-            # The form over the tape, both the grid's own items; a visitor's card takes the form's place itself.
+            # The form over the tape, both the grid's own items.
             if trader is not None:
                 with sticky_form():
                     form = OrderForm(
@@ -90,8 +79,7 @@ async def market_page(symbol: str) -> None:
                         funds=balances,
                     )
                     live.add(form.show_book)
-            else:
-                sign_in_card("Sign in to trade", "m-form")
-            with section("trades").classes("market-tape"):
-                live.add(TradesTape().show)
+            tape = TradesTape()
+            as_section(tape.table, "trades").classes("market-tape")
+            live.add(tape.show)
         await live.start()

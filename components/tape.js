@@ -4,6 +4,7 @@
 export default {
   template: `
     <q-card flat bordered class="tape-card">
+      <div class="tape-body">
       <div class="tape-title">{{ title }}</div>
       <table class="tape-table">
         <thead><tr><th v-for="column in columns" :key="column.name">{{ column.label }}</th></tr></thead>
@@ -16,6 +17,7 @@ export default {
           </tr>
         </tbody>
       </table>
+      </div>
     </q-card>`,
   props: {
     title: String,

@@ -40,7 +40,7 @@ async def test_the_ladder_and_tape_css_is_in_the_head_every_page_shares_once(use
     first = await user.open(MARKET)
     second = await user.open(MARKET)
 
-    rule = ".ob-ladder, .tape-card {"  # the first of the ladder's and tape's rules
+    rule = ".ob-ladder, .tape-body {"  # the first of the ladder's and tape's rules
     assert Client.shared_head_html.count(rule) == 1
     assert rule not in first._head_html + second._head_html  # NiceGUI keeps a page's own head per page
 

@@ -4,6 +4,7 @@ from nicegui import ui
 from nicegui.testing import User
 
 from components.ladder import OrderBookLadder
+from components.market_tabs import MarketTabs
 from tests.components.conftest import Desk
 
 MARKET = "/market/BTC-USD"
@@ -75,7 +76,8 @@ async def test_choosing_a_coarser_price_grouping_merges_levels(user: User, desk:
 async def test_a_signed_out_visitor_is_asked_to_sign_in_and_gets_no_order_form(user: User) -> None:
     await user.open(MARKET)
 
-    await user.should_see("Sign in to trade")
+    tabs = next(iter(user.find(MarketTabs).elements))  # the tabs draw a visitor's sign-in cards (market_tabs.js)
+    assert [card["title"] for card in tabs.props["cards"]] == ["Sign in to see your orders", "Sign in to trade"]
     await user.should_not_see("Place order")
     await user.should_not_see("My open orders")
 
@@ -92,7 +94,7 @@ async def test_a_signed_in_trader_sees_their_name_and_the_order_form(user: User,
 
     assert desk.header().trader == "alice"
     await user.should_see("Place order")
-    await user.should_not_see("Sign in to trade")
+    assert next(iter(user.find(MarketTabs).elements)).props["cards"] == []
 
 
 async def test_a_price_off_the_tick_is_shown_beside_the_price_and_nothing_is_placed(user: User, desk: Desk) -> None:
