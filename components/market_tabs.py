@@ -4,6 +4,7 @@ from nicegui import app, ui
 from nicegui.element import Element
 from nicegui.events import GenericEventArguments
 
+from components.layout import HEADER_LABELS, HEADER_LINKS
 from components.nicegui_internals import set_plain
 from components.shared_css import add_shared_css
 
@@ -68,8 +69,6 @@ SIGN_IN_CARDS = [
     {"title": "Sign in to see your orders", "class": "m-section m-orders phone-only"},
     {"title": "Sign in to trade", "class": "m-form"},
 ]
-SIGN_IN_LABELS = {"sign_in": "Sign in", "register": "Register"}
-SIGN_IN_LINKS = {"sign_in": "/login", "register": "/register"}
 NO_CARDS: list[dict[str, str]] = []
 
 
@@ -77,8 +76,8 @@ class MarketTabs(Element, component="market_tabs.js"):
     """The phone's tabs and the grid of the sections under them, as one element: `with MarketTabs(...):` the sections.
 
     The chosen tab is a class of the grid that the browser sets from `chosen`, so that live updates never touch it.
-    A visitor's sign-in cards are drawn by the same element from props (texts and links in SIGN_IN_*): each NiceGUI
-    element costs every open tab about 3.4 KiB of server memory (measured with 200 simulated tabs).
+    A visitor's sign-in cards are drawn by the same element from props (SIGN_IN_CARDS, the header's labels and links):
+    each NiceGUI element costs every open tab about 3.4 KiB of server memory (measured with 200 simulated tabs).
     """
 
     def __init__(self, sign_in_cards: bool = False) -> None:
@@ -90,8 +89,8 @@ class MarketTabs(Element, component="market_tabs.js"):
         # Plain and shared by every page: a list of dicts in props is observables per page.
         set_plain(self._props, "tabs", TABS)
         set_plain(self._props, "cards", SIGN_IN_CARDS if sign_in_cards else NO_CARDS)
-        set_plain(self._props, "labels", SIGN_IN_LABELS)
-        set_plain(self._props, "links", SIGN_IN_LINKS)
+        set_plain(self._props, "labels", HEADER_LABELS)
+        set_plain(self._props, "links", HEADER_LINKS)
         self._props["chosen"] = chosen
         self.on("choose", self._choose)
 

@@ -6,6 +6,7 @@ silently costing memory or speed. NiceGUI and python-socketio are pinned (requir
 """
 
 from collections.abc import MutableMapping
+from itertools import islice
 from typing import Any
 
 from nicegui import Client, app, core
@@ -177,7 +178,7 @@ def lean_page_request(scope: Scope) -> None:
     kept = {key: scope[key] for key in PAGE_SCOPE_KEYS if key in scope}
     scope.clear()
     scope.update(kept)
-    for client in reversed(list(Client.instances.values())[-64:]):  # the page's client was made moments ago
+    for client in islice(reversed(Client.instances.values()), 64):  # the page's client was made moments ago
         if client._request is not None and client._request.scope is scope:
             client._request = Request(scope, _disconnected)
             # Event listeners keep the request NiceGUI's session middleware saw (`storage.request_contextvar`), the
