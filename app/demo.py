@@ -7,8 +7,8 @@ import random
 from decimal import Decimal
 
 from app.accounts.service import Accounts
+from app.domain.rules import MarketRules
 from app.errors import Conflict, ServiceError
-from app.exchange.rules import MarketRules
 from app.exchange.service import Exchange
 from models import OrderCreate, TraderCreate
 

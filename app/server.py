@@ -28,8 +28,8 @@ from app.api.body_limit import DeclaredBodyLimit
 from app.api.deps import database_error_handler, service_error_handler
 from app.api.docs import add_offline_docs
 from app.api.fast_orders import FastOrders
+from app.domain.rules import asset_places
 from app.errors import ServiceError
-from app.exchange.funds import asset_places
 from app.exchange.service import Exchange
 from app.feed.events import funds_changed, market_changed
 from app.observability import prometheus_router

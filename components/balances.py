@@ -5,7 +5,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from nicegui import ui
 
-from app.exchange.rules import MarketRules
+from app.domain.rules import MarketRules
 from app.exchange.service import Exchange
 from components.fast_rows import say_when_empty, set_rows
 

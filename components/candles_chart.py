@@ -18,7 +18,7 @@ from nicegui import background_tasks
 from nicegui.element import Element
 from nicegui.events import GenericEventArguments
 
-from app.exchange.rules import MarketRules
+from app.domain.rules import MarketRules
 from app.exchange.service import Exchange
 from app.feed.candles import MAX_CANDLES, Candle, CandleSeries
 from app.feed.market_data import TAPE_LENGTH, MarketState

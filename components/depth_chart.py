@@ -10,7 +10,7 @@ import time
 
 from nicegui.element import Element
 
-from app.exchange.rules import MarketRules
+from app.domain.rules import MarketRules
 from app.feed.book_view import depth_curves
 from app.feed.market_data import MarketState
 from components.fast_rows import call_text, show_series

@@ -5,7 +5,7 @@ from functools import lru_cache
 
 from nicegui.element import Element
 
-from app.exchange.rules import MarketRules
+from app.domain.rules import MarketRules
 from app.feed.market_data import MarketState
 from components.nicegui_internals import set_plain
 

@@ -5,10 +5,10 @@ from decimal import Decimal, InvalidOperation
 
 from nicegui import ui
 
+from app.domain.rules import MarketRules
 from app.errors import InvalidInput
 from app.exchange.commands import BookSnapshot
 from app.exchange.estimate import Estimate, limit_estimate, market_estimate
-from app.exchange.rules import MarketRules
 from components.balances import amount_text
 
 

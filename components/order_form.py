@@ -7,10 +7,10 @@ from nicegui import ui
 from nicegui.events import KeyEventArguments
 from pydantic import ValidationError
 
+from app.domain.rules import MarketRules
 from app.errors import InvalidInput, ServiceError
 from app.exchange.commands import BookSnapshot
 from app.exchange.estimate import max_quantity
-from app.exchange.rules import MarketRules
 from app.exchange.service import Exchange
 from app.feed.market_data import MarketState
 from components.balances import BalancesPanel, amount_text

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from decimal import Decimal
 
-from app.exchange.rules import MarketRules
+from app.domain.rules import MarketRules
 from app.feed.book_delta import Book, book_of
 from app.feed.book_view import BookLadder, group_ticks_of, grouped_places, ladder
 from app.feed.market_data import MarketState

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from sqlalchemy import create_engine, text
 
+from app.domain.rules import MarketRules
 from app.exchange.funds import order_hold
-from app.exchange.rules import MarketRules
 from models import Market
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from app.exchange.rules import MarketRules
+from app.domain.rules import MarketRules
 from app.store.candles import Bucket, fold
 from app.store.db import Database, connect, create_schema
 from models import Market, Trade

@@ -13,8 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.accounts.funding import Refused, move_money
-from app.exchange.funds import asset_places
-from app.exchange.rules import MarketRules
+from app.domain.rules import MarketRules, asset_places
 from app.settings import load_settings
 from app.store.db import connect, create_schema
 from models import Market, Trader

@@ -4,11 +4,11 @@ import logging
 from collections import Counter
 from typing import Any
 
+from app.domain.rules import MarketRules
 from app.engine.book import OrderBook
 from app.engine.changes import apply_change
 from app.exchange.commands import BookSnapshot
 from app.exchange.journal import Entry, contiguous, decode
-from app.exchange.rules import MarketRules
 from app.observability.metrics import observe_catch_up
 from app.store import journal, writes
 from app.store.db import Database

@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from app.domain.results import FillResult, OrderResult
+from app.domain.rules import MarketRules
 from app.engine.changes import change_of
 from app.engine.orders import BookOrder
 from app.errors import ServiceError
 from app.exchange.funds import Balances
 from app.exchange.journal import encode
-from app.exchange.results import FillResult, OrderResult
-from app.exchange.rules import MarketRules
 from app.store import journal, writes
 from models import Order
 from models.clock import utcnow

@@ -8,9 +8,9 @@ taker fee. A fee is rounded down per fill, so the fee of the whole order shown h
 from dataclasses import dataclass
 from decimal import Decimal
 
+from app.domain.rules import MarketRules
 from app.exchange.commands import BookSnapshot
 from app.exchange.funds import ZERO, fee, limit_buy_need
-from app.exchange.rules import MarketRules
 from app.exchange.settlement import affordable_market_buy
 
 

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from decimal import ROUND_DOWN, Decimal
 from functools import lru_cache
 
+from app.domain.rules import MarketRules, places_of
 from app.errors import InvalidInput
-from app.exchange.rules import MarketRules, places_of
 
 ZERO = Decimal(0)
 BPS = Decimal(10000)
@@ -123,12 +123,3 @@ class Balances:
             row = {"b_trader_id": key[0], "b_asset": key[1], "b_available": available, "b_held": held}
             (updates if key in self.stored else inserts).append(row)
         return updates, inserts
-
-
-def asset_places(markets: Iterable[MarketRules]) -> dict[str, int]:
-    """The decimals each asset is shown and counted in: a base's lot, a quote's notional (fees have those decimals)."""
-    places: dict[str, int] = {}
-    for rules in markets:
-        places[rules.base] = max(places.get(rules.base, 0), rules.quantity_places)
-        places[rules.quote] = max(places.get(rules.quote, 0), rules.notional_places)
-    return dict(sorted(places.items()))

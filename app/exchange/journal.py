@@ -4,8 +4,8 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
+from app.domain.rules import MarketRules
 from app.engine.changes import BookChange
-from app.exchange.rules import MarketRules
 
 
 @dataclass(frozen=True, slots=True)

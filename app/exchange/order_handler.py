@@ -3,13 +3,13 @@
 from collections import Counter
 from decimal import Decimal
 
+from app.domain.rules import MarketRules
 from app.engine.book import OrderBook
 from app.engine.orders import RESTING, BookOrder
 from app.errors import Conflict, InvalidInput, NotFound
 from app.exchange import settlement
 from app.exchange.commands import Batch, PlaceOrder, ReduceOrder, ReplaceOrder
 from app.exchange.funds import InsufficientFunds
-from app.exchange.rules import MarketRules
 from app.store import writes
 
 

@@ -3,8 +3,8 @@
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN
 
-from app.exchange.results import FillResult, OrderResult
-from app.exchange.rules import MarketRules
+from app.domain.results import FillResult, OrderResult
+from app.domain.rules import MarketRules
 from models import FillPublic, LevelPublic, OrderPublic, Trade, TradePublic
 from models.clock import aware
 

@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
+from app.domain.results import OrderResult
+from app.domain.rules import MarketRules, asset_places
 from app.errors import InvalidInput, NotFound, Unavailable
 from app.exchange.commands import (
     BookSnapshot,
@@ -20,10 +22,7 @@ from app.exchange.commands import (
     ReplaceOrder,
     Sync,
 )
-from app.exchange.funds import asset_places
-from app.exchange.present import levels_public, order_public
-from app.exchange.results import OrderResult
-from app.exchange.rules import MarketRules
+from app.exchange.present import levels_public, order_public, trade_public
 from app.exchange.writer import ChangeListener, MarketWriter
 from app.feed.listener import ChangeWatcher, Funds
 from app.feed.market_data import MarketFeedData, MarketState
@@ -283,7 +282,8 @@ class Exchange:
 
     async def trades(self, symbol: str, limit: int) -> list[TradePublic]:
         rules = self.rules(symbol)
-        return await self.run(lambda session: queries.recent_trades(session, rules, limit))
+        trades = await self.run(lambda session: queries.recent_trades(session, rules, limit))
+        return [trade_public(trade, rules) for trade in trades]
 
     async def candles(self, symbol: str, interval: candle_store.Interval, limit: int) -> list[CandlePublic]:
         rules = self.rules(symbol)

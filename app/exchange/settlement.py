@@ -7,9 +7,9 @@ an order no longer needs (filled below its hold, expired, cancelled, reduced) go
 from collections.abc import Iterable
 from decimal import Decimal
 
+from app.domain.rules import MarketRules
 from app.engine.orders import BUY, FOK, MARKET, RESTING, BookOrder, Fill
 from app.exchange.funds import ZERO, Balances, InsufficientFunds, fee, limit_buy_need, order_hold
-from app.exchange.rules import MarketRules
 
 
 def resting_hold(rules: MarketRules, order: BookOrder) -> tuple[str, Decimal]:

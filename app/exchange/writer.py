@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.domain.rules import MarketRules
 from app.engine.book import OrderBook
 from app.errors import ServiceError, Unavailable
 from app.exchange.catch_up import BookFollower
@@ -24,7 +25,6 @@ from app.exchange.commands import (
     Sync,
 )
 from app.exchange.order_handler import OrderHandler
-from app.exchange.rules import MarketRules
 from app.observability.metrics import observe_batch
 from app.store import writes
 from app.store.db import Database, is_lock_timeout, is_retryable

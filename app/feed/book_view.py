@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
-from app.exchange.rules import MarketRules
+from app.domain.rules import MarketRules
 
 Level = tuple[int, int, int]  # (price ticks, quantity lots, orders)
 

@@ -10,10 +10,10 @@ from decimal import Decimal
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
+from app.domain.rules import MarketRules
 from app.errors import Unavailable
 from app.exchange.commands import BookSnapshot
 from app.exchange.present import trade_public
-from app.exchange.rules import MarketRules
 from app.exchange.writer import MarketWriter
 from app.store.db import Database
 from models import Trade, TradePublic

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from sqlalchemy import text
 from sqlmodel import Session
 
-from app.exchange.rules import MarketRules
+from app.domain.rules import MarketRules
 from models import CandlePublic
 
 Interval = Literal["1m", "5m", "1h", "1d"]

@@ -4,21 +4,19 @@ from typing import Literal
 
 from sqlmodel import Session, col, select
 
-from app.exchange.present import trade_public
-from app.exchange.results import RESTING_STATUSES, OrderResult
-from app.exchange.rules import MarketRules
+from app.domain.results import RESTING_STATUSES, OrderResult
+from app.domain.rules import MarketRules
 from app.store import writes
-from models import Order, Trade, TradePublic
+from models import Order, Trade
 
 StatusFilter = Literal["open", "closed", "all"]
 
 
-def recent_trades(session: Session, rules: MarketRules, limit: int) -> list[TradePublic]:
+def recent_trades(session: Session, rules: MarketRules, limit: int) -> list[Trade]:
     """A market's trades, newest first."""
-    trades = session.exec(
-        select(Trade).where(Trade.market_id == rules.id).order_by(col(Trade.id).desc()).limit(limit)
-    ).all()
-    return [trade_public(trade, rules) for trade in trades]
+    return list(
+        session.exec(select(Trade).where(Trade.market_id == rules.id).order_by(col(Trade.id).desc()).limit(limit)).all()
+    )
 
 
 def trader_orders(

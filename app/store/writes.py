@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlmodel import Session, col
 
+from app.domain.results import RESTING_STATUSES
+from app.domain.rules import MarketRules
 from app.engine.orders import BookOrder
-from app.exchange.results import RESTING_STATUSES
-from app.exchange.rules import MarketRules
 from models import Balance, Market, Order, Trade
 from models.clock import aware
 

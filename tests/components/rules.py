@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from app.exchange.rules import MarketRules
+from app.domain.rules import MarketRules
 from models import Market
 
 

@@ -1,5 +1,6 @@
 """A market's money rules: Decimal <-> integer ticks and lots, formatting, and validation of order input."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal, InvalidOperation, localcontext
 
@@ -133,3 +134,12 @@ def step_multiple(value: Decimal, step: Decimal, maximum: Decimal, field: str, s
             off_step = True
     if off_step:
         raise InvalidInput(field, f"must be a multiple of the {step_name} {step}")
+
+
+def asset_places(markets: Iterable[MarketRules]) -> dict[str, int]:
+    """The decimals each asset is shown and counted in: a base's lot, a quote's notional (fees have those decimals)."""
+    places: dict[str, int] = {}
+    for rules in markets:
+        places[rules.base] = max(places.get(rules.base, 0), rules.quantity_places)
+        places[rules.quote] = max(places.get(rules.quote, 0), rules.notional_places)
+    return dict(sorted(places.items()))

@@ -5,8 +5,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal, localcontext
 
+from app.domain.rules import MarketRules
 from app.engine.orders import BookOrder
-from app.exchange.rules import MarketRules
 from models import Order, Trade
 from models.clock import aware
 
