@@ -10,6 +10,7 @@ from app.accounts.service import Accounts
 from app.domain.rules import MarketRules
 from app.errors import Conflict, ServiceError
 from app.exchange.service import Exchange
+from app.feed.market_data import MarketFeed
 from models import OrderCreate, TraderCreate
 
 log = logging.getLogger(__name__)
@@ -38,16 +39,18 @@ async def demo_trader_ids(accounts: Accounts) -> list[int]:
     return ids
 
 
-async def simulate(exchange: Exchange, accounts: Accounts, *, seed: int | None = None) -> None:
+async def simulate(exchange: Exchange, accounts: Accounts, feed: MarketFeed, *, seed: int | None = None) -> None:
     """Run forever: one task per market."""
     rng = random.Random(seed)
     *makers, taker = await demo_trader_ids(accounts)
-    await asyncio.gather(*(_market(exchange, rules, makers, taker, rng) for rules in exchange.markets))
+    await asyncio.gather(*(_market(exchange, feed, rules, makers, taker, rng) for rules in exchange.markets))
 
 
-async def _market(exchange: Exchange, rules: MarketRules, makers: list[int], taker: int, rng: random.Random) -> None:
+async def _market(
+    exchange: Exchange, feed: MarketFeed, rules: MarketRules, makers: list[int], taker: int, rng: random.Random
+) -> None:
     mid = START_PRICES.get(rules.symbol, Decimal(100))
-    state = await exchange.market_state(rules.symbol)
+    state = await feed.state(rules.symbol)
     if state.stats.last is not None:
         mid = state.stats.last
     resting: list[tuple[int, int]] = []  # (trader, order id), oldest first
@@ -56,13 +59,13 @@ async def _market(exchange: Exchange, rules: MarketRules, makers: list[int], tak
         mid = max(rules.tick_size * 100, mid * Decimal(1 + rng.gauss(0, 0.0004)))
         try:
             if rng.random() < 0.12:
-                await _take(exchange, rules, taker, rng)
+                await _take(exchange, feed, rules, taker, rng)
             else:
                 await _quote(exchange, rules, makers, mid, rng, resting)
             while len(resting) > MAX_RESTING:
                 trader_id, order_id = resting.pop(0)
                 with contextlib.suppress(ServiceError):  # already filled or cancelled
-                    await exchange.cancel_order(trader_id=trader_id, order_id=order_id)
+                    await exchange.commands.cancel_order(trader_id=trader_id, order_id=order_id)
         except ServiceError as error:
             log.debug("demo order refused: %s", error)
 
@@ -83,17 +86,17 @@ async def _quote(
     quantity = max(quantity, rules.lot_size * 10)
     trader_id = rng.choice(makers)
     order_in = OrderCreate(symbol=rules.symbol, side=side, price=price, quantity=quantity)  # type: ignore[arg-type]
-    order, _ = await exchange.place_order(trader_id=trader_id, order_in=order_in)
+    order, _ = await exchange.commands.place_order(trader_id=trader_id, order_in=order_in)
     if order.status in ("open", "partially_filled"):
         resting.append((trader_id, order.id))
 
 
-async def _take(exchange: Exchange, rules: MarketRules, taker: int, rng: random.Random) -> None:
-    state = await exchange.market_state(rules.symbol)
+async def _take(exchange: Exchange, feed: MarketFeed, rules: MarketRules, taker: int, rng: random.Random) -> None:
+    state = await feed.state(rules.symbol)
     book = state.book.asks if rng.random() < 0.5 else state.book.bids
     if not book:
         return
     side = "buy" if book is state.book.asks else "sell"
     quantity = rules.quantity_of(max(1, book[0][1] // 2))
     order_in = OrderCreate(symbol=rules.symbol, side=side, type="market", quantity=quantity)  # type: ignore[arg-type]
-    await exchange.place_order(trader_id=taker, order_in=order_in)
+    await exchange.commands.place_order(trader_id=taker, order_in=order_in)

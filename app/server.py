@@ -31,9 +31,8 @@ from app.api.fast_orders import FastOrders
 from app.domain.rules import asset_places
 from app.errors import ServiceError
 from app.exchange.service import Exchange
-from app.feed.events import funds_changed, market_changed
+from app.feed.market_data import MarketFeed
 from app.observability import prometheus_router
-from app.observability.metrics import timed_fanout
 from app.settings import Settings
 from app.store.db import connect, create_schema
 
@@ -108,7 +107,7 @@ async def start_services(settings: Settings) -> services.Services:
         database, max_resting_per_trader=settings.max_resting_orders, journal_keep=settings.journal_keep
     )
     accounts = Accounts(database, starting_balances=settings.starting_balances)
-    ledger = LedgerFollower(database, funds_changed.emit)
+    ledger = LedgerFollower(database)
     await ledger.start()
     await exchange.start(watch_interval=settings.poll_interval, funds=ledger)
     try:
@@ -118,11 +117,14 @@ async def start_services(settings: Settings) -> services.Services:
         await exchange.stop()
         database.dispose()
         raise
-    exchange.subscribe(timed_fanout(market_changed.emit))
-    running = services.Services(settings=settings, database=database, exchange=exchange, accounts=accounts)
-    services.install(running)
+    feed = MarketFeed(exchange.writers, database)
+    running = services.Services(
+        settings=settings, database=database, exchange=exchange, accounts=accounts, feed=feed, ledger=ledger
+    )
+    services.install(running)  # the UI's start-up hook subscribes its events to the exchange and the ledger here
     if settings.demo:
-        running.tasks.append(asyncio.create_task(demo.simulate(exchange, accounts), name="demo market simulator"))
+        simulator = demo.simulate(exchange, accounts, feed)
+        running.tasks.append(asyncio.create_task(simulator, name="demo market simulator"))
         log.info("demo market simulator running")
     log.info("Live Orderbook serving %s on http://%s:%d", ", ".join(exchange.writers), settings.host, settings.port)
     return running

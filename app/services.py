@@ -2,11 +2,14 @@
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from app.accounts.ledger_feed import LedgerFollower
 from app.accounts.service import Accounts
 from app.errors import Unavailable
 from app.exchange.service import Exchange
+from app.feed.market_data import MarketFeed
 from app.settings import Settings
 from app.store.db import Database
 
@@ -19,11 +22,24 @@ class Services:
     database: Database
     exchange: Exchange
     accounts: Accounts
+    feed: MarketFeed  # what every market page shows, computed once per sequence
+    ledger: LedgerFollower  # whose money moved outside the markets
     tasks: list[asyncio.Task] = field(default_factory=list)  # background work that ends with the process
 
 
 _current: Services | None = None
 _ready: asyncio.Event | None = None
+StartHook = Callable[[Services], None]
+_start_hooks: list[StartHook] = []
+
+
+def when_started(hook: StartHook) -> None:
+    """Call `hook(services)` each time the services are made, before they serve (the UI subscribes its events so).
+
+    Registering the same hook again changes nothing: an app mounted anew (as tests do) keeps one subscription.
+    """
+    if hook not in _start_hooks:
+        _start_hooks.append(hook)
 
 
 def _ready_event() -> asyncio.Event:
@@ -34,13 +50,15 @@ def _ready_event() -> asyncio.Event:
 
 
 def install(services: Services | None) -> None:
-    """Set (or, on shut-down, clear) the process's services."""
+    """Set (or, on shut-down, clear) the process's services; the start-up hooks run first."""
     global _current, _ready
+    if services is None:
+        _current = _ready = None
+        return
+    for hook in _start_hooks:
+        hook(services)
     _current = services
-    if services is not None:
-        _ready_event().set()
-    else:
-        _ready = None
+    _ready_event().set()
 
 
 def current() -> Services:

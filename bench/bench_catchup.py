@@ -81,14 +81,14 @@ async def measure(database: Database, orders: int, rounds: int) -> dict[str, lis
     await follower.start(watch_interval=0)
     times: dict[str, list[float]] = {"journal": [], "reload": []}
     try:
-        assert len(follower.writers[MARKET].book) == orders
+        assert len(follower.writers[MARKET].market.book) == orders
         for index in range(rounds):
             for how in ("journal", "reload"):
                 price = Decimal(30_000 - index % 50 - (50 if how == "reload" else 0))
                 order_in = OrderCreate(symbol=MARKET, side="buy", price=price, quantity=Decimal("0.0100"))
-                await leader.place_order(trader_id=taker.id, order_in=order_in)
+                await leader.commands.place_order(trader_id=taker.id, order_in=order_in)
                 if how == "reload":
-                    follower.writers[MARKET].sequence = -1  # what any change by another process meant before
+                    follower.writers[MARKET].market.sequence = -1  # what any change by another process meant before
                 started = time.perf_counter()
                 await follower.sync(MARKET)
                 times[how].append((time.perf_counter() - started) * 1000)

@@ -63,7 +63,7 @@ class BalancesPanel:
         return None if found is None else found[0]
 
     async def refresh(self) -> None:
-        balances = {balance.asset: balance for balance in await self.exchange.balances(self.trader_id)}
+        balances = {balance.asset: balance for balance in await self.exchange.reads.balances(self.trader_id)}
         shown = [balances[asset] for asset in (self.rules.base, self.rules.quote) if asset in balances]
         self.amounts = {balance.asset: (Decimal(balance.available), Decimal(balance.held)) for balance in shown}
         rows = [

@@ -58,7 +58,7 @@ class SharedCandles:
 
     async def _load(self) -> None:
         try:
-            candles, last_id = await self.exchange.live_candles(self.rules.symbol, self.interval, MAX_CANDLES)
+            candles, last_id = await self.exchange.reads.live_candles(self.rules.symbol, self.interval, MAX_CANDLES)
         except BaseException:
             self._failed_at = time.monotonic()  # every page shares these candles: try again, not never
             raise

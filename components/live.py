@@ -8,10 +8,9 @@ from typing import Any
 from nicegui import app, background_tasks, context
 
 from app.errors import Unavailable
-from app.exchange.service import Exchange
-from app.feed.events import funds_changed, market_changed
-from app.feed.market_data import MarketState
+from app.feed.market_data import MarketFeed, MarketState
 from app.observability.metrics import LOOP_LAG, RENDER_PACE
+from components.events import funds_changed, market_changed
 
 RENDER_INTERVAL = 0.1  # a page renders a market at most this often; bursts in between coalesce
 # ... and at most this often while the event loop is saturated: every render costs each page the same sends, however
@@ -80,8 +79,8 @@ TraderPart = Callable[[], Awaitable[Any]]
 class LiveMarket:
     """One page's live view of one market: subscribes, coalesces bursts, renders its parts at the newest sequence."""
 
-    def __init__(self, exchange: Exchange, symbol: str, trader_id: int | None = None) -> None:
-        self.exchange = exchange
+    def __init__(self, feed: MarketFeed, symbol: str, trader_id: int | None = None) -> None:
+        self.feed = feed
         self.symbol = symbol
         self.trader_id = trader_id
         self.parts: list[Part] = []
@@ -151,10 +150,7 @@ class LiveMarket:
         """The fallback: nearly free when nothing changed (two comparisons, no I/O)."""
         if not self.client.has_socket_connection:
             return  # rendered when it reconnects, if it missed anything
-        if (
-            self.exchange.market_state_stale(self.symbol)
-            or self._shown_state is not self.exchange.feed_data[self.symbol].state
-        ):
+        if self.feed.stale(self.symbol) or self._shown_state is not self.feed.latest(self.symbol):
             self._dirty()
             self._schedule()
 
@@ -186,7 +182,7 @@ class LiveMarket:
         async with self._render_lock:
             self._last_render = time.monotonic()
             try:
-                state = await self.exchange.market_state(self.symbol)
+                state = await self.feed.state(self.symbol)
             except Unavailable:
                 return  # the database is away: the page keeps what it shows, and `check` tries again while stale
             if state is not self._shown_state:

@@ -1,12 +1,13 @@
 """Mounts the UI on the app's FastAPI app: NiceGUI through `ui.run_with`, the pages and the UI's process-wide parts."""
 
 from fastapi import FastAPI
-from nicegui import app, ui
+from nicegui import Client, app, ui
 from nicegui.storage import Storage
 
-from app.api.routes import metrics
+from app import services
+from app.observability.pages import count_pages_with
 from app.settings import Settings, storage_secret
-from components import departures, live, memory, nicegui_internals
+from components import departures, events, live, memory, nicegui_internals
 
 
 def mount(api: FastAPI, settings: Settings) -> None:
@@ -25,7 +26,8 @@ def mount(api: FastAPI, settings: Settings) -> None:
     departures.install()
     live.install()
     memory.install()
-    metrics.page_counters["tab_storages"] = nicegui_internals.tab_storage_count
+    services.when_started(events.connect)
+    _count_pages()
     ui.run_with(
         api,
         title="Live Orderbook",
@@ -34,3 +36,14 @@ def mount(api: FastAPI, settings: Settings) -> None:
         reconnect_timeout=settings.reconnect_timeout,
         show_welcome_message=False,
     )
+
+
+def _count_pages() -> None:
+    """What only the UI can count, for the metrics (app/observability/pages.py)."""
+    count_pages_with("pages", lambda: len(Client.instances))
+    # list() copies the dict in one step: a scrape runs in a worker thread while pages come and go.
+    count_pages_with(
+        "connected_pages", lambda: sum(client.has_socket_connection for client in list(Client.instances.values()))
+    )
+    count_pages_with("subscriptions", lambda: len(events.market_changed.callbacks))
+    count_pages_with("tab_storages", nicegui_internals.tab_storage_count)

@@ -80,8 +80,8 @@ class MyOrders:
         table.add_slot("header-cell-price", PRICE_HEADER)
 
     async def refresh(self) -> None:
-        open_orders = await self.exchange.orders(trader_id=self.trader_id, status="open", symbol=self.symbol)
-        closed = await self.exchange.orders(
+        open_orders = await self.exchange.reads.orders(trader_id=self.trader_id, status="open", symbol=self.symbol)
+        closed = await self.exchange.reads.orders(
             trader_id=self.trader_id, status="closed", symbol=self.symbol, limit=CLOSED_ROWS
         )
         self._open_rows = [order_row(order) for order in open_orders]
@@ -115,7 +115,7 @@ class MyOrders:
     async def cancel(self, order_id: int) -> None:
         index = next((i for i, row in enumerate(self.open_table.rows) if row["id"] == order_id), None)
         try:
-            order = await self.exchange.cancel_order(trader_id=self.trader_id, order_id=order_id)
+            order = await self.exchange.commands.cancel_order(trader_id=self.trader_id, order_id=order_id)
         except ServiceError as error:
             toast(error.message, "warning")
         else:
@@ -135,7 +135,7 @@ class MyOrders:
     async def cancel_all(self) -> None:
         self.confirm_dialog.close()
         try:
-            cancelled = await self.exchange.cancel_all(trader_id=self.trader_id, symbol=self.symbol)
+            cancelled = await self.exchange.commands.cancel_all(trader_id=self.trader_id, symbol=self.symbol)
         except ServiceError as error:
             toast(error.message, "warning")
         else:

@@ -230,7 +230,7 @@ class OrderForm:
         if order_in is None:
             return
         try:
-            order, _ = await self.exchange.place_order(trader_id=self.trader_id, order_in=order_in)
+            order, _ = await self.exchange.commands.place_order(trader_id=self.trader_id, order_in=order_in)
         except InvalidInput as error:
             self.show_error(error.field, error.reason)
             return

@@ -33,7 +33,8 @@ async def index() -> None:
 # Under load the first render may wait for the shared market state: more than NiceGUI's default 3 s is fine.
 @ui.page("/market/{symbol}", response_timeout=15)
 async def market_page(symbol: str) -> None:
-    exchange = (await services.started()).exchange
+    running = await services.started()
+    exchange = running.exchange
     symbols = list(exchange.writers)
     if symbol not in exchange.writers:
         with frame("Unknown market", symbols):
@@ -44,7 +45,7 @@ async def market_page(symbol: str) -> None:
     rules = exchange.writers[symbol].rules
     trader = signed_in()
     with frame(symbol, symbols, symbol):
-        live = LiveMarket(exchange, symbol, trader.trader_id if trader else None)
+        live = LiveMarket(running.feed, symbol, trader.trader_id if trader else None)
         live.add(MarketStatsBar(rules).show)
         form: OrderForm | None = None
         balances: BalancesPanel | None = None

@@ -62,11 +62,11 @@ async def test_an_order_whose_commit_answer_was_lost_is_acknowledged_once(
     order_in = OrderCreate(symbol="BTC-USD", side="buy", price=Decimal("100.00"), quantity=Decimal("0.5000"))
 
     database.lose_next_commit_answer()
-    order, created = await exchange.place_order(trader_id=trader_id, order_in=order_in)
+    order, created = await exchange.commands.place_order(trader_id=trader_id, order_in=order_in)
 
     assert created and order.status == "open"
     assert await asyncio.to_thread(stored_orders, database) == 1  # stored once, not retried into a second row
-    book = await exchange.book("BTC-USD", depth=5)
+    book = await exchange.reads.book("BTC-USD", depth=5)
     assert [(level.price, level.quantity) for level in book.bids] == [("100.00", "0.5000")]
 
 
@@ -75,11 +75,11 @@ async def test_a_cancel_whose_commit_answer_was_lost_is_acknowledged(
 ) -> None:
     database, exchange, trader_id = market
     order_in = OrderCreate(symbol="BTC-USD", side="sell", price=Decimal("101.00"), quantity=Decimal("0.5000"))
-    order, _ = await exchange.place_order(trader_id=trader_id, order_in=order_in)
+    order, _ = await exchange.commands.place_order(trader_id=trader_id, order_in=order_in)
 
     database.lose_next_commit_answer()
-    cancelled = await exchange.cancel_order(trader_id=trader_id, order_id=order.id)
+    cancelled = await exchange.commands.cancel_order(trader_id=trader_id, order_id=order.id)
 
     assert cancelled.status == "cancelled"
-    assert (await exchange.order(trader_id=trader_id, order_id=order.id)).status == "cancelled"
-    assert (await exchange.book("BTC-USD", depth=5)).asks == []
+    assert (await exchange.reads.order(trader_id=trader_id, order_id=order.id)).status == "cancelled"
+    assert (await exchange.reads.book("BTC-USD", depth=5)).asks == []

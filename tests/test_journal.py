@@ -27,8 +27,8 @@ def catch_ups(how: str) -> float:
 def book_of(exchange: Exchange) -> list[tuple]:
     """The BTC book's resting orders in priority order, with what each trader has resting."""
     writer = exchange.writers[BTC]
-    orders = [(o.id, o.trader_id, o.side, o.price, o.quantity, o.filled) for o in writer.book.resting_orders()]
-    return [*orders, writer.book.depth(500), +writer.resting_by_trader]
+    orders = [(o.id, o.trader_id, o.side, o.price, o.quantity, o.filled) for o in writer.market.book.resting_orders()]
+    return [*orders, writer.market.book.depth(500), +writer.market.resting_by_trader]
 
 
 @asynccontextmanager
@@ -55,15 +55,16 @@ def limit(side: str, price: str, quantity: str) -> OrderCreate:
 
 async def trade_a_while(exchange: Exchange, alice: int, bob: int) -> set[int]:
     """Rests, partial and full fills, a reduction and a cancel; the traders whose orders changed."""
-    ask, _ = await exchange.place_order(trader_id=alice, order_in=limit("sell", "101.00", "0.5000"))
-    await exchange.place_order(trader_id=alice, order_in=limit("sell", "101.00", "0.3000"))
-    high, _ = await exchange.place_order(trader_id=alice, order_in=limit("sell", "103.00", "0.3000"))
-    await exchange.place_order(trader_id=bob, order_in=limit("buy", "101.00", "0.2000"))  # part of the first ask
-    bid, _ = await exchange.place_order(trader_id=bob, order_in=limit("buy", "99.00", "0.4000"))
-    await exchange.reduce_order(trader_id=bob, order_id=bid.id, amend=OrderAmend(quantity=Decimal("0.1000")))
-    await exchange.cancel_order(trader_id=alice, order_id=high.id)
-    await exchange.place_order(trader_id=bob, order_in=limit("buy", "101.00", "0.3000"))  # rest of the first ask
-    assert (await exchange.order(trader_id=alice, order_id=ask.id)).status == "filled"
+    place, commands = exchange.commands.place_order, exchange.commands
+    ask, _ = await place(trader_id=alice, order_in=limit("sell", "101.00", "0.5000"))
+    await place(trader_id=alice, order_in=limit("sell", "101.00", "0.3000"))
+    high, _ = await place(trader_id=alice, order_in=limit("sell", "103.00", "0.3000"))
+    await place(trader_id=bob, order_in=limit("buy", "101.00", "0.2000"))  # part of the first ask
+    bid, _ = await place(trader_id=bob, order_in=limit("buy", "99.00", "0.4000"))
+    await commands.reduce_order(trader_id=bob, order_id=bid.id, amend=OrderAmend(quantity=Decimal("0.1000")))
+    await commands.cancel_order(trader_id=alice, order_id=high.id)
+    await place(trader_id=bob, order_in=limit("buy", "101.00", "0.3000"))  # rest of the first ask
+    assert (await exchange.reads.order(trader_id=alice, order_id=ask.id)).status == "filled"
     return {alice, bob}
 
 
@@ -80,7 +81,7 @@ async def test_an_exchange_behind_catches_up_from_the_journal_to_the_same_book(d
         assert catch_ups("reload") == reloads_before
         assert published == [frozenset({alice, bob})]  # whose orders changed is known: only their pages re-read
         # The caught-up book matches as the leader's would: a taker on the follower meets alice's second ask.
-        sweep, _ = await follower.place_order(trader_id=carol, order_in=limit("buy", "101.00", "0.6000"))
+        sweep, _ = await follower.commands.place_order(trader_id=carol, order_in=limit("buy", "101.00", "0.6000"))
         assert [(fill.price, fill.quantity) for fill in sweep.trades] == [("101.00", "0.3000")]
         assert (sweep.status, sweep.filled_quantity) == ("partially_filled", "0.3000")
         await leader.sync(BTC)
@@ -108,7 +109,9 @@ async def test_the_journal_stays_bounded(database: Database) -> None:
     keep = 3
     async with running(database, journal_keep=keep) as exchange:
         for index in range(2 * PRUNE_EVERY):
-            await exchange.place_order(trader_id=alice, order_in=limit("buy", f"{90 + index % 5}.00", "0.0200"))
+            await exchange.commands.place_order(
+                trader_id=alice, order_in=limit("buy", f"{90 + index % 5}.00", "0.0200")
+            )
             with database.read() as session:
                 rows = session.execute(select(func.count()).select_from(CHANGES)).scalar_one()
             assert rows <= keep + min(keep, PRUNE_EVERY)

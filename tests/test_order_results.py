@@ -42,16 +42,16 @@ def order(side: str, price: str, quantity: str, client_order_id: str | None = No
 
 
 async def read_back(exchange: Exchange, trader_id: int, answer: OrderPublic) -> OrderPublic:
-    return await exchange.order(trader_id=trader_id, order_id=answer.id)
+    return await exchange.reads.order(trader_id=trader_id, order_id=answer.id)
 
 
 async def test_orders_placed_in_one_batch_answer_as_committed(exchange: tuple[Exchange, int, int]) -> None:
     market, alice, bob = exchange
     # Started together, the three commands queue up before the writer wakes: one batch, one transaction.
     (maker, _), (taker, _), (again, created) = await asyncio.gather(
-        market.place_order(trader_id=alice, order_in=order("sell", "100.00", "0.5000", "a-1")),
-        market.place_order(trader_id=bob, order_in=order("buy", "100.00", "0.2000")),
-        market.place_order(trader_id=alice, order_in=order("sell", "100.00", "0.5000", "a-1")),
+        market.commands.place_order(trader_id=alice, order_in=order("sell", "100.00", "0.5000", "a-1")),
+        market.commands.place_order(trader_id=bob, order_in=order("buy", "100.00", "0.2000")),
+        market.commands.place_order(trader_id=alice, order_in=order("sell", "100.00", "0.5000", "a-1")),
     )
 
     assert not created and again == maker
@@ -65,13 +65,13 @@ async def test_a_stored_order_changed_in_one_batch_answers_with_its_earlier_and_
     exchange: tuple[Exchange, int, int],
 ) -> None:
     market, alice, bob = exchange
-    maker, _ = await market.place_order(trader_id=alice, order_in=order("sell", "100.00", "1.0000", "a-1"))
-    await market.place_order(trader_id=bob, order_in=order("buy", "100.00", "0.4000"))
+    maker, _ = await market.commands.place_order(trader_id=alice, order_in=order("sell", "100.00", "1.0000", "a-1"))
+    await market.commands.place_order(trader_id=bob, order_in=order("buy", "100.00", "0.4000"))
 
     (again, _), _, cancelled = await asyncio.gather(
-        market.place_order(trader_id=alice, order_in=order("sell", "100.00", "1.0000", "a-1")),
-        market.place_order(trader_id=bob, order_in=order("buy", "100.00", "0.3000")),
-        market.cancel_order(trader_id=alice, order_id=maker.id),
+        market.commands.place_order(trader_id=alice, order_in=order("sell", "100.00", "1.0000", "a-1")),
+        market.commands.place_order(trader_id=bob, order_in=order("buy", "100.00", "0.3000")),
+        market.commands.cancel_order(trader_id=alice, order_id=maker.id),
     )
 
     assert again == cancelled

@@ -1,6 +1,6 @@
 """Whose money moved outside the markets (a deposit by `python main.py deposit`, any process): read from the ledger.
 
-It rides on the market changes' path (app/feed/listener.py): PostgreSQL's NOTIFY on the same channel says at once
+It rides on the market changes' path (app/store/listener.py): PostgreSQL's NOTIFY on the same channel says at once
 whom a deposit credited; SQLite's data_version, a reconnect and the safety poll make it read the ledger's new rows.
 """
 
@@ -31,11 +31,11 @@ def entries_after(session: Session, last: int) -> list[tuple[int, int]]:
 
 
 class LedgerFollower:
-    """Tells `funds_changed` about every ledger row committed after it started, once (announced or read)."""
+    """Tells its listeners about every ledger row committed after it started, once (announced or read)."""
 
-    def __init__(self, database: Database, funds_changed: FundsChanged) -> None:
+    def __init__(self, database: Database, funds_changed: FundsChanged | None = None) -> None:
         self.database = database
-        self.funds_changed = funds_changed
+        self.listeners: list[FundsChanged] = [] if funds_changed is None else [funds_changed]
         self.last = 0  # the newest ledger id read
         # Announced (PostgreSQL NOTIFY) and not yet passed by a read. Ids come from a sequence, so on PostgreSQL a
         # row may commit after a newer one was read: its announcement is then the only news of it.
@@ -48,6 +48,14 @@ class LedgerFollower:
 
         return await asyncio.to_thread(in_thread)
 
+    def subscribe(self, listener: FundsChanged) -> None:
+        """Call `listener(traders)` whenever money moved outside the markets (the UI refreshes their balances)."""
+        self.listeners.append(listener)
+
+    def _tell(self, traders: frozenset[int]) -> None:
+        for listener in list(self.listeners):
+            listener(traders)
+
     async def start(self) -> None:
         """Begin after what the ledger already holds: pages opened from now on read their balances themselves."""
         self.last = await self._read(last_entry)
@@ -57,7 +65,7 @@ class LedgerFollower:
         # Told even when a read already passed `entry`: it may have committed after that read (one extra refresh).
         if entry > self.last:
             self.announced.add(entry)
-        self.funds_changed(traders)
+        self._tell(traders)
 
     async def catch_up(self) -> None:
         """Read the ledger's rows after the last one seen; tell about those not announced already."""
@@ -69,4 +77,4 @@ class LedgerFollower:
         self.last = max(self.last, rows[-1][0])  # an overlapping read may have gone further
         self.announced = {entry for entry in self.announced if entry > self.last}
         if traders:
-            self.funds_changed(traders)
+            self._tell(traders)

@@ -82,12 +82,12 @@ class FastOrders:
 
 
 async def _place(caller: Caller, order_in: OrderCreate) -> Answer:
-    order, created = await services.current().exchange.place_order(trader_id=caller.id, order_in=order_in)
+    order, created = await services.current().exchange.commands.place_order(trader_id=caller.id, order_in=order_in)
     return (201 if created else 200), _ORDER_JSON.dump_json(order, by_alias=True)
 
 
 async def _cancel(caller: Caller, order_id: int) -> Answer:
-    order = await services.current().exchange.cancel_order(trader_id=caller.id, order_id=order_id)
+    order = await services.current().exchange.commands.cancel_order(trader_id=caller.id, order_id=order_id)
     return 200, _ORDER_JSON.dump_json(order, by_alias=True)
 
 

@@ -4,82 +4,74 @@ import logging
 from collections import Counter
 from typing import Any
 
-from app.domain.rules import MarketRules
 from app.engine.book import OrderBook
 from app.engine.changes import apply_change
-from app.exchange.commands import BookSnapshot
 from app.exchange.journal import Entry, contiguous, decode
+from app.exchange.market_book import MarketBook
 from app.observability.metrics import observe_catch_up
 from app.store import journal, writes
 from app.store.db import Database
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_DEPTH = 500
-
 
 class BookFollower:
-    """The part of MarketWriter that brings its book to the stored sequence; the cost is that of the changes missed."""
+    """Brings the writer's book to the stored sequence; the cost is that of the changes missed."""
 
-    rules: MarketRules
-    database: Database
-    book: OrderBook
-    sequence: int  # -1: the book must be reloaded before use
-    traded_at: int
-    snapshot: BookSnapshot
-    resting_by_trader: Counter[int]
-    changed_traders: set[int] | None  # whose orders changed in the current round; None: unknown
+    def __init__(self, market: MarketBook, database: Database) -> None:
+        self.market = market
+        self.database = database
 
-    def _refresh_snapshot(self) -> None:
-        if self.snapshot.sequence != self.sequence:
-            bids, asks = self.book.depth(SNAPSHOT_DEPTH)
-            self.snapshot = BookSnapshot(self.sequence, tuple(bids), tuple(asks))
-
-    def _catch_up_unlocked(self) -> bool:
+    def catch_up_unlocked(self) -> bool:
         """Replay the journal after our sequence without the market's lock; False when only the locked path can tell.
 
         Each journal row commits with its batch, and batches commit in sequence order, so the rows seen form a prefix.
         """
-        if self.sequence < 0:
+        market = self.market
+        if market.sequence < 0:
             return False
         with self.database.read() as session:
-            rows = journal.rows_after(session, self.rules.id, self.sequence)
+            rows = journal.rows_after(session, market.rules.id, market.sequence)
             if not rows:  # nothing newer journaled: up to date, unless the sequence moved without a row
-                return writes.stored_sequences(session)[self.rules.id] == self.sequence
-        entries = [decode(*row, self.rules) for row in rows]
-        if not contiguous(entries, self.sequence, self.sequence + 1):
+                return writes.stored_sequences(session)[market.rules.id] == market.sequence
+        entries = [decode(*row, market.rules) for row in rows]
+        if not contiguous(entries, market.sequence, market.sequence + 1):
             return False
         self._replay(entries)
         return True
 
-    def _catch_up(self, session: Any, stored: int) -> None:
+    def catch_up(self, session: Any, stored: int) -> None:
         """Under the market's lock: replay the journal from our sequence to the stored one, or reload the book."""
-        if self.sequence >= 0 and stored > self.sequence:
-            entries = [decode(*row, self.rules) for row in journal.rows_after(session, self.rules.id, self.sequence)]
-            if contiguous(entries, self.sequence, stored):
+        market = self.market
+        if market.sequence >= 0 and stored > market.sequence:
+            rows = journal.rows_after(session, market.rules.id, market.sequence)
+            entries = [decode(*row, market.rules) for row in rows]
+            if contiguous(entries, market.sequence, stored):
                 self._replay(entries)
                 return
-        if self.sequence >= 0:
-            self.changed_traders = None  # the journal was pruned past us: whose orders changed is unknown
-            observe_catch_up(self.rules.symbol, "reload")
+        if market.sequence >= 0:
+            market.changed_traders = None  # the journal was pruned past us: whose orders changed is unknown
+            observe_catch_up(market.rules.symbol, "reload")
         self._reload(session, stored)
 
     def _replay(self, entries: list[Entry]) -> None:
         """Apply journal entries: the work is that of the changes, not of the book's size."""
+        market = self.market
         for entry in entries:
-            self.resting_by_trader.update(apply_change(self.book, entry.change))
-            if self.changed_traders is not None:
-                self.changed_traders |= entry.traders
+            market.resting_by_trader.update(apply_change(market.book, entry.change))
+            if market.changed_traders is not None:
+                market.changed_traders |= entry.traders
             if entry.traded:
-                self.traded_at = entry.sequence
-            self.sequence = entry.sequence
-        observe_catch_up(self.rules.symbol, "journal")
+                market.traded_at = entry.sequence
+            market.sequence = entry.sequence
+        observe_catch_up(market.rules.symbol, "journal")
 
     def _reload(self, session: Any, stored: int) -> None:
+        market = self.market
         book = OrderBook()
-        for order in writes.resting_orders(session, self.rules):
+        for order in writes.resting_orders(session, market.rules):
             book.add_resting(order)
-        self.book = book
-        self.traded_at = stored  # what it traded since is unknown
-        self.resting_by_trader = Counter(order.trader_id for order in book.resting_orders())
-        log.info("%s: book reloaded at sequence %d (%d resting orders)", self.rules.symbol, stored, len(book))
+        market.book = book
+        market.traded_at = stored  # what it traded since is unknown
+        market.resting_by_trader = Counter(order.trader_id for order in book.resting_orders())
+        log.info("%s: book reloaded at sequence %d (%d resting orders)", market.rules.symbol, stored, len(book))

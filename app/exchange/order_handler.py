@@ -1,25 +1,45 @@
-"""The part of MarketWriter that applies one order command to the book and the batch: place, cancel, reduce, replace."""
+"""How a market's writer applies one order command to its book and the batch: place, cancel, reduce, replace."""
 
-from collections import Counter
 from decimal import Decimal
+from typing import Any
 
-from app.domain.rules import MarketRules
-from app.engine.book import OrderBook
 from app.engine.orders import RESTING, BookOrder
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound, ServiceError
 from app.exchange import settlement
-from app.exchange.commands import Batch, PlaceOrder, ReduceOrder, ReplaceOrder
+from app.exchange.commands import Batch, CancelAll, CancelOrder, Command, PlaceOrder, ReduceOrder, ReplaceOrder
 from app.exchange.funds import InsufficientFunds
+from app.exchange.market_book import MarketBook
 from app.store import writes
 
 
 class OrderHandler:
-    """Each method changes the book, and records in the batch what to write; holds and fills move its balances."""
+    """Each command changes the book, and records in the batch what to write; holds and fills move its balances."""
 
-    rules: MarketRules
-    book: OrderBook
-    max_resting_per_trader: int
-    resting_by_trader: Counter[int]
+    def __init__(self, market: MarketBook, *, max_resting_per_trader: int) -> None:
+        self.market = market
+        self.rules = market.rules
+        self.max_resting_per_trader = max_resting_per_trader
+
+    def apply(self, batch: Batch, command: Command) -> Any:
+        """Apply one command to the book and the batch; it answers in order ids, which `Batch.answer` resolves."""
+        try:
+            if isinstance(command, PlaceOrder):
+                return self._place(batch, command)
+            if isinstance(command, CancelOrder):
+                return self._cancel(batch, command.trader_id, command.order_id)
+            if isinstance(command, CancelAll):
+                return [
+                    self._cancel(batch, command.trader_id, order.id)
+                    for order in sorted(self.market.book.resting_orders(), key=lambda order: order.id)
+                    if order.trader_id == command.trader_id
+                ]
+            if isinstance(command, ReduceOrder):
+                return self._reduce(batch, command)
+            if isinstance(command, ReplaceOrder):
+                return self._replace(batch, command)
+            return self.market.sequence
+        except ServiceError as error:
+            return error
 
     def _place(self, batch: Batch, command: PlaceOrder) -> tuple[int, bool]:
         if command.client_order_id is not None:
@@ -33,7 +53,7 @@ class OrderHandler:
                 batch.answers_with(stored.id, stored)
                 return stored.id, False
         may_rest = command.type == "limit" and command.time_in_force == "GTC"
-        if may_rest and self.resting_by_trader[command.trader_id] >= self.max_resting_per_trader:
+        if may_rest and self.market.resting_by_trader[command.trader_id] >= self.max_resting_per_trader:
             raise Conflict(
                 f"you have {self.max_resting_per_trader} resting orders in {self.rules.symbol}, the most allowed: "
                 "cancel some before placing more"
@@ -51,15 +71,15 @@ class OrderHandler:
         asks = None
         if order.type == "market" and order.side == "buy":
             asks = []
-            for level in self.book.opposite_levels(order.side):  # as deep as the order could reach
+            for level in self.market.book.opposite_levels(order.side):  # as deep as the order could reach
                 asks.append(level)
                 if sum(lots for _, lots in asks) >= order.quantity:
                     break
         held = settlement.place_hold(self.rules, batch.balances, order, asks)  # before anything else changes
         order.id = batch.order_ids.next()
-        execution = self.book.submit(order)
+        execution = self.market.book.submit(order)
         if order.status in RESTING:
-            self.resting_by_trader[order.trader_id] += 1
+            self.market.resting_by_trader[order.trader_id] += 1
         sequence = batch.next_sequence()
         batch.new_orders[order.id] = (order, command.client_order_id, sequence)
         batch.traders.add(order.trader_id)
@@ -86,13 +106,13 @@ class OrderHandler:
             batch.add_trade(row)
             batch.changed[fill.maker.id] = fill.maker
             if fill.maker.status not in RESTING:
-                self.resting_by_trader[fill.maker.trader_id] -= 1
+                self.market.resting_by_trader[fill.maker.trader_id] -= 1
             batch.traders.add(fill.maker.trader_id)
         settlement.release_taker(self.rules, batch.balances, order, held, paid)
         return order.id, True
 
     def _resting_own_order(self, batch: Batch, trader_id: int, order_id: int) -> BookOrder:
-        order = self.book.get(order_id)
+        order = self.market.book.get(order_id)
         if order is None or order.trader_id != trader_id:
             stored = writes.find_order(batch.session, trader_id, order_id)
             if stored is None or stored.market_id != self.rules.id:
@@ -102,10 +122,10 @@ class OrderHandler:
 
     def _cancel(self, batch: Batch, trader_id: int, order_id: int) -> int:
         asset, held = settlement.resting_hold(self.rules, self._resting_own_order(batch, trader_id, order_id))
-        order = self.book.cancel(order_id)
+        order = self.market.book.cancel(order_id)
         assert order is not None
         batch.balances.release((order.trader_id, asset), held)
-        self.resting_by_trader[order.trader_id] -= 1
+        self.market.resting_by_trader[order.trader_id] -= 1
         batch.next_sequence()
         batch.changed[order.id] = order
         batch.traders.add(order.trader_id)
@@ -123,7 +143,7 @@ class OrderHandler:
             filled = self.rules.quantity_text(self.rules.quantity_of(order.filled))
             raise InvalidInput("quantity", f"must be greater than the filled quantity {filled}")
         asset, before = settlement.resting_hold(self.rules, order)
-        self.book.reduce(order.id, command.quantity)
+        self.market.book.reduce(order.id, command.quantity)
         batch.balances.release((order.trader_id, asset), before - settlement.resting_hold(self.rules, order)[1])
         batch.next_sequence()
         batch.changed[order.id] = order
@@ -137,7 +157,7 @@ class OrderHandler:
         quantity = old.remaining if command.quantity is None else command.quantity
         rules = self.rules
         rules.check_notional(rules.price_of(command.price), rules.quantity_of(quantity))
-        best = self.book.best_ask if old.side == "buy" else self.book.best_bid
+        best = self.market.book.best_ask if old.side == "buy" else self.market.book.best_bid
         crosses = best is not None and (command.price >= best if old.side == "buy" else command.price <= best)
         if old.post_only and crosses:
             raise InvalidInput("price", "would take liquidity, and the order is post-only: nothing was changed")

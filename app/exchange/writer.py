@@ -2,7 +2,6 @@
 
 import asyncio
 import logging
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -10,20 +9,10 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.domain.rules import MarketRules
-from app.engine.book import OrderBook
 from app.errors import ServiceError, Unavailable
 from app.exchange.catch_up import BookFollower
-from app.exchange.commands import (
-    Batch,
-    BookSnapshot,
-    CancelAll,
-    CancelOrder,
-    Command,
-    PlaceOrder,
-    ReduceOrder,
-    ReplaceOrder,
-    Sync,
-)
+from app.exchange.commands import Batch, BookSnapshot, Command, PlaceOrder, Sync
+from app.exchange.market_book import MarketBook
 from app.exchange.order_handler import OrderHandler
 from app.observability.metrics import observe_batch
 from app.store import writes
@@ -38,8 +27,8 @@ DEADLOCK_RETRIES = 5  # a batch rolled back to break a deadlock runs again, up t
 ChangeListener = Callable[[str, int, frozenset[int] | None], None]
 
 
-class MarketWriter(BookFollower, OrderHandler):
-    """Owns one market's in-memory book: a cache of the database, valid while the stored sequence matches."""
+class MarketWriter:
+    """Owns one market's in-memory book (`market`): its follower catches it up, its order handler changes it."""
 
     def __init__(
         self,
@@ -50,20 +39,30 @@ class MarketWriter(BookFollower, OrderHandler):
         max_resting_per_trader: int = 1000,
         journal_keep: int = 20000,
     ) -> None:
-        self.rules = rules
+        self.market = MarketBook(rules)
+        self.follower = BookFollower(self.market, database)
+        self.orders = OrderHandler(self.market, max_resting_per_trader=max_resting_per_trader)
         self.journal_keep = journal_keep
         self.database = database
         self.on_change = on_change
-        self.max_resting_per_trader = max_resting_per_trader
-        self.resting_by_trader: Counter[int] = Counter()  # kept with the book, for the cap on resting orders
-        self.book = OrderBook()
-        self.sequence = -1  # -1: the cache must be (re)loaded before use
-        self.traded_at = -1  # the newest sequence whose batch is known to have trades (a reload's: it may have)
-        self.snapshot = BookSnapshot(-1, (), ())
         self.queue: asyncio.Queue[Command | None] = asyncio.Queue()
         # Its own thread: a commit never queues behind the reads that share the default pool.
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"writer-{rules.symbol}")
         self.task: asyncio.Task | None = None
+
+    @property
+    def rules(self) -> MarketRules:
+        return self.market.rules
+
+    @property
+    def sequence(self) -> int:
+        """The stored sequence the book is at; -1 while it must be (re)loaded."""
+        return self.market.sequence
+
+    @property
+    def snapshot(self) -> BookSnapshot:
+        """The book at its sequence, immutable: safe to read from any coroutine."""
+        return self.market.snapshot
 
     def start(self) -> None:
         self.task = asyncio.create_task(self._run(), name=f"writer {self.rules.symbol}")
@@ -100,15 +99,16 @@ class MarketWriter(BookFollower, OrderHandler):
                 return
 
     async def _apply(self, commands: list[Command], attempts: int = DEADLOCK_RETRIES) -> None:
-        before = self.sequence
-        self.changed_traders: set[int] | None = set()
+        market = self.market
+        before = market.sequence
+        market.changed_traders = set()
         try:
             loop = asyncio.get_running_loop()
             results = await loop.run_in_executor(self.executor, self._transaction, commands)
-            observe_batch(self.rules.symbol, commands)
+            observe_batch(self.rules.symbol, sum(not isinstance(command, Sync) for command in commands))
         except (SQLAlchemyError, OSError) as error:
             log.warning("%s: batch of %d rolled back: %s", self.rules.symbol, len(commands), error)
-            self.sequence = -1  # the book may hold changes that were not committed: reload it next time
+            market.sequence = -1  # the book may hold changes that were not committed: reload it next time
             if isinstance(error, SQLAlchemyError) and is_retryable(error) and attempts > 1:
                 # A deadlock on balance rows shared with another market or process: nothing was stored, run it again.
                 await self._apply(commands, attempts - 1)
@@ -125,7 +125,7 @@ class MarketWriter(BookFollower, OrderHandler):
                 results = [Unavailable("the order could not be stored; nothing was changed, please retry")]
         except Exception:
             log.exception("%s: batch failed", self.rules.symbol)
-            self.sequence = -1
+            market.sequence = -1
             results = [Unavailable("internal error; nothing was changed")] * len(commands)
         for command, result in zip(commands, results, strict=True):
             if command.future.done():
@@ -134,31 +134,32 @@ class MarketWriter(BookFollower, OrderHandler):
                 command.future.set_exception(result)
             else:
                 command.future.set_result(result)
-        if self.sequence != before and self.sequence >= 0:
-            traders = None if self.changed_traders is None else frozenset(self.changed_traders)
-            self.on_change(self.rules.symbol, self.sequence, traders)
+        if market.sequence != before and market.sequence >= 0:
+            traders = None if market.changed_traders is None else frozenset(market.changed_traders)
+            self.on_change(self.rules.symbol, market.sequence, traders)
 
     def _transaction(self, commands: list[Command]) -> list[Any]:
         """Runs in a worker thread: lock, catch up if stale, match, write, commit."""
-        if all(isinstance(command, Sync) for command in commands) and self._catch_up_unlocked():
-            self._refresh_snapshot()
-            return [self.sequence] * len(commands)
+        market = self.market
+        if all(isinstance(command, Sync) for command in commands) and self.follower.catch_up_unlocked():
+            market.refresh_snapshot()
+            return [market.sequence] * len(commands)
         batch: Batch | None = None
         try:
             with self.database.write() as session:
                 stored, fees_collected = writes.lock_market(session, self.rules.id)
-                if stored != self.sequence:
-                    self._catch_up(session, stored)
+                if stored != market.sequence:
+                    self.follower.catch_up(session, stored)
                 places = sum(isinstance(command, PlaceOrder) for command in commands)
                 batch = Batch(session, self.rules, stored, places, fees_collected)
                 batch.lock_balances({command.trader_id for command in commands if not isinstance(command, Sync)})
-                answers = [self._run_command(batch, command) for command in commands]
+                answers = [self.orders.apply(batch, command) for command in commands]
                 batch.lock_balances_moved()
                 batch.read_stored()
                 if batch.sequence != stored:
                     batch.write(after=stored, journal_keep=self.journal_keep)
-                if self.changed_traders is not None:
-                    self.changed_traders |= batch.traders
+                if market.changed_traders is not None:
+                    market.changed_traders |= batch.traders
         except (SQLAlchemyError, OSError) as error:
             # The connection can fail after the database committed (the answer to COMMIT lost on the way): then the
             # batch is stored, and answering "nothing changed" or retrying it would be wrong.
@@ -166,9 +167,9 @@ class MarketWriter(BookFollower, OrderHandler):
                 raise
             log.warning("%s: the commit reported %s, but the batch is stored", self.rules.symbol, error)
         if batch.new_trades:
-            self.traded_at = batch.sequence  # before the snapshot moves: whoever sees the snapshot sees this too
-        self.sequence = batch.sequence
-        self._refresh_snapshot()
+            market.traded_at = batch.sequence  # before the snapshot moves: whoever sees the snapshot sees this too
+        market.sequence = batch.sequence
+        market.refresh_snapshot()
         # Committed: only now are the answers built, from the book's orders and the batch's trades.
         return [self._answer(batch, command, answer) for command, answer in zip(commands, answers, strict=True)]
 
@@ -187,24 +188,3 @@ class MarketWriter(BookFollower, OrderHandler):
                 return writes.batch_marker_stored(session, batch.marker())
         except (SQLAlchemyError, OSError):
             return False  # cannot tell: report the failure, and reload before the next batch
-
-    def _run_command(self, batch: Batch, command: Command) -> Any:
-        """Apply one command to the book and the batch; it answers in order ids, which `Batch.answer` resolves."""
-        try:
-            if isinstance(command, PlaceOrder):
-                return self._place(batch, command)
-            if isinstance(command, CancelOrder):
-                return self._cancel(batch, command.trader_id, command.order_id)
-            if isinstance(command, CancelAll):
-                return [
-                    self._cancel(batch, command.trader_id, order.id)
-                    for order in sorted(self.book.resting_orders(), key=lambda order: order.id)
-                    if order.trader_id == command.trader_id
-                ]
-            if isinstance(command, ReduceOrder):
-                return self._reduce(batch, command)
-            if isinstance(command, ReplaceOrder):
-                return self._replace(batch, command)
-            return self.sequence
-        except ServiceError as error:
-            return error

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from app.domain.rules import MarketRules
-from app.errors import Unavailable
+from app.errors import NotFound, Unavailable
 from app.exchange.commands import BookSnapshot
 from app.exchange.present import trade_public
 from app.exchange.writer import MarketWriter
@@ -100,6 +100,28 @@ class RollingWindow:
         )
 
 
+class MarketFeed:
+    """Every market's shared page data, made once at start-up from the exchange's writers."""
+
+    def __init__(self, writers: dict[str, MarketWriter], database: Database) -> None:
+        self.markets = {symbol: MarketFeedData(writer, database) for symbol, writer in writers.items()}
+
+    async def state(self, symbol: str) -> MarketState:
+        """What a market page shows, at the latest sequence this process knows (shared by every page)."""
+        data = self.markets.get(symbol)
+        if data is None:
+            raise NotFound(f"market {symbol!r} not found")
+        return await data.current()
+
+    def stale(self, symbol: str) -> bool:
+        """Whether a page showing the last market state is behind: free to ask, for the pages' fallback timers."""
+        return self.markets[symbol].stale
+
+    def latest(self, symbol: str) -> MarketState | None:
+        """The state last computed (None before the first), without checking whether it is still current."""
+        return self.markets[symbol].state
+
+
 class MarketFeedData:
     """One market's shared state: new trades are read incrementally (by id), never the whole table again."""
 
@@ -128,7 +150,7 @@ class MarketFeedData:
             snapshot = self.writer.snapshot
             if self.state is None or self.stale:
                 # Most changes trade nothing (an order rests, one is cancelled): then there is nothing to read.
-                if self.writer.traded_at > self.read_through or self.last_trade_id is None:
+                if self.writer.market.traded_at > self.read_through or self.last_trade_id is None:
                     loop = asyncio.get_running_loop()
                     try:
                         new_trades = await loop.run_in_executor(_READER, self._read_new_trades)

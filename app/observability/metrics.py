@@ -2,10 +2,9 @@
 
 import functools
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
-from nicegui import Client
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -17,12 +16,7 @@ from prometheus_client import (
     disable_created_metrics,
 )
 
-from app.errors import ServiceError
-from app.exchange.commands import Command, Sync
-
-if TYPE_CHECKING:
-    from app.exchange.service import Exchange
-    from models import OrderCreate, OrderPublic
+from app.observability.pages import page_count
 
 # The `_created` timestamps double the series and no dashboard here reads them.
 disable_created_metrics()
@@ -89,10 +83,9 @@ BOOK_RESYNCS = Counter(
 RESYNC_REASONS = ("gap", "checksum", "tape_gap")
 PAGES = Gauge("orderbook_pages", "NiceGUI clients (pages) the process holds, connected or not.", registry=REGISTRY)
 CONNECTED_PAGES = Gauge("orderbook_connected_pages", "Pages with a live socket connection.", registry=REGISTRY)
-# Read at scrape time only: nothing on the page path pays for them.
-PAGES.set_function(lambda: len(Client.instances))
-# list() copies the dict in one step: the scrape runs in a worker thread while pages come and go.
-CONNECTED_PAGES.set_function(lambda: sum(client.has_socket_connection for client in list(Client.instances.values())))
+# Read at scrape time only, as the UI counts them (app/observability/pages.py): nothing on the page path pays for them.
+PAGES.set_function(lambda: page_count("pages"))
+CONNECTED_PAGES.set_function(lambda: page_count("connected_pages"))
 
 RENDER_PACE = Gauge(
     "orderbook_render_interval_seconds",
@@ -106,8 +99,6 @@ LOOP_LAG = Gauge(
     registry=REGISTRY,
 )
 
-PlaceOrderMethod = Callable[..., Awaitable[tuple["OrderPublic", bool]]]
-
 
 @functools.cache
 def _orders(market: str, outcome: str) -> Counter:
@@ -120,31 +111,15 @@ def _latency(market: str) -> Histogram:
     return ORDER_LATENCY.labels(market)
 
 
-def observe_place_order(place: PlaceOrderMethod) -> PlaceOrderMethod:
-    """Wraps Exchange.place_order: counts its outcome and times it from receipt to acknowledgement."""
-
-    @functools.wraps(place)
-    async def observed(exchange: "Exchange", *, trader_id: int, order_in: "OrderCreate") -> tuple["OrderPublic", bool]:
-        started = time.perf_counter()
-        market = order_in.symbol if order_in.symbol in exchange.writers else UNKNOWN_MARKET
-        try:
-            order, is_new = await place(exchange, trader_id=trader_id, order_in=order_in)
-        except ServiceError as error:
-            _orders(market, "refused" if error.status_code < 500 else "unavailable").inc()
-            raise
-        except Exception:
-            _orders(market, "error").inc()
-            raise
-        _latency(market).observe(time.perf_counter() - started)
-        _orders(market, order.status if is_new else "duplicate").inc()
-        return order, is_new
-
-    return observed
+def count_order(market: str, outcome: str, seconds: float | None = None) -> None:
+    """An order's outcome (see ORDERS); `seconds` from its receipt to its acknowledgement, when it was acknowledged."""
+    if seconds is not None:
+        _latency(market).observe(seconds)
+    _orders(market, outcome).inc()
 
 
-def observe_batch(market: str, commands: Sequence[Command]) -> None:
+def observe_batch(market: str, requests: int) -> None:
     """After a writer transaction committed: how many traders' commands it carried (syncs are housekeeping)."""
-    requests = sum(not isinstance(command, Sync) for command in commands)
     if requests:
         BATCH_COMMANDS.labels(market).observe(requests)
 

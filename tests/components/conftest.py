@@ -94,12 +94,14 @@ class Desk:
     async def place(self, trader_id: int, side: Side, price: str, quantity: str) -> OrderPublic:
         """Place a limit order as another client of the exchange would (the REST route calls the same service)."""
         order_in = OrderCreate(symbol=SYMBOL, side=side, price=Decimal(price), quantity=Decimal(quantity))
-        order, _ = await (await services.started()).exchange.place_order(trader_id=trader_id, order_in=order_in)
+        order, _ = await (await services.started()).exchange.commands.place_order(
+            trader_id=trader_id, order_in=order_in
+        )
         return order
 
     async def orders(self, trader_id: int, status: StatusFilter = "all") -> list[OrderPublic]:
         """The trader's orders as stored, newest first."""
-        return await (await services.started()).exchange.orders(trader_id=trader_id, status=status)
+        return await (await services.started()).exchange.reads.orders(trader_id=trader_id, status=status)
 
     def one(self, kind: type[E], css_class: str) -> E:
         """The one element of a kind that carries a CSS class (the components mark their parts with classes)."""

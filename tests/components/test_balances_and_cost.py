@@ -167,9 +167,9 @@ async def test_the_balances_panel_follows_a_fill_in_another_market_that_shares_i
     def eth(side: Side) -> OrderCreate:
         return OrderCreate(symbol="ETH-USD", side=side, price=Decimal("100.00"), quantity=Decimal("1"))
 
-    await exchange.place_order(trader_id=alice, order_in=eth("buy"))  # holds 100.00 USD and the 0.10 maker fee
+    await exchange.commands.place_order(trader_id=alice, order_in=eth("buy"))  # holds 100.00 USD and the 0.10 maker fee
     await desk.shows(lambda: desk.column("balances", "held")[1], "100.10")
-    await exchange.place_order(trader_id=await desk.register("bob_eth"), order_in=eth("sell"))
+    await exchange.commands.place_order(trader_id=await desk.register("bob_eth"), order_in=eth("sell"))
 
     await desk.shows(lambda: desk.column("balances", "held")[1], "0.00")
     assert desk.column("balances", "available")[1] == "899.90"

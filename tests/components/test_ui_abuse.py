@@ -155,7 +155,7 @@ async def test_a_client_order_id_is_never_shown_on_the_page(user: User, desk: De
         symbol=SYMBOL, side="buy", price=Decimal("100.00"), quantity=Decimal("0.1"), client_order_id=needle
     )
 
-    await (await services.started()).exchange.place_order(trader_id=alice, order_in=order_in)
+    await (await services.started()).exchange.commands.place_order(trader_id=alice, order_in=order_in)
 
     await desk.shows(lambda: desk.column("my-open-orders", "price"), ["100.00"])
     shown = [str(element.props) + str(getattr(element, "text", "")) for element in user.current_layout.descendants()]

@@ -12,4 +12,4 @@ router = APIRouter(prefix="/balances", tags=["balances"])
 @router.get("", responses={**AUTH, **UNAVAILABLE})
 async def read_balances(exchange: ExchangeDep, trader: CurrentTrader) -> list[BalancePublic]:
     """One row per asset of the markets: `available` to place orders with, `held` by resting orders."""
-    return await exchange.balances(trader.id)
+    return await exchange.reads.balances(trader.id)

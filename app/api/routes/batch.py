@@ -54,7 +54,7 @@ async def place_orders(
             results.append(BatchResultPublic(status=422, detail=_validation_detail(index, error)))
             continue
         try:
-            order, created = await exchange.place_order(trader_id=trader.id, order_in=order_in)
+            order, created = await exchange.commands.place_order(trader_id=trader.id, order_in=order_in)
         except ServiceError as error:
             detail = error_body(error)["detail"]
             if isinstance(detail, list):

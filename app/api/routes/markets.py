@@ -26,7 +26,7 @@ async def read_book(
     exchange: ExchangeDep, symbol: Symbol, depth: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> BookPublic:
     """The book to `depth` levels a side, best first, at the sequence it was read."""
-    return await exchange.book(symbol, depth)
+    return await exchange.reads.book(symbol, depth)
 
 
 @router.get("/{symbol}/trades", responses=NOT_FOUND)
@@ -34,7 +34,7 @@ async def read_trades(
     exchange: ExchangeDep, symbol: Symbol, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[TradePublic]:
     """The market's latest trades, newest first."""
-    return await exchange.trades(symbol, limit)
+    return await exchange.reads.trades(symbol, limit)
 
 
 @router.get("/{symbol}/candles", responses=NOT_FOUND)
@@ -49,4 +49,4 @@ async def read_candles(
     An interval with no trade repeats the last close with zero volume; intervals before the market's first trade are
     left out.
     """
-    return await exchange.candles(symbol, interval, limit)
+    return await exchange.reads.candles(symbol, interval, limit)

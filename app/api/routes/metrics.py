@@ -3,25 +3,20 @@
 import asyncio
 import gc
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import APIRouter
-from nicegui import Client
 from sqlmodel import SQLModel
 
 from app import services
 from app.api.routes.responses import UNAVAILABLE
 from app.errors import Unavailable
-from app.feed.events import market_changed
+from app.observability.pages import page_count
 from app.store.db import Database, ping
 
 router = APIRouter(tags=["health"])
 PROBE_INTERVAL = 1.0  # s
 _probe: dict[str, float | bool] = {"at": float("-inf"), "answers": False}
-
-# What the UI holds that only the UI can count (app/ knows nothing of NiceGUI's page internals): the UI registers them.
-page_counters: dict[str, Callable[[], int]] = {}
 
 
 # Returned by /api/metrics.
@@ -64,10 +59,11 @@ async def metrics() -> Metrics:
     """What the process holds right now: a page that has left must not stay in any of these."""
     exchange = (await services.started()).exchange
     return Metrics(
-        clients=len(Client.instances),
-        subscriptions=len(market_changed.callbacks),
+        # What only the UI can count, as it registered them (app/observability/pages.py).
+        clients=page_count("pages"),
+        subscriptions=page_count("subscriptions"),
         tasks=len(asyncio.all_tasks()),
-        tab_storages=page_counters.get("tab_storages", lambda: 0)(),
+        tab_storages=page_count("tab_storages"),
         rss_kib=_rss_kib(),
         # ~5 ms for 150k objects; those frozen after start-up (app/server.py) are counted, not walked.
         python_objects=len(gc.get_objects()) + gc.get_freeze_count(),

@@ -36,7 +36,7 @@ async def place_order(
     exchange: ExchangeDep, trader: CurrentTrader, order_in: OrderCreate, response: Response
 ) -> OrderPublic:
     """Place an order; the response is the order after matching, sent only once it is committed."""
-    order, created = await exchange.place_order(trader_id=trader.id, order_in=order_in)
+    order, created = await exchange.commands.place_order(trader_id=trader.id, order_in=order_in)
     if not created:
         response.status_code = status.HTTP_200_OK
     return order
@@ -51,7 +51,7 @@ async def list_orders(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[OrderPublic]:
     """The caller's orders, newest first: `open` = resting, `closed` = everything else."""
-    return await exchange.orders(trader_id=trader.id, status=status, symbol=symbol or None, limit=limit)
+    return await exchange.reads.orders(trader_id=trader.id, status=status, symbol=symbol or None, limit=limit)
 
 
 @router.delete("", responses=ERRORS)
@@ -59,13 +59,13 @@ async def cancel_all_orders(
     exchange: ExchangeDep, trader: CurrentTrader, symbol: SymbolFilter = None
 ) -> list[OrderPublic]:
     """Cancel all the caller's resting orders, in one market or in all."""
-    return await exchange.cancel_all(trader_id=trader.id, symbol=symbol or None)
+    return await exchange.commands.cancel_all(trader_id=trader.id, symbol=symbol or None)
 
 
 @router.get("/{order_id:int}", responses={**ERRORS, **NOT_FOUND})
 async def read_order(exchange: ExchangeDep, trader: CurrentTrader, order_id: OrderId) -> OrderPublic:
     """One of the caller's orders, with its fills."""
-    return await exchange.order(trader_id=trader.id, order_id=order_id)
+    return await exchange.reads.order(trader_id=trader.id, order_id=order_id)
 
 
 @router.patch("/{order_id:int}", responses={**WITH_BODY, **NOT_FOUND, **NOT_RESTING})
@@ -77,10 +77,10 @@ async def reduce_order(
     A new price is a cancel-replace in one transaction: the order is cancelled and the answer is a new order (new id,
     no client_order_id) for `quantity` or what was left, at the back of its price's queue; it may trade at once.
     """
-    return await exchange.amend_order(trader_id=trader.id, order_id=order_id, amend=amend)
+    return await exchange.commands.amend_order(trader_id=trader.id, order_id=order_id, amend=amend)
 
 
 @router.delete("/{order_id:int}", responses={**ERRORS, **NOT_FOUND, **NOT_RESTING})
 async def cancel_order(exchange: ExchangeDep, trader: CurrentTrader, order_id: OrderId) -> OrderPublic:
     """Cancel a resting order."""
-    return await exchange.cancel_order(trader_id=trader.id, order_id=order_id)
+    return await exchange.commands.cancel_order(trader_id=trader.id, order_id=order_id)
