@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs everything the test suite needs on a Debian machine, then runs it: lint, format, types, the whole pytest suite.
+# Installs everything the test suite needs on a Debian machine, then runs it: lint, format, types, layers, the whole pytest suite.
 # Idempotent: installs only what is missing and starts PostgreSQL only when it is stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +46,7 @@ if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy  # the files and options are in pyproject.toml
+.venv/bin/lint-imports  # the layers and what each may not import: .importlinter
 
 export SE_OFFLINE=true
 set +e
