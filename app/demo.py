@@ -12,6 +12,7 @@ from app.errors import Conflict, ServiceError
 from app.exchange.service import Exchange
 from app.feed.market_data import MarketFeed
 from models import OrderCreate, TraderCreate
+from models.enums import RESTING_STATUSES, OrderType, Side
 
 log = logging.getLogger(__name__)
 
@@ -78,16 +79,16 @@ async def _quote(
     rng: random.Random,
     resting: list[tuple[int, int]],
 ) -> None:
-    side = rng.choice(("buy", "sell"))
+    side = rng.choice((Side.BUY, Side.SELL))
     offset = Decimal(abs(rng.gauss(0, 0.0015)) + 0.0001) * mid
-    price = mid - offset if side == "buy" else mid + offset
+    price = mid - offset if side == Side.BUY else mid + offset
     price = price.quantize(rules.tick_size)
     quantity = (Decimal(rng.uniform(0.02, 1.5)) * 100 / mid * 20).quantize(rules.lot_size)
     quantity = max(quantity, rules.lot_size * 10)
     trader_id = rng.choice(makers)
     order_in = OrderCreate(symbol=rules.symbol, side=side, price=price, quantity=quantity)  # type: ignore[arg-type]
     order, _ = await exchange.commands.place_order(trader_id=trader_id, order_in=order_in)
-    if order.status in ("open", "partially_filled"):
+    if order.status in RESTING_STATUSES:
         resting.append((trader_id, order.id))
 
 
@@ -96,7 +97,7 @@ async def _take(exchange: Exchange, feed: MarketFeed, rules: MarketRules, taker:
     book = state.book.asks if rng.random() < 0.5 else state.book.bids
     if not book:
         return
-    side = "buy" if book is state.book.asks else "sell"
+    side = Side.BUY if book is state.book.asks else Side.SELL
     quantity = rules.quantity_of(max(1, book[0][1] // 2))
-    order_in = OrderCreate(symbol=rules.symbol, side=side, type="market", quantity=quantity)  # type: ignore[arg-type]
+    order_in = OrderCreate(symbol=rules.symbol, side=side, type=OrderType.MARKET, quantity=quantity)  # type: ignore[arg-type]
     await exchange.commands.place_order(trader_id=taker, order_in=order_in)

@@ -10,17 +10,21 @@ from sqlalchemy import BigInteger, Column, Index, Integer, UniqueConstraint, tex
 from sqlmodel import Field, SQLModel
 
 from models.clock import utcnow
+from models.enums import RESTING_STATUSES, OrderType, TimeInForce
 from models.types import ExactDecimal
 
 # SQLite only auto-increments an INTEGER primary key; PostgreSQL gets a BIGINT.
 IdType = BigInteger().with_variant(Integer(), "sqlite")
 
-Side = Literal["buy", "sell"]
-OrderType = Literal["limit", "market"]
-TimeInForce = Literal["GTC", "IOC", "FOK"]
-# The resting statuses (app/exchange/present.py RESTING_STATUSES) as SQL, for the partial index below.
-RESTING_SQL = "status IN ('open', 'partially_filled')"
-OrderStatus = Literal["open", "partially_filled", "filled", "cancelled", "expired", "rejected"]
+# The API's choices are the enums' values (models/enums.py) as literals, so that the JSON schema and the 422 answers
+# stay those clients know (an enum there adds a schema component and answers "enum" errors); tests/test_enums.py
+# checks that each lists its enum's values.
+SideChoice = Literal["buy", "sell"]
+OrderTypeChoice = Literal["limit", "market"]
+TimeInForceChoice = Literal["GTC", "IOC", "FOK"]
+OrderStatusChoice = Literal["open", "partially_filled", "filled", "cancelled", "expired", "rejected"]
+# The resting statuses as SQL, for the partial index below: "status IN ('open', 'partially_filled')".
+RESTING_SQL = f"status IN ({', '.join(repr(str(status)) for status in RESTING_STATUSES)})"
 
 
 # Properties to receive when placing an order; decimals accept strings or numbers.
@@ -28,11 +32,11 @@ class OrderCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # SQLModel types it as its own dict
 
     symbol: str = Field(min_length=1, max_length=32, schema_extra={"examples": ["BTC-USD"]})
-    side: Side
-    type: OrderType = "limit"
+    side: SideChoice
+    type: OrderTypeChoice = "limit"
     price: Decimal | None = Field(default=None, schema_extra={"examples": ["100.00"]})
     quantity: Decimal = Field(schema_extra={"examples": ["0.5000"]})
-    time_in_force: TimeInForce = Field(
+    time_in_force: TimeInForceChoice = Field(
         default="GTC",
         description="When omitted: GTC for a limit order, IOC for a market order. A market order never rests, "
         "so GTC is refused for one (422 naming time_in_force).",
@@ -43,14 +47,14 @@ class OrderCreate(SQLModel):
     @model_validator(mode="before")
     @classmethod
     def _market_orders_default_to_ioc(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("type") == "market" and "time_in_force" not in data:
-            return {**data, "time_in_force": "IOC"}
+        if isinstance(data, dict) and data.get("type") == OrderType.MARKET and "time_in_force" not in data:
+            return {**data, "time_in_force": TimeInForce.IOC}
         return data
 
     @field_validator("time_in_force")
     @classmethod
     def _market_orders_never_rest(cls, value: str, info: ValidationInfo) -> str:
-        if value == "GTC" and info.data.get("type") == "market":
+        if value == TimeInForce.GTC and info.data.get("type") == OrderType.MARKET:
             raise PydanticCustomError("market_order_gtc", "a market order never rests: use IOC or FOK, not GTC")
         return value
 
@@ -130,7 +134,7 @@ class TradeBase(SQLModel):
     id: int
     price: str
     quantity: str
-    taker_side: Side
+    taker_side: SideChoice
     created_at: datetime
 
 
@@ -150,15 +154,15 @@ class OrderPublic(SQLModel):
     id: int
     client_order_id: str | None
     symbol: str
-    side: Side
-    type: OrderType
+    side: SideChoice
+    type: OrderTypeChoice
     price: str | None
     quantity: str
     filled_quantity: str
     remaining_quantity: str
     average_price: str | None  # the fills' quantity-weighted mean at the tick; None before the first fill
-    status: OrderStatus
-    time_in_force: TimeInForce
+    status: OrderStatusChoice
+    time_in_force: TimeInForceChoice
     post_only: bool
     created_at: datetime
     updated_at: datetime

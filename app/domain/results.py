@@ -9,8 +9,7 @@ from app.domain.rules import MarketRules
 from app.engine.orders import BookOrder
 from models import Order, Trade
 from models.clock import aware
-
-RESTING_STATUSES = ("open", "partially_filled")
+from models.enums import RESTING_STATUSES
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from app.engine.orders import (
     Execution,
     Fill,
 )
+from models.enums import Side
 
 # A market order crosses every price: -inf is below every level key on either side.
 _NO_LIMIT = float("-inf")
@@ -223,7 +224,7 @@ class OrderBook:
             order.status = PARTIALLY_FILLED
         return order
 
-    def opposite_levels(self, side: str) -> Iterator[tuple[int, int]]:
+    def opposite_levels(self, side: Side) -> Iterator[tuple[int, int]]:
         """The levels an incoming order of this side would match, best first, as (price, total remaining)."""
         levels, keys, _ = self._opposite[side]
         for key in reversed(keys):

@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from typing import TypedDict
 
 from app.engine.book import OrderBook
-from app.engine.orders import RESTING, BookOrder
+from app.engine.orders import OPEN, PARTIALLY_FILLED, RESTING, BookOrder
+from models.enums import OrderType, Side, TimeInForce
 
 # A new resting order: id, trader, side, price, quantity, filled, type, time in force, post only (ticks and lots).
-Rested = tuple[int, int, str, int, int, int, str, str, bool]
+Rested = tuple[int, int, Side, int, int, int, OrderType, TimeInForce, bool]
 # A resting order whose quantity or filled amount moved: id, quantity, filled.
 Amended = tuple[int, int, int]
 
@@ -83,7 +84,7 @@ def apply_change(book: OrderBook, change: BookChange) -> Counter[int]:
             type=kind,
             time_in_force=time_in_force,
             post_only=post_only,
-            status="partially_filled" if filled else "open",
+            status=PARTIALLY_FILLED if filled else OPEN,
         )
         book.add_resting(order)
         resting[trader_id] += 1

@@ -16,6 +16,7 @@ from app.exchange.journal import encode
 from app.store import journal, writes
 from models import Order
 from models.clock import utcnow
+from models.enums import OrderType, Side, TimeInForce
 
 
 @dataclass(slots=True)
@@ -28,11 +29,11 @@ class Command:
 
 @dataclass(slots=True)
 class PlaceOrder(Command):
-    side: str
-    type: str
+    side: Side
+    type: OrderType
     price: int | None
     quantity: int
-    time_in_force: str
+    time_in_force: TimeInForce
     post_only: bool
     client_order_id: str | None
 

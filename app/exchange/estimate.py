@@ -12,6 +12,7 @@ from app.domain.rules import MarketRules
 from app.exchange.commands import BookSnapshot
 from app.exchange.funds import ZERO, fee, limit_buy_need
 from app.exchange.settlement import affordable_market_buy
+from models.enums import OrderType, Side
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +33,7 @@ def limit_estimate(rules: MarketRules, side: str, price: Decimal, quantity: Deci
     bps = max(rules.maker_fee_bps, rules.taker_fee_bps)
     value = price * quantity
     most = fee(rules, value, bps)
-    if side == "buy":
+    if side == Side.BUY:
         return Estimate(rules.quote, limit_buy_need(rules, price, quantity), value, most, bps, quantity, quantity)
     return Estimate(rules.base, quantity, value, most, bps, quantity, quantity)
 
@@ -46,12 +47,12 @@ def market_estimate(rules: MarketRules, side: str, quantity: Decimal, book: Book
 
     A buy spends what the exchange holds for it (settlement.market_buy_cost): the value walked plus the taker fee.
     """
-    levels = _levels(book.asks if side == "buy" else book.bids)
+    levels = _levels(book.asks if side == Side.BUY else book.bids)
     taken = min(rules.lots(quantity), sum(lots for _, lots in levels))
     value = _walk_value(rules, levels, taken)
     paid = fee(rules, value, rules.taker_fee_bps)
     fillable = rules.quantity_of(taken)
-    if side == "buy":
+    if side == Side.BUY:
         return Estimate(rules.quote, value + paid, value, paid, rules.taker_fee_bps, quantity, fillable)
     return Estimate(rules.base, quantity, value, paid, rules.taker_fee_bps, quantity, fillable)
 
@@ -77,9 +78,9 @@ def max_quantity(
     asks costs with the taker fee (so also no more than the asks have).
     """
     most = rules.lots(rules.max_quantity)
-    if side == "sell":
+    if side == Side.SELL:
         return rules.quantity_of(min(most, int(available / rules.lot_size)))
-    if order_type == "market":
+    if order_type == OrderType.MARKET:
         return rules.quantity_of(affordable_market_buy(rules, _levels(book.asks), most, available))
     if price is None:
         return None

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from app.domain.rules import MarketRules, places_of
 from app.errors import InvalidInput
+from models.enums import Side
 
 ZERO = Decimal(0)
 BPS = Decimal(10000)
@@ -30,7 +31,7 @@ def fee(rules: MarketRules, notional: Decimal, bps: int) -> Decimal:
 
 def order_hold(rules: MarketRules, side: str, price: Decimal, remaining: Decimal) -> tuple[str, Decimal]:
     """What a resting order holds: a sell its remaining base; a buy its remaining value in quote plus its maker fee."""
-    if side == "sell":
+    if side == Side.SELL:
         return rules.base, remaining
     notional = price * remaining
     return rules.quote, notional + fee(rules, notional, rules.maker_fee_bps)

@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
-from app.engine.orders import RESTING, BookOrder
+from app.engine.orders import BUY, GTC, LIMIT, MARKET, RESTING, BookOrder
 from app.errors import Conflict, InvalidInput, NotFound, ServiceError
 from app.exchange import settlement
 from app.exchange.commands import Batch, CancelAll, CancelOrder, Command, PlaceOrder, ReduceOrder, ReplaceOrder
@@ -52,7 +52,7 @@ class OrderHandler:
                 assert stored.id is not None
                 batch.answers_with(stored.id, stored)
                 return stored.id, False
-        may_rest = command.type == "limit" and command.time_in_force == "GTC"
+        may_rest = command.type == LIMIT and command.time_in_force == GTC
         if may_rest and self.market.resting_by_trader[command.trader_id] >= self.max_resting_per_trader:
             raise Conflict(
                 f"you have {self.max_resting_per_trader} resting orders in {self.rules.symbol}, the most allowed: "
@@ -69,7 +69,7 @@ class OrderHandler:
             post_only=command.post_only,
         )
         asks = None
-        if order.type == "market" and order.side == "buy":
+        if order.type == MARKET and order.side == BUY:
             asks = []
             for level in self.market.book.opposite_levels(order.side):  # as deep as the order could reach
                 asks.append(level)
@@ -157,8 +157,8 @@ class OrderHandler:
         quantity = old.remaining if command.quantity is None else command.quantity
         rules = self.rules
         rules.check_notional(rules.price_of(command.price), rules.quantity_of(quantity))
-        best = self.market.book.best_ask if old.side == "buy" else self.market.book.best_bid
-        crosses = best is not None and (command.price >= best if old.side == "buy" else command.price <= best)
+        best = self.market.book.best_ask if old.side == BUY else self.market.book.best_bid
+        crosses = best is not None and (command.price >= best if old.side == BUY else command.price <= best)
         if old.post_only and crosses:
             raise InvalidInput("price", "would take liquidity, and the order is post-only: nothing was changed")
         new = BookOrder(id=0, trader_id=old.trader_id, side=old.side, price=command.price, quantity=quantity)
@@ -173,10 +173,10 @@ class OrderHandler:
             trader_id=old.trader_id,
             future=command.future,
             side=old.side,
-            type="limit",
+            type=LIMIT,
             price=command.price,
             quantity=quantity,
-            time_in_force="GTC",
+            time_in_force=GTC,
             post_only=old.post_only,
             client_order_id=None,  # it stays the cancelled order's: a client order id names one order
         )

@@ -12,6 +12,7 @@ from app.exchange.present import order_public
 from app.exchange.registry import MarketRegistry
 from app.observability.metrics import UNKNOWN_MARKET, count_order
 from models import OrderAmend, OrderCreate, OrderPublic
+from models.enums import OrderType, Side, TimeInForce
 
 PlaceOrderMethod = Callable[..., Awaitable[tuple[OrderPublic, bool]]]
 
@@ -57,11 +58,11 @@ class OrderCommands:
             lambda future: PlaceOrder(
                 trader_id=trader_id,
                 future=future,
-                side=order_in.side,
-                type=order_in.type,
+                side=Side(order_in.side),
+                type=OrderType(order_in.type),
                 price=price,
                 quantity=quantity,
-                time_in_force=order_in.time_in_force,
+                time_in_force=TimeInForce(order_in.time_in_force),
                 post_only=order_in.post_only,
                 client_order_id=order_in.client_order_id,
             ),
@@ -114,7 +115,7 @@ class OrderCommands:
 
 def validate_order(rules: MarketRules, order_in: OrderCreate) -> int | None:
     """Check an order against its market's rules; its limit price in ticks (None for a market order)."""
-    if order_in.type == "market":
+    if order_in.type == OrderType.MARKET:
         if order_in.price is not None:
             raise InvalidInput("price", "must be omitted for a market order")
         if order_in.post_only:
@@ -122,7 +123,7 @@ def validate_order(rules: MarketRules, order_in: OrderCreate) -> int | None:
         return None
     if order_in.price is None:
         raise InvalidInput("price", "is required for a limit order")
-    if order_in.post_only and order_in.time_in_force != "GTC":
+    if order_in.post_only and order_in.time_in_force != TimeInForce.GTC:
         raise InvalidInput("post_only", f"needs time_in_force GTC, not {order_in.time_in_force}")
     price = rules.check_price(order_in.price)
     rules.check_quantity(order_in.quantity)

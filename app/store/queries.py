@@ -4,10 +4,11 @@ from typing import Literal
 
 from sqlmodel import Session, col, select
 
-from app.domain.results import RESTING_STATUSES, OrderResult
+from app.domain.results import OrderResult
 from app.domain.rules import MarketRules
 from app.store import writes
 from models import Order, Trade
+from models.enums import RESTING_STATUSES
 
 StatusFilter = Literal["open", "closed", "all"]
 

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlmodel import Session, col
 
-from app.domain.results import RESTING_STATUSES
 from app.domain.rules import MarketRules
 from app.engine.orders import BookOrder
 from models import Balance, Market, Order, Trade
 from models.clock import aware
+from models.enums import RESTING_STATUSES
 
 ORDERS = Order.__table__  # type: ignore[attr-defined]
 TRADES = Trade.__table__  # type: ignore[attr-defined]

@@ -26,7 +26,7 @@ from components.market_stats import MarketStatsBar
 from components.mount import mount
 from components.trades_tape import TapeTable
 from models import OrderCreate, OrderPublic, TraderCreate
-from models.order import Side
+from models.enums import Side
 from tests.servers import STARTING_BALANCES
 
 PASSWORD = "correct-horse-battery"

@@ -10,7 +10,7 @@ from nicegui.testing import User
 from app import services
 from app.accounts.funding import balance_available, move_money
 from models import OrderCreate
-from models.order import Side
+from models.enums import Side
 from tests.components.conftest import PASSWORD, Desk
 
 
