@@ -53,7 +53,7 @@ def _probe(loop: asyncio.AbstractEventLoop, due: float) -> None:
 
 
 def install() -> None:
-    """Start the one fallback timer that checks every live page (the app forwards its changes to market_changed),
+    """Start the one fallback timer that checks every live page (events.connect forwards changes to market_changed),
     and the probe of the event loop's lag that sets the pages' pace."""
     app.timer(CHECK_INTERVAL, _check_all)
     app.on_startup(_start_probe)

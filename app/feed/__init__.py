@@ -1,1 +1,1 @@
-"""The change feed: what changed (market, sequence, traders), and the market data every page shows."""
+"""The market data every page shows: computed once per sequence, as book deltas, candle series and 24 h stats."""

@@ -1,1 +1,1 @@
-"""The store: database engines, the SQL of a batch, the read queries and the schema migrations."""
+"""The store: database engines, the SQL of a batch, the read queries, the change listener and the migrations."""
