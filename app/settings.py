@@ -22,6 +22,8 @@ ALL_INTERFACES = "0.0.0.0"
 
 # Read when ORDERBOOK_REDIS_URL is not set: NiceGUI's own name for its Redis storage.
 NICEGUI_REDIS_URL = "NICEGUI_REDIS_URL"
+# Where a `--reload` watcher hands its settings to the server processes it starts (app/server.py, serve_reloading).
+HANDED_OVER = "ORDERBOOK_HANDED_OVER_SETTINGS"
 
 
 # Each setting is a field, declared once: its `validation_alias` is its environment variable, its name in kebab case
@@ -103,6 +105,11 @@ class Settings(BaseSettings):
         (),
         validation_alias="ORDERBOOK_STARTING_BALANCES",
         description="credit each new trader, e.g. USD=10000,BTC=1 (a testnet; off by default)",
+    )
+    reload: bool = Field(
+        False,
+        validation_alias="ORDERBOOK_RELOAD",
+        description="restart the server when a file of app/, components/ or models/ changes (development)",
     )
     # Not a setting: long enough for a network cut to end without a reload of the page.
     reconnect_timeout: ClassVar[float] = 15.0
@@ -225,6 +232,16 @@ def load_settings(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
         return Settings(_build_sources=(sources, {}))  # type: ignore[call-arg]  # mypy knows no runtime parameters
     except ValidationError as invalid:
         _refuse(flags.root_parser, invalid, given_as_flags=set(flags()))
+
+
+def hand_over(settings: Settings) -> dict[str, str]:
+    """The environment entry that gives these settings to the server processes a `--reload` watcher starts."""
+    return {HANDED_OVER: settings.model_dump_json()}
+
+
+def handed_over(environ: Mapping[str, str] | None = None) -> Settings:
+    """In such a server process: the settings its watcher read and checked (the process's own variables aside)."""
+    return Settings.model_validate_json((os.environ if environ is None else environ)[HANDED_OVER])
 
 
 def _refuse(parser: ArgumentParser, invalid: ValidationError, given_as_flags: set[str]) -> NoReturn:
