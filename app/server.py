@@ -8,8 +8,11 @@ cost ~4 ms of CPU per request.
 import asyncio
 import gc
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
@@ -33,12 +36,16 @@ from app.errors import ServiceError
 from app.exchange.service import Exchange
 from app.feed.market_data import MarketFeed
 from app.observability import prometheus_router
-from app.settings import Settings
+from app.settings import Settings, hand_over
 from app.store.db import connect, create_schema
 
 log = logging.getLogger("orderbook")
 
 API_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# What `--reload` watches: the code of the app, its pages and its models (main.py only composes them).
+RELOAD_FOLDERS = ("app", "components", "models")
+RELOAD_FILES = ("*.py", "*.js", "*.css")
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -142,7 +149,36 @@ async def stop_services(running: services.Services) -> None:
 
 def serve(api: FastAPI, settings: Settings) -> None:
     """Serve the app with uvicorn in this process (NiceGUI keeps a page's elements in the process that built it)."""
+    log_to_stderr()
+    uvicorn.run(api, **_uvicorn_options(settings))
+
+
+def serve_reloading(factory: str, settings: Settings) -> None:
+    """Serve the app that `factory` ("module:function") builds, again after each change of the code (`--reload`).
+
+    This process only watches app/, components/ and models/ (Python, and the components' .js and .css) and holds the
+    listening socket; the app runs in a server process of its own, which uvicorn stops and starts anew on a change. The
+    settings read and checked here reach each server process in its environment (app/settings.py, `handed_over`).
+    """
+    log_to_stderr()
+    logging.getLogger("watchfiles").setLevel(logging.WARNING)  # uvicorn names the changed files itself
+    os.environ.update(hand_over(settings))
+    uvicorn.run(
+        factory,
+        factory=True,
+        reload=True,
+        reload_dirs=[str(PROJECT_ROOT / folder) for folder in RELOAD_FOLDERS],
+        reload_includes=list(RELOAD_FILES),
+        **_uvicorn_options(settings),
+    )
+
+
+def log_to_stderr() -> None:
+    """The app's log records (INFO and up) on standard error, in every process that serves it."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _uvicorn_options(settings: Settings) -> dict[str, Any]:
     # websockets' Sans-IO protocol, not NiceGUI's pure-Python wsproto: it unmasks the browsers' frames in C. py-spy
     # in the 30-tab soak had wsproto's frame parsing and sending at ~15% of the event loop's time.
-    uvicorn.run(api, host=settings.host, port=settings.port, log_level="warning", ws="websockets-sansio")
+    return {"host": settings.host, "port": settings.port, "log_level": "warning", "ws": "websockets-sansio"}

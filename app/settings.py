@@ -1,18 +1,17 @@
 """The one place that reads configuration: environment variables, then command-line flags over them."""
 
-import argparse
 import os
 import re
 import secrets
+from argparse import Action, ArgumentParser
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Any, Literal, NamedTuple, NoReturn
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple, NoReturn
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
-from pydantic_settings.sources import InitSettingsSource
+from pydantic_settings import BaseSettings, CliSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 MIN_SECRET_LENGTH = 32
@@ -21,88 +20,99 @@ LOCAL_HOST = "127.0.0.1"
 ALL_INTERFACES = "0.0.0.0"
 
 
-class Option(NamedTuple):
-    """A setting's environment variable and flag, as in the README's Settings table."""
-
-    variable: str
-    flag: str
-    help: str
-
-
-OPTIONS = {
-    "host": Option(
-        variable="HOST",
-        flag="--host",
-        help="address to listen on; 0.0.0.0 when PORT is set in the environment and HOST not",
-    ),
-    "port": Option(variable="PORT", flag="--port", help="port"),
-    "database_url": Option(
-        variable="DATABASE_URL", flag="--database-url", help="sqlite:///file.db or postgresql+psycopg://user@host/db"
-    ),
-    "storage_secret": Option(
-        variable="STORAGE_SECRET", flag="--storage-secret", help="signs the session cookie; else generated in a file"
-    ),
-    "demo": Option(
-        variable="ORDERBOOK_DEMO", flag="--demo", help="run a market simulator so the books are live (ORDERBOOK_DEMO=1)"
-    ),
-    "transports": Option(
-        variable="ORDERBOOK_TRANSPORTS",
-        flag="--transports",
-        help="socket.io transports for the browser: websocket,polling",
-    ),
-    "max_resting_orders": Option(
-        variable="ORDERBOOK_MAX_RESTING_ORDERS", flag="--max-resting-orders", help="most resting orders per market"
-    ),
-    "redis_url": Option(
-        variable="ORDERBOOK_REDIS_URL",
-        flag="--redis-url",
-        help="redis://host:6379/0 shares sign-ins and throttles between instances (else NICEGUI_REDIS_URL; else none)",
-    ),
-    "redis_prefix": Option(
-        variable="ORDERBOOK_REDIS_PREFIX", flag="--redis-prefix", help="prefix of this app's Redis keys"
-    ),
-    "journal_keep": Option(
-        variable="ORDERBOOK_JOURNAL_KEEP",
-        flag="--journal-keep",
-        help="change journal rows kept per market; an instance further behind reloads the book",
-    ),
-    "poll_interval": Option(
-        variable="ORDERBOOK_POLL_INTERVAL",
-        flag="--poll-interval",
-        help="seconds between the safety polls of the stored sequences (changes are pushed before that)",
-    ),
-    "starting_balances": Option(
-        variable="ORDERBOOK_STARTING_BALANCES",
-        flag="--starting-balances",
-        help="credit each new trader, e.g. USD=10000,BTC=1 (a testnet; off by default)",
-    ),
-}
 # Read when ORDERBOOK_REDIS_URL is not set: NiceGUI's own name for its Redis storage.
 NICEGUI_REDIS_URL = "NICEGUI_REDIS_URL"
+# Where a `--reload` watcher hands its settings to the server processes it starts (app/server.py, serve_reloading).
+HANDED_OVER = "ORDERBOOK_HANDED_OVER_SETTINGS"
 
 
+# Each setting is a field, declared once: its `validation_alias` is its environment variable, its name in kebab case
+# its flag (`max_resting_orders`: `--max-resting-orders`), its description the flag's help. The class's docstring is
+# the description `python main.py --help` starts with.
 class Settings(BaseSettings):
-    """Typed settings handed down to the app, read from the environment (and flags, through load_settings)."""
+    """Live Orderbook, a real-time trading orderbook: each flag overrides its environment variable."""
 
-    model_config = SettingsConfigDict(frozen=True, validate_by_name=True, case_sensitive=True, env_ignore_empty=True)
+    model_config = SettingsConfigDict(
+        frozen=True,
+        case_sensitive=True,
+        env_ignore_empty=True,
+        # Values reach the model by field name, from the flags and from Environment below alike: the aliases name the
+        # variables and would otherwise also name the flags (`--HOST`).
+        validate_by_name=True,
+        validate_by_alias=False,
+        cli_prog_name="main.py",
+        cli_kebab_case=True,
+        cli_implicit_flags="toggle",  # a switch that is off by default is turned on by its bare flag: `--demo`
+        cli_avoid_json=True,
+    )
 
-    host: str = Field(LOCAL_HOST, validation_alias="HOST", min_length=1)
-    port: int = Field(8080, validation_alias="PORT", ge=1, le=65535)
-    database_url: str = Field("sqlite:///orderbook.db", validation_alias="DATABASE_URL", min_length=1)
-    storage_secret: str | None = Field(None, validation_alias="STORAGE_SECRET")
-    demo: bool = Field(False, validation_alias="ORDERBOOK_DEMO")
+    host: str = Field(
+        LOCAL_HOST,
+        validation_alias="HOST",
+        min_length=1,
+        description="address to listen on; 0.0.0.0 when PORT is set in the environment and HOST not",
+    )
+    port: int = Field(8080, validation_alias="PORT", ge=1, le=65535, description="port")
+    database_url: str = Field(
+        "sqlite:///orderbook.db",
+        validation_alias="DATABASE_URL",
+        min_length=1,
+        description="sqlite:///file.db or postgresql+psycopg://user@host/db",
+    )
+    storage_secret: str | None = Field(
+        None, validation_alias="STORAGE_SECRET", description="signs the session cookie; else generated in a file"
+    )
+    demo: bool = Field(
+        False,
+        validation_alias="ORDERBOOK_DEMO",
+        description="run a market simulator so the books are live",
+    )
     transports: Annotated[tuple[Literal["websocket", "polling"], ...], NoDecode] = Field(
-        ("websocket", "polling"), validation_alias="ORDERBOOK_TRANSPORTS", min_length=1
+        ("websocket", "polling"),
+        validation_alias="ORDERBOOK_TRANSPORTS",
+        min_length=1,
+        description="socket.io transports for the browser: websocket,polling",
     )
-    reconnect_timeout: float = 15.0  # not configurable: long enough for a network cut to end without a reload
-    max_resting_orders: int = Field(1000, validation_alias="ORDERBOOK_MAX_RESTING_ORDERS", ge=1)  # per trader, market
-    redis_url: str | None = Field(None, validation_alias="ORDERBOOK_REDIS_URL", pattern=r"^(redis|rediss|unix)://")
-    redis_prefix: str = Field("orderbook:", validation_alias="ORDERBOOK_REDIS_PREFIX", min_length=1)
-    journal_keep: int = Field(20000, validation_alias="ORDERBOOK_JOURNAL_KEEP", ge=1)
-    poll_interval: float = Field(1.0, validation_alias="ORDERBOOK_POLL_INTERVAL", gt=0)
+    max_resting_orders: int = Field(
+        1000, validation_alias="ORDERBOOK_MAX_RESTING_ORDERS", ge=1, description="most resting orders per market"
+    )
+    redis_url: str | None = Field(
+        None,
+        validation_alias="ORDERBOOK_REDIS_URL",
+        pattern=r"^(redis|rediss|unix)://",
+        description="redis://host:6379/0 shares sign-ins and throttles between instances "
+        "(else NICEGUI_REDIS_URL; else none)",
+    )
+    redis_prefix: str = Field(
+        "orderbook:",
+        validation_alias="ORDERBOOK_REDIS_PREFIX",
+        min_length=1,
+        description="prefix of this app's Redis keys",
+    )
+    journal_keep: int = Field(
+        20000,
+        validation_alias="ORDERBOOK_JOURNAL_KEEP",
+        ge=1,
+        description="change journal rows kept per market; an instance further behind reloads the book",
+    )
+    poll_interval: float = Field(
+        1.0,
+        validation_alias="ORDERBOOK_POLL_INTERVAL",
+        gt=0,
+        description="seconds between the safety polls of the stored sequences (changes are pushed before that)",
+    )
     starting_balances: Annotated[tuple[tuple[str, Decimal], ...], NoDecode] = Field(
-        (), validation_alias="ORDERBOOK_STARTING_BALANCES"
+        (),
+        validation_alias="ORDERBOOK_STARTING_BALANCES",
+        description="credit each new trader, e.g. USD=10000,BTC=1 (a testnet; off by default)",
     )
+    reload: bool = Field(
+        False,
+        validation_alias="ORDERBOOK_RELOAD",
+        description="restart the server when a file of app/, components/ or models/ changes (development)",
+    )
+    # Not a setting: long enough for a network cut to end without a reload of the page.
+    reconnect_timeout: ClassVar[float] = 15.0
 
     @field_validator("starting_balances", mode="before")
     @classmethod
@@ -160,6 +170,22 @@ class Settings(BaseSettings):
         return Path.cwd()
 
 
+class Option(NamedTuple):
+    """A setting's environment variable, flag and help, as in the README's Settings table."""
+
+    variable: str
+    flag: str
+    help: str
+
+
+# Read off the fields: every field with an environment variable is an option.
+OPTIONS = {
+    name: Option(field.validation_alias, f"--{name.replace('_', '-')}", field.description or "")
+    for name, field in Settings.model_fields.items()
+    if isinstance(field.validation_alias, str)
+}
+
+
 class Environment(PydanticBaseSettingsSource):
     """The documented environment variables only (of os.environ or a given mapping), with the PaaS rule for HOST."""
 
@@ -174,51 +200,54 @@ class Environment(PydanticBaseSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         found = {
-            option.variable: self.environ[option.variable]
-            for option in OPTIONS.values()
+            field: self.environ[option.variable]
+            for field, option in OPTIONS.items()
             if self.environ.get(option.variable)  # an empty variable counts as unset
         }
-        if "ORDERBOOK_REDIS_URL" not in found and self.environ.get(NICEGUI_REDIS_URL):
-            found["ORDERBOOK_REDIS_URL"] = self.environ[NICEGUI_REDIS_URL]
-        if "PORT" in found and "HOST" not in found:
+        if "redis_url" not in found and self.environ.get(NICEGUI_REDIS_URL):
+            found["redis_url"] = self.environ[NICEGUI_REDIS_URL]
+        if "port" in found and "host" not in found:
             # A platform that sets PORT expects the app to answer on it from outside the container.
-            found["HOST"] = ALL_INTERFACES
+            found["host"] = ALL_INTERFACES
         return found
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="main.py",
-        description="Live Orderbook: a real-time trading orderbook. Each flag overrides its environment variable.",
-        argument_default=argparse.SUPPRESS,  # only the flags given reach Settings, over the environment
-    )
-    for field, option in OPTIONS.items():
-        if field == "demo":
-            parser.add_argument(option.flag, dest=field, action="store_const", const=True, help=option.help)
-        else:
-            parser.add_argument(
-                option.flag, dest=field, metavar=field.upper(), help=f"{option.help} ({option.variable})"
-            )
-    return parser
+def _add_flag(parser: ArgumentParser, *names: str, **options: Any) -> Action:
+    """pydantic-settings' way to add a flag, its help naming the variable it overrides and its value named after it."""
+    if option := OPTIONS.get(options.get("dest", "")):
+        options["help"] = f"{options['help']} [env: {option.variable}]"
+        if "metavar" in options:
+            options["metavar"] = options["dest"].upper()
+    return parser.add_argument(*names, **options)
 
 
 def load_settings(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from the environment, overridden by command-line flags; a bad value exits naming where it came from."""
-    parser = _parser()
-    flags: dict[str, Any] = vars(parser.parse_args(argv))
+    flags = CliSettingsSource[ArgumentParser](
+        Settings, cli_parse_args=True if argv is None else list(argv), add_argument_method=_add_flag
+    )
     try:
         # `_build_sources` is BaseSettings' documented way to give one instance its own sources: here the mapping.
-        sources = (InitSettingsSource(Settings, flags), Environment(Settings, environ))
-        return Settings(_build_sources=(sources, flags))  # type: ignore[call-arg]  # mypy knows no runtime parameters
+        sources = (flags, Environment(Settings, environ))
+        return Settings(_build_sources=(sources, {}))  # type: ignore[call-arg]  # mypy knows no runtime parameters
     except ValidationError as invalid:
-        _refuse(parser, invalid, given_as_flags=set(flags))
+        _refuse(flags.root_parser, invalid, given_as_flags=set(flags()))
 
 
-def _refuse(parser: argparse.ArgumentParser, invalid: ValidationError, given_as_flags: set[str]) -> NoReturn:
-    by_variable = {option.variable: field for field, option in OPTIONS.items()}
+def hand_over(settings: Settings) -> dict[str, str]:
+    """The environment entry that gives these settings to the server processes a `--reload` watcher starts."""
+    return {HANDED_OVER: settings.model_dump_json()}
+
+
+def handed_over(environ: Mapping[str, str] | None = None) -> Settings:
+    """In such a server process: the settings its watcher read and checked (the process's own variables aside)."""
+    return Settings.model_validate_json((os.environ if environ is None else environ)[HANDED_OVER])
+
+
+def _refuse(parser: ArgumentParser, invalid: ValidationError, given_as_flags: set[str]) -> NoReturn:
     problems: dict[str, str] = {}
     for error in invalid.errors():
-        field = by_variable.get(str(error["loc"][0]), str(error["loc"][0]))
+        field = str(error["loc"][0])
         option = OPTIONS.get(field, Option(field, field, ""))
         where = option.flag if field in given_as_flags else option.variable
         problems.setdefault(where, f"{where}: {error['msg']} (got {error['input']!r})")  # the first says it best

@@ -52,6 +52,8 @@ CSS = """
   .m-form:not(.form-open) .order-form > .order-side { grid-area: side; }
   .m-form:not(.form-open) .order-form > .place-order { grid-area: place; }
   .m-form:not(.form-open) .order-form > .post-only-error { grid-area: error; }
+  /* The market's rules (components/market_rules.py) show in the form once "More" opens it. */
+  .m-form:not(.form-open) .market-rules-card { display: none; }
   /* A market order has no price: its quantity takes the whole line. */
   .m-form:not(.form-open) .order-form > .q-field.hidden + .q-field { grid-column: 1 / 3; }
   /* A toast lies over the header and the tabs for its few seconds: taps go through it to them. */

@@ -1,11 +1,15 @@
 """The order tables' columns and cells: compact enough for a 400 px phone, the time and average fill price of each."""
 
+from decimal import Decimal
+
+from components.balances import amount_text
 from models import OrderPublic
 
 NO_FILL = "–"  # the average price of an order with no fill yet, as the stats show what is not there yet
+NO_PRICE = "–"  # the value of a market order, which has no price of its own
 # Compact, so that nothing scrolls sideways on a 400 px phone: no Type column (the price says "market" for a market
 # order, so it said nothing more), short labels, the time without the date (as the tape shows times), and on a phone
-# no Id and the average under the price (see CSS).
+# no Id nor Value, and the average under the price (see CSS).
 COLUMNS = [
     {"name": "id", "label": "Id", "field": "id", "align": "left", "classes": "order-id", "headerClasses": "order-id"},
     {"name": "time", "label": "Time", "field": "time", "align": "left"},
@@ -20,6 +24,14 @@ COLUMNS = [
         "headerClasses": "order-average",
     },
     {"name": "quantity", "label": "Qty", "field": "quantity", "align": "right"},
+    {
+        "name": "value",
+        "label": "Value",
+        "field": "value",
+        "align": "right",
+        "classes": "order-value",
+        "headerClasses": "order-value",
+    },
     {"name": "filled_quantity", "label": "Filled", "field": "filled_quantity", "align": "right"},
     {"name": "status", "label": "Status", "field": "status", "align": "left", "classes": "order-status"},
 ]
@@ -40,11 +52,11 @@ CSS = """
 .my-open-orders tr.cancelled-row td { color: #9e9e9e !important; }
 .my-open-orders .button-icon { display: none; }
 .my-orders-table .phone-only { display: none; }
-/* A phone: no Id (Cancel names the row), the average under the price, tighter cells, a smaller font, and a status
-   that may take two lines. */
+/* A phone: no Id (Cancel names the row) nor value, the average under the price, tighter cells, a smaller font, and a
+   status that may take two lines. */
 @media (max-width: 600px) {
   .my-orders-table .q-table th, .my-orders-table .q-table td { padding: 0 3px; font-size: 12px; }
-  .my-orders-table .order-id, .my-orders-table .order-average { display: none; }
+  .my-orders-table .order-id, .my-orders-table .order-average, .my-orders-table .order-value { display: none; }
   .my-orders-table .phone-only { display: block; }
   .my-orders-table td.order-status { white-space: normal; line-height: 1.1; }
   .my-open-orders .button-word { display: none; }
@@ -77,6 +89,15 @@ def order_row(order: OrderPublic) -> dict:
         "price": order.price or "market",
         "average_price": order.average_price or NO_FILL,
         "quantity": order.quantity,
+        "value": order_value(order),
         "filled_quantity": order.filled_quantity,
         "status": order.status.replace("_", " "),
     }
+
+
+def order_value(order: OrderPublic) -> str:
+    """Price x quantity in the quote currency, exact, without zeros past the price's decimals: 99.50 x 0.2000, 19.90."""
+    if order.price is None:
+        return NO_PRICE
+    places = len(order.price.partition(".")[2])
+    return amount_text(f"{Decimal(order.price) * Decimal(order.quantity):f}", places)

@@ -11,6 +11,7 @@ from components.candles_chart import CandlesChart
 from components.depth_chart import DepthChart
 from components.layout import frame, signed_in
 from components.live import LiveMarket
+from components.market_rules import MarketRulesCard
 from components.market_stats import MarketStatsBar
 from components.market_tabs import MarketTabs, as_section, section, sticky_form
 from components.my_orders import MyOrders
@@ -80,6 +81,7 @@ async def market_page(symbol: str) -> None:
                         funds=balances,
                     )
                     live.add(form.show_book)
+                    MarketRulesCard(rules)  # under the form; on a phone, once "More" opens the form
             tape = TradesTape()
             as_section(tape.table, "trades").classes("market-tape")
             live.add(tape.show)

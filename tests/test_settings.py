@@ -8,7 +8,7 @@ from decimal import Decimal
 import pydantic
 import pytest
 
-from app.settings import OPTIONS, Settings, load_settings
+from app.settings import OPTIONS, Settings, hand_over, handed_over, load_settings
 from tests.servers import REPO_ROOT
 
 ENVIRONMENT = {
@@ -168,3 +168,18 @@ def test_a_redis_url_that_is_not_redis_is_refused_naming_the_variable(capsys: py
     said = refusal(capsys, [], {"ORDERBOOK_REDIS_URL": "http://cache:6379"})
 
     assert said.startswith("main.py: error: ORDERBOOK_REDIS_URL: String should match pattern")
+
+
+def test_the_reload_flag_and_its_variable_turn_reloading_on() -> None:
+    assert load_settings([], {}).reload is False
+    assert load_settings(["--reload"], {}).reload is True
+    assert load_settings([], {"ORDERBOOK_RELOAD": "1"}).reload is True
+
+
+def test_a_reloaded_server_process_gets_the_settings_its_watcher_read_not_its_own_environment() -> None:
+    read = load_settings(["--port", "7000", "--transports", "polling", "--reload"], ENVIRONMENT)
+
+    handed = handed_over({"PORT": "1234", "ORDERBOOK_DEMO": "0", **hand_over(read)})
+
+    assert handed == read
+    assert handed.starting_balances == (("USD", Decimal(10000)), ("BTC", Decimal("0.5")))  # Decimal, as read

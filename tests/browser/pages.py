@@ -209,9 +209,9 @@ class MarketPage:
     # --- my orders ----------------------------------------------------------------------------------------------
     def open_orders(self) -> list[OpenOrder]:
         rows = self.driver.execute_script(READ_ROWS, ".my-open-orders tbody tr")
-        # Id, Time, Side, Price, Avg, Qty, Filled, Status, Cancel; on a phone the average shows under the price
+        # Id, Time, Side, Price, Avg, Qty, Value, Filled, Status, Cancel; on a phone the average shows under the price
         return [
-            OpenOrder(int(c[0]), c[2], c[3].split("\n")[0], c[5], c[7]) for c in rows if len(c) >= 8 and c[0].isdigit()
+            OpenOrder(int(c[0]), c[2], c[3].split("\n")[0], c[5], c[8]) for c in rows if len(c) >= 9 and c[0].isdigit()
         ]
 
     def wait_for_open_order(self, price: str) -> OpenOrder:

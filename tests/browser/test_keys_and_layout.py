@@ -120,7 +120,7 @@ def test_on_1440x900_the_book_chart_form_and_open_orders_show_without_scrolling(
     )
     assert page.driver.execute_script("return [innerWidth, innerHeight];") == [1440, 900]
     for css in (".ob-asks", ".ob-bids", ".last-price", ".candles-chart", ".order-form", ".place-order",
-                ".my-open-orders", ".balances", ".max-quantity"):  # fmt: skip
+                ".my-open-orders", ".balances", ".max-quantity", ".market-rules"):  # fmt: skip
         boxes = eventually(lambda css=css: page.driver.execute_script(RECTS, css), bool, f"{css} on the page")
         for box in boxes:
             inside = box["left"] >= 0 and box["top"] >= 0 and box["right"] <= 1440 and box["bottom"] <= 900

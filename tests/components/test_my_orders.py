@@ -1,4 +1,4 @@
-"""My open orders in a simulated browser on the real app: a cancelled row stays put; cancel all asks first."""
+"""My open orders in a simulated browser on the real app: a cancelled row stays put; cancel all asks first; values."""
 
 from nicegui import ui
 from nicegui.testing import User
@@ -64,3 +64,12 @@ async def test_an_order_with_no_fill_shows_a_dash_for_its_average_price(user: Us
     alice = await desk.sign_in("alice")
     await desk.place(alice, "buy", "99.00", "0.1")
     await desk.shows(lambda: desk.column("my-open-orders", "average_price"), ["–"])
+
+
+async def test_the_open_orders_show_each_orders_value_exactly_in_the_quote_currency(user: User, desk: Desk) -> None:
+    alice = await desk.sign_in("alice")
+    await desk.place(alice, "buy", "99.50", "0.2")
+    await desk.place(alice, "buy", "99.99", "0.1234")
+
+    # Newest first: 99.99 x 0.1234 needs every decimal; 99.50 x 0.2 is shown at the price's two.
+    await desk.shows(lambda: desk.column("my-open-orders", "value"), ["12.338766", "19.90"])
