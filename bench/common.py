@@ -133,7 +133,7 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     print("\n".join(lines), flush=True)
 
 
-# --- simulated tabs: what NiceGUI's browser code does, without a browser (see /work/shared/NICEGUI-NOTES.md) --------
+# --- simulated tabs: what NiceGUI's browser code does (templates/index.html, static/nicegui.js), without a browser ---
 
 QUERY = re.compile(r"^\s*query: (\{.*\}),\s*$", re.MULTILINE)
 

@@ -4,7 +4,7 @@ from nicegui import Client, ui
 
 from components.shared_css import add_shared_css
 
-# Outside Vue's #app, so Vue never overwrites what the script writes (see NICEGUI-NOTES.md).
+# Outside Vue's #app, so Vue never overwrites what the script writes (it may, to DOM changed inside #app).
 INDICATOR_HTML = r"""
 <div id="connection-indicator" class="conn conn-offline" role="status" aria-live="polite"
      title="Connection to the server"><span class="conn-word">Offline</span><span class="conn-since"></span></div>

@@ -1,6 +1,6 @@
 """The book card as one small element: the whole book once, then only the levels that changed (components/ladder.js).
 
-A `ui.table` re-sends all its rows to every page on any change (NICEGUI-NOTES.md). This element keeps the book the
+A `ui.table` re-sends the whole element, every row, to every page on any change. This element keeps the book the
 page was last sent in its props (so that a reload, a resync or any re-send of the element carries the book as it
 stands) and sends each page only a delta with the sequence and checksum of app/feed/book_delta.py. Each NiceGUI
 element costs the server 2-5 KiB a page, so the title, the controls and the last price are drawn by ladder.js too,

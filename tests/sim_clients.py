@@ -1,6 +1,6 @@
 """Simulated browser tabs of a NiceGUI page, without a browser: load, connect, keep the element tree, ack, leave.
 
-What NiceGUI 3.18's `templates/index.html` and `static/nicegui.js` do (see /work/shared/NICEGUI-NOTES.md): GET the
+What NiceGUI 3.18's `templates/index.html` and `static/nicegui.js` do (read in the installed package): GET the
 page as HTML, read the elements and the socket query out of `createApp(parseElements(...), {query: ...})`, connect
 socket.io at `/_nicegui_ws/socket.io` with that query plus `document_id`/`tab_id`/`old_tab_id` (the connect is the
 handshake), apply every `update` message to the element dict (`null` deletes) and ack about every 3 s.
