@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from nicegui import ui
 
-from app.exchange.rules import MarketRules
+from app.domain.rules import MarketRules
 
 COLUMNS = [
     {"name": "rule", "label": "Rule", "field": "rule", "align": "left"},
