@@ -132,6 +132,15 @@ async def test_a_body_over_the_routers_limit_is_refused_alike_as_it_arrives(
     )
 
 
+@pytest.mark.parametrize("method", ["POST", "DELETE"])
+async def test_a_declared_body_over_the_routers_limit_is_refused_alike(
+    clients: tuple[httpx.AsyncClient, ...], method: str
+) -> None:
+    path = "/items" if method == "POST" else "/items/7"
+    too_large = ITEM[:-1] + b"," + b" " * LIMIT + b'"tag": null}'
+    assert await both_answer_alike(clients, method, path, content=too_large, headers={**GOOD, **JSON}) == 413
+
+
 @pytest.mark.parametrize(
     ("path", "headers", "status"),
     [

@@ -32,6 +32,7 @@ from fastapi.utils import is_body_allowed_for_status_code
 from pydantic.fields import PydanticUndefined
 from starlette.exceptions import HTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 JSON = "application/json"
@@ -39,6 +40,14 @@ JSON = "application/json"
 
 class LeanRoute(APIRoute):
     """An `APIRoute` answered by `lean_handler`: `APIRouter(route_class=LeanRoute)` makes its routes lean."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **declared: Any) -> None:
+        super().__init__(path, endpoint, **declared)
+        # A route of the app's own router runs `self.app`. FastAPI's wraps the handler in exit stacks, an exception
+        # wrapper and a body-limit middleware, none of which the lean handler needs: it reads the body within the
+        # limit itself, and its errors reach the app's exception middleware, which answers them with the same
+        # handlers. FastAPI's stays for a declared body over the limit, which it answers before any handler runs.
+        self.app = lean_app(self.get_route_handler(), self.max_body_size, over_limit=self.app)
 
     def get_route_handler(self) -> Handler:
         # Included routers build their routes in FastAPI's "effective" context (prefix, router dependencies, limits),
@@ -48,6 +57,19 @@ class LeanRoute(APIRoute):
         return lean_handler(route)
 
 
+def lean_app(handler: Handler, max_body_size: int | None, *, over_limit: ASGIApp) -> ASGIApp:
+    """The ASGI app of a lean route: `handler`'s response, or `over_limit` for a declared body over the limit."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if max_body_size is not None and (_declared_length(scope) or 0) > max_body_size:
+            await over_limit(scope, receive, send)
+            return
+        response = await handler(Request(scope, receive, send))
+        await response(scope, receive, send)
+
+    return app
+
+
 def lean_handler(route: Any) -> Handler:
     """The request handler of `route` (an `APIRoute` or FastAPI's effective view of one)."""
     dependant: Dependant = route.dependant
@@ -55,12 +77,17 @@ def lean_handler(route: Any) -> Handler:
     endpoint = dependant.call
     assert endpoint is not None
     body_params = dependant.body_params
+    max_body_size: int | None = route.max_body_size
     strict_content_type = _value(route.strict_content_type)
     embed_body_fields: bool = route._embed_body_fields
 
     async def handle(request: Request) -> Response:
         # FastAPI's order: the body is parsed first, then the dependencies run, then the parameters are validated.
-        body = await read_json_body(request, strict=strict_content_type) if body_params else PydanticUndefined
+        body = (
+            await read_json_body(request, max_body_size, strict=strict_content_type)
+            if body_params
+            else PydanticUndefined
+        )
         sub_response = Response()
         del sub_response.headers["content-length"]
         sub_response.status_code = None  # type: ignore[assignment]  # as FastAPI: None until the endpoint sets one
@@ -121,10 +148,10 @@ async def solve(dependant: Dependant, request: Request, response: Response, cach
     return values, errors
 
 
-async def read_json_body(request: Request, *, strict: bool) -> Any:
+async def read_json_body(request: Request, max_body_size: int | None, *, strict: bool) -> Any:
     """The body as FastAPI's handler reads it: JSON when the content type says so, else the raw bytes."""
     try:
-        body = await request.body()
+        body = await read_body(request, max_body_size)
         if not body:
             return PydanticUndefined
         content_type = request.headers.get("content-type")
@@ -132,12 +159,35 @@ async def read_json_body(request: Request, *, strict: bool) -> Any:
     except json.JSONDecodeError as error:
         problem = {"type": "json_invalid", "loc": ("body", error.pos), "msg": "JSON decode error", "input": {}}
         raise RequestValidationError([{**problem, "ctx": {"error": error.msg}}], body=error.doc) from error
-    except HTTPException:  # the router's body limit, for a body that turns out too large as it arrives
+    except HTTPException:  # the body limit, for a body that turns out too large as it arrives
         raise
     except Exception as error:
         if MAX_BODY_SIZE_SCOPE_KEY in request.scope and (limit := get_body_limit_error(error)):
             raise limit from error
         raise HTTPException(status_code=400, detail="There was an error parsing the body") from error
+
+
+async def read_body(request: Request, max_body_size: int | None) -> bytes:
+    """The whole body, refused as Starlette's body limit refuses one that turns out too large as it arrives."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if max_body_size is not None and size > max_body_size:
+            raise HTTPException(status_code=413, detail="Content Too Large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _declared_length(scope: Scope) -> int | None:
+    """The request's Content-Length as Starlette's body limit reads it (None if absent or not a number)."""
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
 
 
 def _is_json(content_type: str | None, *, strict: bool) -> bool:
