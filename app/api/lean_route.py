@@ -91,10 +91,9 @@ def lean_handler(route: Any) -> Handler:
         sub_response = Response()
         del sub_response.headers["content-length"]
         sub_response.status_code = None  # type: ignore[assignment]  # as FastAPI: None until the endpoint sets one
-        values, errors = await solve(dependant, request, sub_response, {})
-        path_values, path_errors = request_params_to_args(dependant.path_params, request.path_params)
+        values = await solve(dependant, request, sub_response, {})
+        path_values, errors = request_params_to_args(dependant.path_params, request.path_params)
         values.update(path_values)
-        errors += path_errors
         if body_params:
             body_values, body_errors = await request_body_to_args(body_params, body, embed_body_fields)
             values.update(body_values)
@@ -122,15 +121,13 @@ def lean_handler(route: Any) -> Handler:
     return handle
 
 
-async def solve(dependant: Dependant, request: Request, response: Response, cache: dict) -> tuple[dict, list]:
-    """The values of `dependant`'s dependencies (each call awaited once per request, as FastAPI caches them)."""
+async def solve(dependant: Dependant, request: Request, response: Response, cache: dict) -> dict[str, Any]:
+    """The values of `dependant`'s dependencies (each call awaited once per request, as FastAPI caches them), and of
+    its request and response parameters. A lean route's dependencies take no request parameters, so none can fail
+    validation (`refuse_unless_lean`)."""
     values: dict[str, Any] = {}
-    errors: list[Any] = []
     for sub in dependant.dependencies:
-        sub_values, sub_errors = await solve(sub, request, response, cache)
-        if sub_errors:
-            errors += sub_errors
-            continue
+        sub_values = await solve(sub, request, response, cache)
         call = sub.call
         assert call is not None
         if sub.use_cache and call in cache:
@@ -145,7 +142,7 @@ async def solve(dependant: Dependant, request: Request, response: Response, cach
             values[name] = request
     if dependant.response_param_name:
         values[dependant.response_param_name] = response
-    return values, errors
+    return values
 
 
 async def read_json_body(request: Request, max_body_size: int | None, *, strict: bool) -> Any:
