@@ -26,11 +26,10 @@ from app.accounts import throttle
 from app.accounts.funding import check_credits
 from app.accounts.ledger_feed import LedgerFollower
 from app.accounts.service import Accounts
-from app.api import api_router
+from app.api import api_router, hot_routes
 from app.api.body_limit import DeclaredBodyLimit
 from app.api.deps import database_error_handler, service_error_handler
 from app.api.docs import add_offline_docs
-from app.api.fast_orders import FastOrders
 from app.domain.rules import asset_places
 from app.errors import ServiceError
 from app.exchange.service import Exchange
@@ -66,12 +65,12 @@ def create_app(settings: Settings) -> FastAPI:
 
     # /docs is served from installed assets, not a CDN (app/api/docs.py).
     api = FastAPI(title="Live Orderbook", lifespan=lifespan, docs_url=None, redoc_url=None)
+    api.router.routes.extend(hot_routes)  # matched first, one pattern each: not through the included routers
     api.include_router(api_router)
     api.include_router(prometheus_router)
     add_offline_docs(api)
     api.add_exception_handler(ServiceError, service_error_handler)
     api.add_exception_handler(OperationalError, database_error_handler)
-    api.add_middleware(FastOrders)  # inside the body limit: placing and cancelling one order skip FastAPI's routing
     api.add_middleware(DeclaredBodyLimit)
     # Unknown /api paths answer in the API's JSON, instead of falling through to NiceGUI's 404 page.
     api.router.routes.append(Route("/api/{path:path}", ApiNotFound()))

@@ -1,6 +1,7 @@
 """Acknowledged, committed orders/s through `POST /api/orders`: several client processes, many requests in flight.
 
-Run from the repo root: `.venv/bin/python -m bench.bench_rest [--postgres] [--seconds 10] [--runs 3] [--py-spy out]`.
+Run from the repo root: `.venv/bin/python -m bench.bench_rest [--postgres] [--seconds 10] [--runs 3] [--py-spy out]`;
+`--code DIR` serves another checkout's main.py (e.g. the commit before a change) to the same clients.
 """
 
 from __future__ import annotations
@@ -187,10 +188,11 @@ def main() -> None:
     parser.add_argument("--traders", type=int, default=20)
     parser.add_argument("--py-spy", metavar="PREFIX", help="profile the server during the first run")
     parser.add_argument("--wait-load", type=float, default=0.0, help="wait up to this many s for load < 1")
+    parser.add_argument("--code", type=Path, default=None, help="run the server of another checkout (e.g. older)")
     options = parser.parse_args()
     wait_for_low_load(timeout=options.wait_load)
     name = "PostgreSQL" if options.postgres or (options.database_url or "").startswith("postgres") else "SQLite"
-    with running_server(options.database_url, postgres=options.postgres) as server:
+    with running_server(options.database_url, postgres=options.postgres, code=options.code) as server:
         assert server.process is not None
         keys = register_traders(server.base_url, options.traders)
         runs = [one_run(server.base_url, server.process.pid, keys, options, run) for run in range(options.runs)]
@@ -198,7 +200,10 @@ def main() -> None:
     columns = ["orders_per_s", "p50_ms", "p99_ms", "errors", "server_cpu", "client_cpu", "cpu_ms_per_order"]
     rows = [[f"run {i + 1}", *(r[column] for column in columns)] for i, r in enumerate(runs)]
     rows.append(["median", *(median([row[i] for row in rows]) for i in range(1, 8))])
+    # CPU to the hundredth: a change to the request path moves the CPU per order by a few hundredths of a ms.
+    rows = [[*row[:5], *(f"{value:.2f}" for value in row[5:])] for row in rows]
     clients = f"{options.processes} processes x {options.in_flight} in flight"
+    name += f" (server from {options.code})" if options.code else ""
     print(f"\nPOST /api/orders on {name}, {options.traders} traders, {clients}, {options.seconds:.0f} s per run")
     print(f"(server/client CPU in cores; {os.cpu_count()} cores)")
     print_table(["run", "orders/s", "p50 ms", "p99 ms", "errors", "server CPU", "clients CPU", "server ms/order"], rows)

@@ -7,7 +7,8 @@ limit in Starlette's plain text; API clients get JSON for every error.
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.api import API_PREFIX, MAX_BODY_BYTES
+API_PREFIX = "/api/"
+MAX_BODY_BYTES = 16 * 1024  # an order is a few hundred bytes; anything larger is refused with a 413
 
 
 class DeclaredBodyLimit:

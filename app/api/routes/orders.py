@@ -4,11 +4,18 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response, status
 
+from app.api.body_limit import API_PREFIX, MAX_BODY_BYTES
 from app.api.deps import CurrentTrader, ExchangeDep
+from app.api.lean_route import LeanRoute
 from app.api.routes.responses import AUTH, BAD_BODY, TOO_LARGE, UNAVAILABLE, Responses, error
 from models import OrderAmend, OrderCreate, OrderPublic
 
 router = APIRouter(prefix="/orders", tags=["orders"])
+# Placing and cancelling one order: lean routes (app/api/lean_route.py) that the app matches before all the others, so
+# their router is not included under `api_router`: it carries the whole path and the body limit itself.
+hot_router = APIRouter(
+    prefix=f"{API_PREFIX}orders", tags=["orders"], route_class=LeanRoute, max_body_size=MAX_BODY_BYTES
+)
 
 # Ids are 64-bit on every database: a larger one is refused here, not by the database driver (a 500). The routes
 # match digits only (`{order_id:int}`), so that /orders/batch is not taken for a bad id: a non-number is a 404.
@@ -23,7 +30,7 @@ NOT_RESTING: Responses = {409: error("The order is no longer resting")}
 TOO_MANY_RESTING: Responses = {409: error("The caller already has the most resting orders allowed in this market")}
 
 
-@router.post(
+@hot_router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     responses={
@@ -80,7 +87,7 @@ async def reduce_order(
     return await exchange.commands.amend_order(trader_id=trader.id, order_id=order_id, amend=amend)
 
 
-@router.delete("/{order_id:int}", responses={**ERRORS, **NOT_FOUND, **NOT_RESTING})
+@hot_router.delete("/{order_id:int}", responses={**ERRORS, **NOT_FOUND, **NOT_RESTING})
 async def cancel_order(exchange: ExchangeDep, trader: CurrentTrader, order_id: OrderId) -> OrderPublic:
     """Cancel a resting order."""
     return await exchange.commands.cancel_order(trader_id=trader.id, order_id=order_id)

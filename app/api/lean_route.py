@@ -1,0 +1,241 @@
+"""Routes that FastAPI declares and documents but that answer each request without FastAPI's dependency solver.
+
+Placing and cancelling one order are the API's hottest requests. py-spy in the 30-tab soak had FastAPI's request
+machinery (dependency solving with its nested security scheme, the response model's round trip) take far more of the
+event loop than the order itself. A `LeanRoute` keeps everything FastAPI knows about the route: its path, signature,
+body model, status code, responses and the OpenAPI document made from them. Only the per-request work differs: the
+endpoint's dependencies are awaited one after another as declared, and what decides an answer is left to FastAPI's own
+functions (parameter and body validation, the response model's serializer, the app's exception handlers), so the
+answers are those of an ordinary route, byte for byte. `app.dependency_overrides` is not consulted.
+
+A lean route takes what the order routes need, checked when the route is built (anything else is a TypeError):
+path parameters, one JSON body, a `Response` parameter, and dependencies that are coroutines taking the request, the
+connection, the response or further such dependencies. It reads FastAPI internals (`fastapi._body_limit`, the
+effective-route context variable, `APIRoute._embed_body_fields`): tests/test_lean_route.py sends the same requests to
+an ordinary and a lean route and fails when an upgrade makes them answer differently. This module can go once FastAPI's
+own request handling costs about the same."""
+
+import email.message
+import inspect
+import json
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Request, Response, params
+from fastapi._body_limit import get_body_limit_error
+from fastapi.datastructures import DefaultPlaceholder
+from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import request_body_to_args, request_params_to_args
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute, _effective_route_context_var, serialize_response
+from fastapi.utils import is_body_allowed_for_status_code
+from pydantic.fields import PydanticUndefined
+from starlette.exceptions import HTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+JSON = "application/json"
+
+
+class LeanRoute(APIRoute):
+    """An `APIRoute` answered by `lean_handler`: `APIRouter(route_class=LeanRoute)` makes its routes lean."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **declared: Any) -> None:
+        super().__init__(path, endpoint, **declared)
+        # A route of the app's own router runs `self.app`. FastAPI's wraps the handler in exit stacks, an exception
+        # wrapper and a body-limit middleware, none of which the lean handler needs: it reads the body within the
+        # limit itself, and its errors reach the app's exception middleware, which answers them with the same
+        # handlers. FastAPI's stays for a declared body over the limit, which it answers before any handler runs.
+        self.app = lean_app(self.get_route_handler(), self.max_body_size, over_limit=self.app)
+
+    def get_route_handler(self) -> Handler:
+        # Included routers build their routes in FastAPI's "effective" context (prefix, router dependencies, limits),
+        # as `APIRoute.get_route_handler` reads it.
+        effective = _effective_route_context_var.get()
+        route = effective if effective is not None and effective.original_route is self else self
+        return lean_handler(route)
+
+
+def lean_app(handler: Handler, max_body_size: int | None, *, over_limit: ASGIApp) -> ASGIApp:
+    """The ASGI app of a lean route: `handler`'s response, or `over_limit` for a declared body over the limit."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if max_body_size is not None and (_declared_length(scope) or 0) > max_body_size:
+            await over_limit(scope, receive, send)
+            return
+        response = await handler(Request(scope, receive, send))
+        await response(scope, receive, send)
+
+    return app
+
+
+def lean_handler(route: Any) -> Handler:
+    """The request handler of `route` (an `APIRoute` or FastAPI's effective view of one)."""
+    dependant: Dependant = route.dependant
+    refuse_unless_lean(dependant, route)
+    endpoint = dependant.call
+    assert endpoint is not None
+    body_params = dependant.body_params
+    max_body_size: int | None = route.max_body_size
+    strict_content_type = _value(route.strict_content_type)
+    embed_body_fields: bool = route._embed_body_fields
+
+    async def handle(request: Request) -> Response:
+        # FastAPI's order: the body is parsed first, then the dependencies run, then the parameters are validated.
+        body = (
+            await read_json_body(request, max_body_size, strict=strict_content_type)
+            if body_params
+            else PydanticUndefined
+        )
+        sub_response = Response()
+        del sub_response.headers["content-length"]
+        sub_response.status_code = None  # type: ignore[assignment]  # as FastAPI: None until the endpoint sets one
+        values = await solve(dependant, request, sub_response, {})
+        path_values, errors = request_params_to_args(dependant.path_params, request.path_params)
+        values.update(path_values)
+        if body_params:
+            body_values, body_errors = await request_body_to_args(body_params, body, embed_body_fields)
+            values.update(body_values)
+            errors += body_errors
+        if errors:
+            raise RequestValidationError(errors, body=None if body is PydanticUndefined else body)
+        content = await serialize_response(
+            field=route.response_field,
+            response_content=await endpoint(**values),
+            include=route.response_model_include,
+            exclude=route.response_model_exclude,
+            by_alias=route.response_model_by_alias,
+            exclude_unset=route.response_model_exclude_unset,
+            exclude_defaults=route.response_model_exclude_defaults,
+            exclude_none=route.response_model_exclude_none,
+            dump_json=True,
+        )
+        status_code = sub_response.status_code or route.status_code or 200
+        response = Response(content, status_code=status_code, media_type=JSON)
+        if not is_body_allowed_for_status_code(status_code):
+            response.body = b""
+        response.headers.raw.extend(sub_response.headers.raw)
+        return response
+
+    return handle
+
+
+async def solve(dependant: Dependant, request: Request, response: Response, cache: dict) -> dict[str, Any]:
+    """The values of `dependant`'s dependencies (each call awaited once per request, as FastAPI caches them), and of
+    its request and response parameters. A lean route's dependencies take no request parameters, so none can fail
+    validation (`refuse_unless_lean`)."""
+    values: dict[str, Any] = {}
+    for sub in dependant.dependencies:
+        sub_values = await solve(sub, request, response, cache)
+        call = sub.call
+        assert call is not None
+        if sub.use_cache and call in cache:
+            solved = cache[call]
+        else:
+            solved = await call(**sub_values)
+            cache.setdefault(call, solved)
+        if sub.name is not None:
+            values[sub.name] = solved
+    for name in (dependant.request_param_name, dependant.http_connection_param_name):
+        if name:
+            values[name] = request
+    if dependant.response_param_name:
+        values[dependant.response_param_name] = response
+    return values
+
+
+async def read_json_body(request: Request, max_body_size: int | None, *, strict: bool) -> Any:
+    """The body as FastAPI's handler reads it: JSON when the content type says so, else the raw bytes."""
+    try:
+        body = await read_body(request, max_body_size)
+        if not body:
+            return PydanticUndefined
+        content_type = request.headers.get("content-type")
+        return json.loads(body) if _is_json(content_type, strict=strict) else body
+    except json.JSONDecodeError as error:
+        problem = {"type": "json_invalid", "loc": ("body", error.pos), "msg": "JSON decode error", "input": {}}
+        raise RequestValidationError([{**problem, "ctx": {"error": error.msg}}], body=error.doc) from error
+    except HTTPException:  # the body limit, for a body that turns out too large as it arrives
+        raise
+    except Exception as error:
+        if MAX_BODY_SIZE_SCOPE_KEY in request.scope and (limit := get_body_limit_error(error)):
+            raise limit from error
+        raise HTTPException(status_code=400, detail="There was an error parsing the body") from error
+
+
+async def read_body(request: Request, max_body_size: int | None) -> bytes:
+    """The whole body, refused as Starlette's body limit refuses one that turns out too large as it arrives."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if max_body_size is not None and size > max_body_size:
+            raise HTTPException(status_code=413, detail="Content Too Large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _declared_length(scope: Scope) -> int | None:
+    """The request's Content-Length as Starlette's body limit reads it (None if absent or not a number)."""
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _is_json(content_type: str | None, *, strict: bool) -> bool:
+    if content_type == JSON:  # what clients send: no need to parse it
+        return True
+    if not content_type:
+        return not strict
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+def refuse_unless_lean(dependant: Dependant, route: Any) -> None:
+    """A TypeError naming what `lean_handler` would not answer as FastAPI does."""
+    name = getattr(route, "path", "?")
+    if not isinstance(route.response_class, DefaultPlaceholder) or route.response_field is None:
+        raise TypeError(f"lean route {name}: needs a response model and the default response class")
+    if len(dependant.body_params) > 1 or any(_takes_form(field) for field in dependant.body_params):
+        raise TypeError(f"lean route {name}: takes at most one JSON body")
+    if dependant.query_params or dependant.header_params or dependant.cookie_params:
+        raise TypeError(f"lean route {name}: takes no query, header or cookie parameters")
+    _refuse_unless_lean_dependencies(dependant, name)
+
+
+def _refuse_unless_lean_dependencies(dependant: Dependant, name: str) -> None:
+    unsupported = (
+        dependant.websocket_param_name,
+        dependant.background_tasks_param_name,
+        dependant.security_scopes_param_name,
+        dependant.own_oauth_scopes,
+        dependant.concurrency,
+    )
+    if any(unsupported):
+        raise TypeError(f"lean route {name}: {dependant.call} takes what lean routes do not give")
+    for sub in dependant.dependencies:
+        if sub.path_params or sub.query_params or sub.header_params or sub.cookie_params or sub.body_params:
+            raise TypeError(f"lean route {name}: dependency {sub.call} takes request parameters")
+        if not _is_coroutine(sub.call):
+            raise TypeError(f"lean route {name}: dependency {sub.call} is not a coroutine function")
+        _refuse_unless_lean_dependencies(sub, name)
+
+
+def _is_coroutine(call: Any) -> bool:
+    # A coroutine function, or an instance whose class's `__call__` is one (FastAPI's security schemes).
+    return inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(type(call).__call__)
+
+
+def _takes_form(field: Any) -> bool:
+    return isinstance(field.field_info, params.Form)
+
+
+def _value(setting: Any) -> Any:
+    return setting.value if isinstance(setting, DefaultPlaceholder) else setting
