@@ -76,6 +76,21 @@ OPTIONS = {
         flag="--starting-balances",
         help="credit each new trader, e.g. USD=10000,BTC=1 (a testnet; off by default)",
     ),
+    "reconnect_timeout": Option(
+        variable="ORDERBOOK_RECONNECT_TIMEOUT",
+        flag="--reconnect-timeout",
+        help="seconds a page whose socket went away is kept for its browser to come back (after that it reloads)",
+    ),
+    "memory_check_interval": Option(
+        variable="ORDERBOOK_MEMORY_CHECK_INTERVAL",
+        flag="--memory-check-interval",
+        help="seconds between the checks that free the memory of pages that have gone",
+    ),
+    "tab_storage_age": Option(
+        variable="ORDERBOOK_TAB_STORAGE_AGE",
+        flag="--tab-storage-age",
+        help="seconds NiceGUI keeps a browser tab's storage after the tab came",
+    ),
 }
 # Read when ORDERBOOK_REDIS_URL is not set: NiceGUI's own name for its Redis storage.
 NICEGUI_REDIS_URL = "NICEGUI_REDIS_URL"
@@ -94,7 +109,6 @@ class Settings(BaseSettings):
     transports: Annotated[tuple[Literal["websocket", "polling"], ...], NoDecode] = Field(
         ("websocket", "polling"), validation_alias="ORDERBOOK_TRANSPORTS", min_length=1
     )
-    reconnect_timeout: float = 15.0  # not configurable: long enough for a network cut to end without a reload
     max_resting_orders: int = Field(1000, validation_alias="ORDERBOOK_MAX_RESTING_ORDERS", ge=1)  # per trader, market
     redis_url: str | None = Field(None, validation_alias="ORDERBOOK_REDIS_URL", pattern=r"^(redis|rediss|unix)://")
     redis_prefix: str = Field("orderbook:", validation_alias="ORDERBOOK_REDIS_PREFIX", min_length=1)
@@ -102,6 +116,27 @@ class Settings(BaseSettings):
     poll_interval: float = Field(1.0, validation_alias="ORDERBOOK_POLL_INTERVAL", gt=0)
     starting_balances: Annotated[tuple[tuple[str, Decimal], ...], NoDecode] = Field(
         (), validation_alias="ORDERBOOK_STARTING_BALANCES"
+    )
+    # How long pages and their memory are kept: the defaults are what a deployment wants; tests set short ones so that
+    # they wait for a page's release or a memory check seconds rather than minutes.
+    reconnect_timeout: float = Field(
+        15.0,
+        validation_alias="ORDERBOOK_RECONNECT_TIMEOUT",
+        gt=0,
+        description="seconds a page is kept for its browser to reconnect: long enough for a network cut to end "
+        "without a reload",
+    )
+    memory_check_interval: float = Field(
+        10.0,
+        validation_alias="ORDERBOOK_MEMORY_CHECK_INTERVAL",
+        gt=0,
+        description="seconds between the checks that collect and trim the memory of deleted pages",
+    )
+    tab_storage_age: float = Field(
+        30.0,
+        validation_alias="ORDERBOOK_TAB_STORAGE_AGE",
+        gt=0,
+        description="seconds NiceGUI keeps a tab's storage after the tab came (the app writes none)",
     )
 
     @field_validator("starting_balances", mode="before")

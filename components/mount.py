@@ -24,7 +24,7 @@ def mount(api: FastAPI, settings: Settings) -> None:
     api.add_middleware(nicegui_internals.SocketsFirst)  # the outermost layer: a tab's socket skips all the others
     departures.install()
     live.install()
-    memory.install()
+    memory.install(check_interval=settings.memory_check_interval, tab_storage_age=settings.tab_storage_age)
     metrics.page_counters["tab_storages"] = nicegui_internals.tab_storage_count
     ui.run_with(
         api,
