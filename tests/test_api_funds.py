@@ -1,10 +1,9 @@
-"""Money in and refusals for funds, against a real server: `python main.py deposit`, GET /api/balances, and the 4xx
+"""Money in and refusals for funds: `python main.py deposit`, GET /api/balances, and the 4xx
 answers for bad amounts, unknown assets and orders short of funds (alone, in a batch, and as a price amend).
 """
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,18 +13,15 @@ import pytest
 
 from tests.conftest import TraderFactory
 from tests.funds_support import api_balances, funds_problems, read_funds
-from tests.servers import REPO_ROOT, ServerProcess, serving
+from tests.servers import REPO_ROOT, ServerProcess
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="module")
 
 
 @pytest.fixture(scope="module")
-def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """The module's server; its traders start with nothing (tests/servers.py funds traders unless told otherwise)."""
-    log = tmp_path_factory.mktemp("log") / "server.log"
-    unfunded = {"ORDERBOOK_STARTING_BALANCES": ""}  # empty: as unset, the app's default
-    with serving(ServerProcess(database_url, log, environment=unfunded).start()) as process:
-        yield process
+def server_environment() -> dict[str, str]:
+    """The module's traders start with nothing (tests/servers.py funds traders unless told otherwise)."""
+    return {"ORDERBOOK_STARTING_BALANCES": ""}  # empty: as unset, the app's default
 
 
 def deposit(database_url: str, *arguments: str) -> subprocess.CompletedProcess[str]:
@@ -200,6 +196,7 @@ def test_a_price_amend_moves_the_order_to_the_back_and_its_hold_to_the_new_price
     assert funds_problems(read_funds(database_url)) == []
 
 
+@pytest.mark.process  # the server's own start-up refuses them
 @pytest.mark.parametrize(
     "credit", ["ETH=0.0005", "USD=0.0000001", "DOGE=5"], ids=["eth-finer-than-lot", "usd-7-decimals", "unknown-asset"]
 )

@@ -14,7 +14,10 @@ import pytest
 from bench.bench_soak import LoadReport, run_load
 from tests.servers import ServerProcess, register_trader
 
-pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="module")
+pytestmark = [
+    pytest.mark.process,
+    pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="module"),
+]
 
 SYMBOL = "BTC-USD"
 MID = Decimal("30000.00")
