@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource
 from pydantic_settings.sources import InitSettingsSource
 from sqlalchemy.engine import make_url
 
+from app.store.db import LOCK_TIMEOUT
+
 MIN_SECRET_LENGTH = 32
 MAX_CREDIT = Decimal(10) ** 15  # well inside the money columns' 20 integer digits
 LOCAL_HOST = "127.0.0.1"
@@ -91,6 +93,11 @@ OPTIONS = {
         flag="--tab-storage-age",
         help="seconds NiceGUI keeps a browser tab's storage after the tab came",
     ),
+    "lock_timeout": Option(
+        variable="ORDERBOOK_LOCK_TIMEOUT",
+        flag="--lock-timeout",
+        help="seconds an order's batch waits for a database lock another connection holds before it fails with a 503",
+    ),
 }
 # Read when ORDERBOOK_REDIS_URL is not set: NiceGUI's own name for its Redis storage.
 NICEGUI_REDIS_URL = "NICEGUI_REDIS_URL"
@@ -117,8 +124,8 @@ class Settings(BaseSettings):
     starting_balances: Annotated[tuple[tuple[str, Decimal], ...], NoDecode] = Field(
         (), validation_alias="ORDERBOOK_STARTING_BALANCES"
     )
-    # How long pages and their memory are kept: the defaults are what a deployment wants; tests set short ones so that
-    # they wait for a page's release or a memory check seconds rather than minutes.
+    # How long pages and their memory are kept, and locks waited for: the defaults are what a deployment wants; tests
+    # set short ones so that they wait for a page's release, a memory check or a lock seconds rather than minutes.
     reconnect_timeout: float = Field(
         15.0,
         validation_alias="ORDERBOOK_RECONNECT_TIMEOUT",
@@ -137,6 +144,12 @@ class Settings(BaseSettings):
         validation_alias="ORDERBOOK_TAB_STORAGE_AGE",
         gt=0,
         description="seconds NiceGUI keeps a tab's storage after the tab came (the app writes none)",
+    )
+    lock_timeout: float = Field(
+        LOCK_TIMEOUT,
+        validation_alias="ORDERBOOK_LOCK_TIMEOUT",
+        gt=0,
+        description="seconds a batch waits for a database lock another connection holds before it fails with a 503",
     )
 
     @field_validator("starting_balances", mode="before")
