@@ -1,8 +1,9 @@
 """Shared fixtures: the app per module and backend, API clients and freshly registered traders.
 
-The module's app runs in the test's own process (tests/in_process.py), unless the module is marked `process`: then it
-is a real `python main.py` (tests/servers.py), for what crosses processes. A module that only checks validation runs on
-SQLite alone with `pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="module")`.
+The module's app runs in the test's own process (tests/in_process.py); a module whose tests cross the process boundary
+(sockets, the process's memory) makes `server` its `server_process`, a real `python main.py` (tests/servers.py). A
+module that only checks validation runs on SQLite alone with
+`pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="module")`.
 """
 
 import contextlib
@@ -74,18 +75,17 @@ def server_environment() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def server(
-    request: pytest.FixtureRequest,
-    database_url: str,
-    server_environment: dict[str, str],
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Served]:
-    """The app shared by the tests of a module, which isolate themselves by fresh traders: in this process, or one
-    `python main.py` in a module marked `process`."""
-    if request.node.get_closest_marker("process") is None:
-        with serving_in_process(database_url, server_environment) as app:
-            yield app
-        return
+def server(database_url: str, server_environment: dict[str, str]) -> Iterator[Served]:
+    """The app shared by the tests of a module, in this process; the tests isolate themselves by fresh traders."""
+    with serving_in_process(database_url, server_environment) as app:
+        yield app
+
+
+@pytest.fixture(scope="module")
+def server_process(
+    database_url: str, server_environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    """One `python main.py` shared by the tests of a module, for what crosses processes."""
     log = tmp_path_factory.mktemp("log") / "server.log"
     with serving(ServerProcess(database_url, log, environment=server_environment).start()) as process:
         yield process

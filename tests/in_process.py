@@ -23,7 +23,7 @@ from app.accounts import throttle
 from app.server import create_app
 from app.settings import Settings, load_settings
 from components.mount import mount
-from tests.servers import STARTING_BALANCES
+from tests.servers import ERROR_LINE, STARTING_BALANCES
 
 BASE_URL = "http://app.test"
 START_TIMEOUT = 30.0
@@ -40,7 +40,12 @@ class InProcessTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
         future = asyncio.run_coroutine_threadsafe(self._send(request, body), self.loop)
-        status, headers, content = future.result(timeout=REQUEST_TIMEOUT)
+        timeout = request.extensions.get("timeout", {}).get("read") or REQUEST_TIMEOUT  # the client's, as over a socket
+        try:
+            status, headers, content = future.result(timeout=timeout)
+        except TimeoutError as late:
+            future.cancel()
+            raise httpx.ReadTimeout(f"no answer within {timeout} s", request=request) from late
         # The body as the app sent it (still encoded, if it was): the synchronous response decodes it as usual.
         return httpx.Response(status, headers=headers, stream=httpx.ByteStream(content), request=request)
 
@@ -54,11 +59,12 @@ class InProcessTransport(httpx.BaseTransport):
         return response.status_code, response.headers, content
 
 
-class ErrorRecords(logging.Handler):
-    """Every record at ERROR or above that the app logs while it runs (a server process's log would show them)."""
+class AppLog(logging.Handler):
+    """What the process logs while the app runs (warnings and errors: the root logger's level), as a server's log."""
 
     def __init__(self) -> None:
-        super().__init__(logging.ERROR)
+        super().__init__()
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         self.records: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -73,7 +79,7 @@ class InProcessServer:
     environment: dict[str, str] = field(default_factory=dict)  # more variables for this app (ORDERBOOK_...)
     base_url: str = BASE_URL
     settings: Settings | None = None
-    errors: ErrorRecords = field(default_factory=ErrorRecords)
+    logged: AppLog = field(default_factory=AppLog)
     _transport: InProcessTransport | None = None
 
     def client(self, headers: Mapping[str, str] | None = None) -> httpx.Client:
@@ -81,11 +87,16 @@ class InProcessServer:
         assert self._transport is not None, "the app is not running"
         return httpx.Client(base_url=self.base_url, transport=self._transport, headers=headers, timeout=REQUEST_TIMEOUT)
 
+    def log(self) -> str:
+        return "".join(f"{self.logged.format(record)}\n" for record in self.logged.records)
+
     def log_size(self) -> int:
-        return len(self.errors.records)
+        """How far the log is now, as an offset into `log()`."""
+        return len(self.log())
 
     def error_lines(self, since: int = 0) -> list[str]:
-        return [self.errors.format(record) for record in self.errors.records[since:]]
+        """Lines of the log from offset `since` on that show an ERROR record (or a traceback)."""
+        return [line for line in self.log()[since:].splitlines() if ERROR_LINE.search(line)]
 
     def assert_clean_log(self, since: int = 0) -> None:
         if errors := self.error_lines(since):
@@ -105,7 +116,7 @@ def serving_in_process(database_url: str, environment: Mapping[str, str] | None 
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="app under test", daemon=True)
     root = logging.getLogger()
-    root.addHandler(server.errors)
+    root.addHandler(server.logged)
     try:
         with nicegui_reset_globals():
             api = create_app(server.settings)
@@ -122,7 +133,7 @@ def serving_in_process(database_url: str, environment: Mapping[str, str] | None 
                 loop.call_soon_threadsafe(stop.set)
                 lifespan.result(timeout=START_TIMEOUT)
     finally:
-        root.removeHandler(server.errors)
+        root.removeHandler(server.logged)
         if thread.is_alive():
             loop.call_soon_threadsafe(loop.stop)
             thread.join(timeout=START_TIMEOUT)

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import TraderFactory
+from tests.funds import credit
 from tests.funds_support import api_balances, funds_problems, read_funds
 from tests.servers import REPO_ROOT, ServerProcess
 
@@ -43,11 +44,10 @@ def balances(client: httpx.Client) -> dict[str, tuple[Decimal, Decimal]]:
 
 
 def funded(trader: TraderFactory, database_url: str, **amounts: str) -> httpx.Client:
-    """A fresh trader credited with these amounts by the operator command."""
+    """A fresh trader credited with these amounts by the operator command's code."""
     username, _, client = trader(fresh=True)
     for asset, amount in amounts.items():
-        done = deposit(database_url, username, asset, amount)
-        assert done.returncode == 0, done.stdout + done.stderr
+        credit(database_url, username, asset, amount)
     return client
 
 
@@ -60,6 +60,7 @@ def test_balances_need_an_api_key(api: httpx.Client) -> None:
     assert api.get("/api/balances", headers={"Authorization": "Bearer lob_wrong"}).status_code == 401
 
 
+@pytest.mark.process  # the operator's command, as a process of its own
 def test_a_deposit_credits_the_balance_prints_it_and_a_withdrawal_takes_it_back(
     trader: TraderFactory, database_url: str
 ) -> None:
@@ -74,6 +75,7 @@ def test_a_deposit_credits_the_balance_prints_it_and_a_withdrawal_takes_it_back(
     assert funds_problems(read_funds(database_url)) == []
 
 
+@pytest.mark.process  # the operator's command, as a process of its own
 @pytest.mark.parametrize(
     ("asset", "amount", "named"),
     [
@@ -101,12 +103,14 @@ def test_a_bad_asset_or_amount_is_refused_with_exit_code_2_and_writes_nothing(
     assert balances(client)["USD"] == (Decimal(0), Decimal(0))
 
 
+@pytest.mark.process  # the operator's command, as a process of its own
 def test_an_unknown_user_is_refused_with_exit_code_2(database_url: str) -> None:
     done = deposit(database_url, "nobody_by_that_name", "USD", "10")
     assert done.returncode == 2, done.stdout + done.stderr
     assert "nobody_by_that_name" in done.stdout + done.stderr
 
 
+@pytest.mark.process  # the operator's command, as a process of its own
 def test_a_withdrawal_beyond_available_is_refused_even_when_held_would_cover_it(
     trader: TraderFactory, database_url: str
 ) -> None:

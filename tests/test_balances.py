@@ -6,7 +6,7 @@ The module's server credits nobody (ORDERBOOK_STARTING_BALANCES off): every trad
 
 import pytest
 
-from tests.funds import check_invariants
+from tests.funds import check_invariants, credit
 from tests.in_process import InProcessServer
 from tests.legacy import deposit
 from tests.servers import Trader, register_trader
@@ -23,8 +23,7 @@ def funded(server: InProcessServer, **amounts: str) -> Trader:
     """A new trader, credited by the deposit command (e.g. USD="1000")."""
     trader = register_trader(server)
     for asset, amount in amounts.items():
-        done = deposit(server.database_url, trader.username, asset, amount)
-        assert done.returncode == 0, done.stderr
+        credit(server.database_url, trader.username, asset, amount)
     return trader
 
 
@@ -135,6 +134,7 @@ def test_a_market_sell_needs_its_quantity(server: InProcessServer) -> None:
     assert "needs 0.0200 BTC, available 0.0100 BTC, short by 0.0100 BTC" in answer.text
 
 
+@pytest.mark.process  # the command, as an operator runs it
 def test_the_deposit_command_credits_withdraws_and_refuses_what_it_cannot_do(server: InProcessServer) -> None:
     trader = register_trader(server)
     url, name = server.database_url, trader.username

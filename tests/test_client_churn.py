@@ -2,8 +2,8 @@
 
 Each visit is a simulated tab (tests/sim_clients.py): GET the page, connect its socket, receive its first update,
 leave. They come in waves of tabs open at once; while a wave is open, the server is asked what it holds. NiceGUI
-deletes a client `reconnect_timeout` after its socket went away; the server here has short timeouts (SHORT_TIMEOUTS),
-so that the test waits for the release seconds rather than minutes.
+deletes a client `reconnect_timeout` (15 s) after its socket went away; the server here keeps tab storages and checks
+its memory for less long than by default (SHORT_TIMEOUTS), so that the test waits for the release seconds, not minutes.
 """
 
 import asyncio
@@ -25,17 +25,15 @@ pytestmark = [
     pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="module"),
 ]
 
+
 PATH = "/market/BTC-USD"
 VISITS = 1000  # the issue's number
 WAVE = 50  # tabs open at once
 LOADING = 10  # of those, pages loading at once, as visitors arrive over a moment rather than in the same instant
-# The server's timeouts (app/settings.py), short: a page kept 3 s for a reconnect, a tab's storage 5 s (NiceGUI prunes
-# every 10 s), a memory check (components/memory.py) every second.
-SHORT_TIMEOUTS = {
-    "ORDERBOOK_RECONNECT_TIMEOUT": "3",
-    "ORDERBOOK_TAB_STORAGE_AGE": "5",
-    "ORDERBOOK_MEMORY_CHECK_INTERVAL": "1",
-}
+# The server's timeouts (app/settings.py), shorter: a tab's storage kept 15 s (NiceGUI prunes every 10 s), a memory
+# check (components/memory.py) every second. Pages are kept for the default reconnect_timeout, so that a wave's tabs
+# that left without a word are still held while the next wave is open, as on a live server.
+SHORT_TIMEOUTS = {"ORDERBOOK_TAB_STORAGE_AGE": "15", "ORDERBOOK_MEMORY_CHECK_INTERVAL": "1"}
 RELEASE_TIMEOUT = 90.0  # s: for the pages and tab storages to go, on a busy machine
 FREE_TIMEOUT = 30.0  # s: then for the memory checks to collect what the pages held (a check and its follow-up)
 TASK_SLACK = 5  # asyncio tasks that may come and go on their own (timers, keep-alive loops)
@@ -171,6 +169,12 @@ async def churn(base_url: str, buyer: Trader, seller: Trader) -> Churn:
             after = await metrics(http)
     release_seconds = time.monotonic() - release_started
     return Churn(before, held, waves, after, updated_pages, visit_seconds, release_seconds, len(slow))
+
+
+@pytest.fixture(scope="module")
+def server(server_process: ServerProcess) -> ServerProcess:
+    """A real `python main.py`: its sockets and its memory are what these tests are about."""
+    return server_process
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,14 @@ pytestmark = [
     pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="module"),
 ]
 
+
 RECONNECT_TIMEOUT = 1.0  # s: the server's (ORDERBOOK_RECONNECT_TIMEOUT), short so that the test waits it out quickly
+
+
+@pytest.fixture(scope="module")
+def server(server_process: ServerProcess) -> ServerProcess:
+    """A real `python main.py`: its sockets and its memory are what these tests are about."""
+    return server_process
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.process
 
 STARTING = {"USD": Decimal(10_000), "BTC": Decimal(1), "ETH": Decimal(1)}
 FUNDED = {"ORDERBOOK_STARTING_BALANCES": ",".join(f"{asset}={amount}" for asset, amount in STARTING.items())}
-# The random flow goes on until this many orders were acknowledged and fills seen (about 6 s of it here).
+# The random flow goes on until this many orders were acknowledged and fills seen (3-9 s of it here, on a busy machine).
 FLOW_ACKS, FLOW_FILLS = 300, 30
 FLOW_TRADERS = 4
 # Far below any flow price, so that they rest and hold: 150 x 50.00 = 7,500 USD (+ at most 0.2% fees) fits 10,000 once.

@@ -13,7 +13,7 @@ from tests.cluster.cluster import Cluster
 from tests.cluster.flow import SequenceWatch, flowing, lost_acknowledgements, make_desks
 from tests.crash_support import SYMBOLS, FlowRecord, Stored, api_book, read_stored
 
-# The flow goes on until this many orders were acknowledged and fills seen (about 8 s of it here).
+# The flow goes on until this many orders were acknowledged and fills seen.
 FLOW_ACKS, FLOW_FILLS = 300, 30
 DESKS = 8  # 4 threads against each instance
 TRADERS = 4
