@@ -67,9 +67,9 @@ if [ $# -gt 0 ]; then
   exit $?
 fi
 # Most tests wait on processes, browsers and databases rather than compute: several at once, a file per worker (a
-# file shares its servers). The tests marked `alone` measure a server's memory and pages: after that, with nothing
-# beside them.
-WORKERS="${TEST_WORKERS:-4}"
+# file shares its servers). The tests marked `alone` measure a server's memory or cut a page's network: after that,
+# with nothing beside them.
+WORKERS="${TEST_WORKERS:-3}"
 MARKS="not alone" run_pytest -n "$WORKERS" --dist loadfile || status=$?
 MARKS="alone" run_pytest || status=$?
 exit "${status:-0}"
