@@ -28,7 +28,7 @@ class Option(NamedTuple):
 
     variable: str
     flag: str
-    help: str
+    help: str = ""  # none: the Settings field's description
 
 
 OPTIONS = {
@@ -78,26 +78,11 @@ OPTIONS = {
         flag="--starting-balances",
         help="credit each new trader, e.g. USD=10000,BTC=1 (a testnet; off by default)",
     ),
-    "reconnect_timeout": Option(
-        variable="ORDERBOOK_RECONNECT_TIMEOUT",
-        flag="--reconnect-timeout",
-        help="seconds a page whose socket went away is kept for its browser to come back (after that it reloads)",
-    ),
-    "memory_check_interval": Option(
-        variable="ORDERBOOK_MEMORY_CHECK_INTERVAL",
-        flag="--memory-check-interval",
-        help="seconds between the checks that free the memory of pages that have gone",
-    ),
-    "tab_storage_age": Option(
-        variable="ORDERBOOK_TAB_STORAGE_AGE",
-        flag="--tab-storage-age",
-        help="seconds NiceGUI keeps a browser tab's storage after the tab came",
-    ),
-    "lock_timeout": Option(
-        variable="ORDERBOOK_LOCK_TIMEOUT",
-        flag="--lock-timeout",
-        help="seconds an order's batch waits for a database lock another connection holds before it fails with a 503",
-    ),
+    # Without a help of their own: the field's description says it.
+    "reconnect_timeout": Option(variable="ORDERBOOK_RECONNECT_TIMEOUT", flag="--reconnect-timeout"),
+    "memory_check_interval": Option(variable="ORDERBOOK_MEMORY_CHECK_INTERVAL", flag="--memory-check-interval"),
+    "tab_storage_age": Option(variable="ORDERBOOK_TAB_STORAGE_AGE", flag="--tab-storage-age"),
+    "lock_timeout": Option(variable="ORDERBOOK_LOCK_TIMEOUT", flag="--lock-timeout"),
 }
 # Read when ORDERBOOK_REDIS_URL is not set: NiceGUI's own name for its Redis storage.
 NICEGUI_REDIS_URL = "NICEGUI_REDIS_URL"
@@ -244,9 +229,8 @@ def _parser() -> argparse.ArgumentParser:
         if field == "demo":
             parser.add_argument(option.flag, dest=field, action="store_const", const=True, help=option.help)
         else:
-            parser.add_argument(
-                option.flag, dest=field, metavar=field.upper(), help=f"{option.help} ({option.variable})"
-            )
+            described = option.help or Settings.model_fields[field].description
+            parser.add_argument(option.flag, dest=field, metavar=field.upper(), help=f"{described} ({option.variable})")
     return parser
 
 
