@@ -2,8 +2,9 @@
 
 Each visit is a simulated tab (tests/sim_clients.py): GET the page, connect its socket, receive its first update,
 leave. They come in waves of tabs open at once; while a wave is open, the server is asked what it holds. NiceGUI
-deletes a client `reconnect_timeout` (15 s) after its socket went away; the server here keeps tab storages and checks
-its memory for less long than by default (SHORT_TIMEOUTS), so that the test waits for the release seconds, not minutes.
+deletes a client `reconnect_timeout` (15 s in app/settings.py) after its socket went away. The server keeps its default
+timeouts: how many pages, tab storages and uncollected objects it holds at the peak depends on them (a shorter tab
+storage age or more frequent memory checks would hold less, and the peak would no longer show what the visits cost).
 """
 
 import asyncio
@@ -30,12 +31,8 @@ PATH = "/market/BTC-USD"
 VISITS = 1000  # the issue's number
 WAVE = 50  # tabs open at once
 LOADING = 10  # of those, pages loading at once, as visitors arrive over a moment rather than in the same instant
-# The server's timeouts (app/settings.py), shorter: a tab's storage kept 15 s (NiceGUI prunes every 10 s), a memory
-# check (components/memory.py) every second. Pages are kept for the default reconnect_timeout, so that a wave's tabs
-# that left without a word are still held while the next wave is open, as on a live server.
-SHORT_TIMEOUTS = {"ORDERBOOK_TAB_STORAGE_AGE": "15", "ORDERBOOK_MEMORY_CHECK_INTERVAL": "1"}
-RELEASE_TIMEOUT = 90.0  # s: for the pages and tab storages to go, on a busy machine
-FREE_TIMEOUT = 30.0  # s: then for the memory checks to collect what the pages held (a check and its follow-up)
+RELEASE_TIMEOUT = 90.0  # s: reconnect_timeout (15 s) plus NiceGUI's pruning (tab storage: 30 s), on a busy machine
+FREE_TIMEOUT = 30.0  # s: then for components/memory.py to collect what the pages held (a 10 s check, its follow-up)
 TASK_SLACK = 5  # asyncio tasks that may come and go on their own (timers, keep-alive loops)
 RSS_SLACK_KIB = 16 * 1024
 OBJECTS_SLACK = 1.10  # the Python objects held once the visitors left, of the idle server's
@@ -175,11 +172,6 @@ async def churn(base_url: str, buyer: Trader, seller: Trader) -> Churn:
 def server(server_process: ServerProcess) -> ServerProcess:
     """A real `python main.py`: its sockets and its memory are what these tests are about."""
     return server_process
-
-
-@pytest.fixture(scope="module")
-def server_environment() -> dict[str, str]:
-    return SHORT_TIMEOUTS
 
 
 @pytest.fixture(scope="module")
