@@ -49,12 +49,28 @@ if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/lint-imports  # the layers and what each may not import: .importlinter
 
 export SE_OFFLINE=true
-set +e
-.venv/bin/python -m pytest "$@"
-status=$?
-set -e
-if [ $status -eq 5 ]; then
-  echo "pytest collected no tests: that is a failure" >&2
-  exit 1
+# Every test, whatever its marks (plain `pytest` runs the fast tier only: pyproject.toml). Exit code 5 means that
+# pytest collected no tests: that is a failure here.
+run_pytest() {
+  set +e
+  .venv/bin/python -m pytest -m "${MARKS:-}" "$@"
+  local status=$?
+  set -e
+  if [ $status -eq 5 ]; then
+    echo "pytest collected no tests: that is a failure" >&2
+    return 1
+  fi
+  return $status
+}
+
+if [ $# -gt 0 ]; then
+  run_pytest "$@"  # what the caller asked for, every mark included
+  exit $?
 fi
-exit $status
+# Most tests wait on processes, browsers and databases rather than compute: several at once, a file per worker (a
+# file shares its servers). The tests marked `alone` measure a server's memory or cut a page's network: after that,
+# with nothing beside them.
+WORKERS="${TEST_WORKERS:-3}"
+MARKS="not alone" run_pytest -n "$WORKERS" --dist loadfile || status=$?
+MARKS="alone" run_pytest || status=$?
+exit "${status:-0}"

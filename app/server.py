@@ -107,7 +107,7 @@ class ApiNotFound:
 async def start_services(settings: Settings) -> services.Services:
     """Database, schema, exchange and accounts; the books are loaded before the first request is served."""
     throttle.STORAGE.use_redis(settings.redis_url, settings.redis_prefix)
-    database = await asyncio.to_thread(connect, settings.database_url)
+    database = await asyncio.to_thread(connect, settings.database_url, lock_timeout=settings.lock_timeout)
     await asyncio.to_thread(create_schema, database)
     exchange = Exchange(
         database, max_resting_per_trader=settings.max_resting_orders, journal_keep=settings.journal_keep

@@ -7,7 +7,7 @@ from argparse import Action, ArgumentParser
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, NamedTuple, NoReturn
+from typing import Annotated, Any, Literal, NamedTuple, NoReturn
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
@@ -111,8 +111,33 @@ class Settings(BaseSettings):
         validation_alias="ORDERBOOK_RELOAD",
         description="restart the server when a file of app/, components/ or models/ changes (development)",
     )
-    # Not a setting: long enough for a network cut to end without a reload of the page.
-    reconnect_timeout: ClassVar[float] = 15.0
+    # How long pages and their memory are kept, and locks waited for: the defaults are what a deployment wants; tests
+    # set short ones so that they wait for a page's release, a memory check or a lock seconds rather than minutes.
+    reconnect_timeout: float = Field(
+        15.0,
+        validation_alias="ORDERBOOK_RECONNECT_TIMEOUT",
+        gt=0,
+        description="seconds a page is kept for its browser to reconnect: long enough for a network cut to end "
+        "without a reload",
+    )
+    memory_check_interval: float = Field(
+        10.0,
+        validation_alias="ORDERBOOK_MEMORY_CHECK_INTERVAL",
+        gt=0,
+        description="seconds between the checks that collect and trim the memory of deleted pages",
+    )
+    tab_storage_age: float = Field(
+        30.0,
+        validation_alias="ORDERBOOK_TAB_STORAGE_AGE",
+        gt=0,
+        description="seconds NiceGUI keeps a tab's storage after the tab came (the app writes none)",
+    )
+    lock_timeout: float = Field(
+        5.0,  # as app/store/db.py's LOCK_TIMEOUT, for the connections made without settings (migrations, commands)
+        validation_alias="ORDERBOOK_LOCK_TIMEOUT",
+        gt=0,
+        description="seconds a batch waits for a database lock another connection holds before it fails with a 503",
+    )
 
     @field_validator("starting_balances", mode="before")
     @classmethod

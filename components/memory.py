@@ -2,7 +2,8 @@
 
 Measured with 1,000 page visits (tests/test_client_churn.py, bench/bench_memory.py `--churn`):
 - NiceGUI keeps an in-memory `app.storage.tab` dict per browser tab for `max_tab_storage_age` (30 days by default),
-  long after the tab left. This app keeps nothing in tab storage, so they are dropped 30 s after their tab came.
+  long after the tab left. This app keeps nothing in tab storage, so they are dropped `tab_storage_age` (30 s) after
+  their tab came.
 - A deleted page is a web of reference cycles (elements, client, handlers): only the garbage collector's full
   collection frees it, and an idle server may not run one for a long time. After pages were deleted, one runs.
 - CPython's small-object allocator keeps an arena (1 MiB) while any object in it lives, so RSS stays near its peak
@@ -22,9 +23,6 @@ from collections.abc import Callable
 from nicegui import Client, app
 
 log = logging.getLogger(__name__)
-
-TAB_STORAGE_AGE = 30.0  # s: the app never writes app.storage.tab; NiceGUI prunes what it made for a tab after this
-TRIM_INTERVAL = 10.0  # s between checks (a count when nothing left); a collection and trim only after pages went
 
 
 def _malloc_trim() -> Callable[[int], int] | None:
@@ -64,10 +62,12 @@ class MemoryReleaser:
             await asyncio.to_thread(self.trim, 0)  # malloc_trim scans the heap; it needs no GIL
 
 
-def install() -> MemoryReleaser:
-    app.storage.max_tab_storage_age = TAB_STORAGE_AGE
+def install(*, check_interval: float, tab_storage_age: float) -> MemoryReleaser:
+    """Check every `check_interval` s (a count when no page left; a collection and trim only after pages went); drop a
+    tab's storage `tab_storage_age` s after the tab came (the app never writes app.storage.tab)."""
+    app.storage.max_tab_storage_age = tab_storage_age
     releaser = MemoryReleaser()
     if releaser.trim is None:
         log.info("no malloc_trim in this C library: freed heap memory stays with the process")
-    app.timer(TRIM_INTERVAL, releaser.check)
+    app.timer(check_interval, releaser.check)
     return releaser

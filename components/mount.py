@@ -25,7 +25,7 @@ def mount(api: FastAPI, settings: Settings) -> None:
     api.add_middleware(nicegui_internals.SocketsFirst)  # the outermost layer: a tab's socket skips all the others
     departures.install()
     live.install()
-    memory.install()
+    memory.install(check_interval=settings.memory_check_interval, tab_storage_age=settings.tab_storage_age)
     services.when_started(events.connect)
     _count_pages()
     ui.run_with(

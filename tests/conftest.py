@@ -1,6 +1,8 @@
-"""Shared fixtures: a real server process per module and backend, API clients and freshly registered traders.
+"""Shared fixtures: the app per module and backend, API clients and freshly registered traders.
 
-A module that only checks validation runs on SQLite alone with
+The module's app runs in the test's own process (tests/in_process.py); a module whose tests cross the process boundary
+(sockets, the process's memory) makes `server` its `server_process`, a real `python main.py` (tests/servers.py). A
+module that only checks validation runs on SQLite alone with
 `pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="module")`.
 """
 
@@ -12,10 +14,24 @@ import httpx
 import pytest
 
 from app.store.db import Database, connect, create_schema
-from tests.servers import ServerProcess, Trader, postgres_database, register_trader, serving, sqlite_url
+from tests.in_process import serving_in_process
+from tests.servers import Served, ServerProcess, Trader, postgres_database, register_trader, serving, sqlite_url
 
 ServerFactory = Callable[[str], ServerProcess]
 TraderFactory = Callable[..., Trader]
+# What every test in a folder needs (the marks are described in pyproject.toml): marked here rather than in each file.
+FOLDER_MARKS = {"browser": ("browser", "process"), "cluster": ("cluster", "process", "postgres")}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own hook deselects by mark
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests of the browser and cluster folders, and every test run on PostgreSQL, for what they need."""
+    for item in items:
+        for mark in FOLDER_MARKS.get(item.path.parent.name, ()):
+            item.add_marker(mark)
+        params = getattr(item, "callspec", None)
+        if params is not None and "postgresql" in (params.params.get("backend"), params.params.get("engine")):
+            item.add_marker("postgres")
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -53,9 +69,25 @@ def database(new_database_url: Callable[[], str]) -> Iterator[Database]:
 
 
 @pytest.fixture(scope="module")
-def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """One `python main.py` shared by the tests of a module; they isolate themselves by fresh traders."""
-    with serving(ServerProcess(database_url, tmp_path_factory.mktemp("log") / "server.log").start()) as process:
+def server_environment() -> dict[str, str]:
+    """More variables for the module's server (ORDERBOOK_...): a module that configures its server overrides this."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def server(database_url: str, server_environment: dict[str, str]) -> Iterator[Served]:
+    """The app shared by the tests of a module, in this process; the tests isolate themselves by fresh traders."""
+    with serving_in_process(database_url, server_environment) as app:
+        yield app
+
+
+@pytest.fixture(scope="module")
+def server_process(
+    database_url: str, server_environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    """One `python main.py` shared by the tests of a module, for what crosses processes."""
+    log = tmp_path_factory.mktemp("log") / "server.log"
+    with serving(ServerProcess(database_url, log, environment=server_environment).start()) as process:
         yield process
 
 
@@ -77,16 +109,16 @@ def server_factory(tmp_path: Path) -> Iterator[ServerFactory]:
 
 
 @pytest.fixture
-def api(server: ServerProcess) -> Iterator[httpx.Client]:
+def api(server: Served) -> Iterator[httpx.Client]:
     """An anonymous client of the module's server; the test fails if the server logs an error meanwhile."""
     log_offset = server.log_size()
-    with httpx.Client(base_url=server.base_url, timeout=20) as client:
+    with server.client() as client:
         yield client
     server.assert_clean_log(since=log_offset)
 
 
 @pytest.fixture(scope="module")
-def idle_traders(server: ServerProcess) -> Iterator[list[Trader]]:
+def idle_traders(server: Served) -> Iterator[list[Trader]]:
     """Traders whose tests are over, with nothing resting: registering costs ~0.4 s (argon2), so they are reused."""
     idle: list[Trader] = []
     yield idle
@@ -95,7 +127,7 @@ def idle_traders(server: ServerProcess) -> Iterator[list[Trader]]:
 
 
 @pytest.fixture
-def trader(server: ServerProcess, api: httpx.Client, idle_traders: list[Trader]) -> Iterator[TraderFactory]:
+def trader(server: Served, api: httpx.Client, idle_traders: list[Trader]) -> Iterator[TraderFactory]:
     """Hands out traders: `username, api_key, client = trader()`; one with no orders at all: `trader(fresh=True)`.
 
     Whatever a test leaves resting is cancelled afterwards, so every test starts with empty books.
@@ -103,7 +135,7 @@ def trader(server: ServerProcess, api: httpx.Client, idle_traders: list[Trader])
     in_use: list[Trader] = []
 
     def hand_out(*, fresh: bool = False) -> Trader:
-        chosen = idle_traders.pop(0) if idle_traders and not fresh else register_trader(server.base_url)
+        chosen = idle_traders.pop(0) if idle_traders and not fresh else register_trader(server)
         in_use.append(chosen)
         return chosen
 

@@ -2,6 +2,7 @@
 
 import random
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,6 +18,7 @@ TICK = Decimal("0.01")
 STEP = Decimal("0.01")  # a quantity step on the lot of both markets, 1.00 notional at the mid
 RESTING = frozenset({"open", "partially_filled"})
 TERMINAL = frozenset({"filled", "cancelled", "expired", "rejected"})
+FLOW_TIMEOUT = 60.0  # s: the longest a test waits for an order flow to have done what it needs
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,16 @@ class FlowRecord:
     def saw_sequence(self, symbol: str, sequence: int) -> None:
         with self.lock:
             self.max_sequence[symbol] = max(self.max_sequence[symbol], sequence)
+
+    def wait_for(self, *, acks: int, fills: int, timeout: float = FLOW_TIMEOUT) -> None:
+        """Until the clients were told of `acks` orders and `fills` fills, or `timeout` s passed (the test's own
+        assertions then say what the flow lacked): a flow as long as the machine needs for it, no longer."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.acks) >= acks and len(self.fees) >= fills:
+                    return
+            time.sleep(0.1)
 
 
 @dataclass

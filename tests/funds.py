@@ -1,10 +1,13 @@
 """The money invariants, read straight from a database: what every test of balances checks after trading."""
 
+import contextlib
+import io
 from collections import defaultdict
 from decimal import Decimal
 
 from sqlalchemy import create_engine, text
 
+from app.accounts import deposit
 from app.domain.rules import MarketRules
 from app.exchange.funds import order_hold
 from models import Market
@@ -59,3 +62,12 @@ def check_invariants(url: str) -> dict[tuple[int, str], tuple[Decimal, Decimal]]
     held = {key: held for key, (_, held) in balances.items() if held}
     assert held == {key: amount for key, amount in holds.items() if amount}
     return balances
+
+
+def credit(url: str, username: str, asset: str, amount: str) -> None:
+    """Credit a trader with the code of `python main.py deposit` (app/accounts/deposit.py), run in this process: for
+    tests that need a funded trader, not the command (tests of the command run it as a process of its own)."""
+    said = io.StringIO()
+    with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
+        done = deposit.run([username, asset, amount, "--database-url", url])
+    assert done == 0, said.getvalue()

@@ -8,12 +8,12 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import IO, NamedTuple, Protocol
 
 import httpx
 import psycopg
@@ -94,6 +94,10 @@ class ServerProcess:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def client(self, headers: Mapping[str, str] | None = None) -> httpx.Client:
+        """A client of this server."""
+        return Address(self.base_url).client(headers)
 
     def start(self) -> "ServerProcess":
         """Start the process and wait until `/api/health` answers."""
@@ -182,16 +186,37 @@ def unique_username(prefix: str = "t") -> str:
     return f"{prefix}_{uuid.uuid4().hex[:12]}"
 
 
-def register_trader(base_url: str, username: str | None = None) -> Trader:
-    """Register a new trader through the API."""
+class Served(Protocol):
+    """A running app that tests talk to: a `ServerProcess`, or the app in the test's process (tests/in_process.py)."""
+
+    base_url: str
+
+    def client(self, headers: Mapping[str, str] | None = None) -> httpx.Client: ...
+
+    def log_size(self) -> int: ...
+
+    def assert_clean_log(self, since: int = 0) -> None: ...
+
+
+@dataclass(frozen=True)
+class Address:
+    """A server known by its URL only (a proxy in front of servers, say)."""
+
+    base_url: str
+
+    def client(self, headers: Mapping[str, str] | None = None) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=20)
+
+
+def register_trader(server: Served | str, username: str | None = None) -> Trader:
+    """Register a new trader through the API of a served app, or of the server at a URL."""
+    served = Address(server) if isinstance(server, str) else server
     username = username or unique_username()
-    response = httpx.post(
-        f"{base_url}/api/traders", json={"username": username, "password": "correct-horse-battery"}, timeout=10
-    )
+    with served.client() as anonymous:
+        response = anonymous.post("/api/traders", json={"username": username, "password": "correct-horse-battery"})
     assert response.status_code == 201, response.text
     api_key = response.json()["api_key"]
-    client = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {api_key}"}, timeout=20)
-    return Trader(username, api_key, client)
+    return Trader(username, api_key, served.client({"Authorization": f"Bearer {api_key}"}))
 
 
 @contextmanager

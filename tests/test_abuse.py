@@ -21,6 +21,8 @@ from app.settings import Settings, storage_secret
 from tests.conftest import TraderFactory
 from tests.servers import REPO_ROOT, STARTING_BALANCES, ServerProcess, register_trader, sqlite_url, unique_username
 
+pytestmark = pytest.mark.process
+
 CAP = 3  # resting orders per trader and market on this module's server
 PASSWORD = "correct-horse-battery"  # what tests/servers.py registers traders with
 BUY = {"symbol": "BTC-USD", "side": "buy", "price": "10.00", "quantity": "0.1000"}

@@ -1,4 +1,4 @@
-"""POST /api/orders/batch against a real server: each order answered on its own, a bad one changing nothing."""
+"""POST /api/orders/batch against the real app: each order answered on its own, a bad one changing nothing."""
 
 import httpx
 

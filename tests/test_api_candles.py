@@ -1,4 +1,4 @@
-"""GET /api/markets/{symbol}/candles against a real server: candles of the trades just made, and clear 4xx errors."""
+"""GET /api/markets/{symbol}/candles against the real app: candles of the trades just made, and clear 4xx errors."""
 
 from decimal import Decimal
 

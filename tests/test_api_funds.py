@@ -1,10 +1,9 @@
-"""Money in and refusals for funds, against a real server: `python main.py deposit`, GET /api/balances, and the 4xx
+"""Money in and refusals for funds: `python main.py deposit`, GET /api/balances, and the 4xx
 answers for bad amounts, unknown assets and orders short of funds (alone, in a batch, and as a price amend).
 """
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,19 +12,17 @@ import httpx
 import pytest
 
 from tests.conftest import TraderFactory
+from tests.funds import credit
 from tests.funds_support import api_balances, funds_problems, read_funds
-from tests.servers import REPO_ROOT, ServerProcess, serving
+from tests.servers import REPO_ROOT, ServerProcess
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="module")
 
 
 @pytest.fixture(scope="module")
-def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """The module's server; its traders start with nothing (tests/servers.py funds traders unless told otherwise)."""
-    log = tmp_path_factory.mktemp("log") / "server.log"
-    unfunded = {"ORDERBOOK_STARTING_BALANCES": ""}  # empty: as unset, the app's default
-    with serving(ServerProcess(database_url, log, environment=unfunded).start()) as process:
-        yield process
+def server_environment() -> dict[str, str]:
+    """The module's traders start with nothing (tests/servers.py funds traders unless told otherwise)."""
+    return {"ORDERBOOK_STARTING_BALANCES": ""}  # empty: as unset, the app's default
 
 
 def deposit(database_url: str, *arguments: str) -> subprocess.CompletedProcess[str]:
@@ -47,11 +44,10 @@ def balances(client: httpx.Client) -> dict[str, tuple[Decimal, Decimal]]:
 
 
 def funded(trader: TraderFactory, database_url: str, **amounts: str) -> httpx.Client:
-    """A fresh trader credited with these amounts by the operator command."""
+    """A fresh trader credited with these amounts by the operator command's code."""
     username, _, client = trader(fresh=True)
     for asset, amount in amounts.items():
-        done = deposit(database_url, username, asset, amount)
-        assert done.returncode == 0, done.stdout + done.stderr
+        credit(database_url, username, asset, amount)
     return client
 
 
@@ -64,6 +60,7 @@ def test_balances_need_an_api_key(api: httpx.Client) -> None:
     assert api.get("/api/balances", headers={"Authorization": "Bearer lob_wrong"}).status_code == 401
 
 
+@pytest.mark.process  # the operator's command, as a process of its own
 def test_a_deposit_credits_the_balance_prints_it_and_a_withdrawal_takes_it_back(
     trader: TraderFactory, database_url: str
 ) -> None:
@@ -78,6 +75,7 @@ def test_a_deposit_credits_the_balance_prints_it_and_a_withdrawal_takes_it_back(
     assert funds_problems(read_funds(database_url)) == []
 
 
+@pytest.mark.process  # the operator's command, as a process of its own
 @pytest.mark.parametrize(
     ("asset", "amount", "named"),
     [
@@ -105,12 +103,14 @@ def test_a_bad_asset_or_amount_is_refused_with_exit_code_2_and_writes_nothing(
     assert balances(client)["USD"] == (Decimal(0), Decimal(0))
 
 
+@pytest.mark.process  # the operator's command, as a process of its own
 def test_an_unknown_user_is_refused_with_exit_code_2(database_url: str) -> None:
     done = deposit(database_url, "nobody_by_that_name", "USD", "10")
     assert done.returncode == 2, done.stdout + done.stderr
     assert "nobody_by_that_name" in done.stdout + done.stderr
 
 
+@pytest.mark.process  # the operator's command, as a process of its own
 def test_a_withdrawal_beyond_available_is_refused_even_when_held_would_cover_it(
     trader: TraderFactory, database_url: str
 ) -> None:
@@ -200,6 +200,7 @@ def test_a_price_amend_moves_the_order_to_the_back_and_its_hold_to_the_new_price
     assert funds_problems(read_funds(database_url)) == []
 
 
+@pytest.mark.process  # the server's own start-up refuses them
 @pytest.mark.parametrize(
     "credit", ["ETH=0.0005", "USD=0.0000001", "DOGE=5"], ids=["eth-finer-than-lot", "usd-7-decimals", "unknown-asset"]
 )

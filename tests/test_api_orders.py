@@ -1,4 +1,4 @@
-"""The REST contract of placing, matching, listing, reducing and cancelling orders, against a real server."""
+"""The REST contract of placing, matching, listing, reducing and cancelling orders, against the real app."""
 
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any

@@ -1,4 +1,4 @@
-"""The REST contract of health, registration, markets, books and the trade tape, against a real server."""
+"""The REST contract of health, registration, markets, books and the trade tape, against the real app."""
 
 import uuid
 from decimal import Decimal

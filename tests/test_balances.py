@@ -1,35 +1,29 @@
-"""Balances through the real server on both databases: holds, fees, settlement, releases, and the deposit command.
+"""Balances through the API on both databases: holds, fees, settlement, releases, and the deposit command.
 
 The module's server credits nobody (ORDERBOOK_STARTING_BALANCES off): every trader here is funded by the operator's
 `python main.py deposit`, as on a real venue, and the invariants are checked against the database after each story.
 """
 
-from collections.abc import Iterator
-
-import httpx
 import pytest
 
-from tests.funds import check_invariants
+from tests.funds import check_invariants, credit
+from tests.in_process import InProcessServer
 from tests.legacy import deposit
-from tests.servers import ServerProcess, Trader, register_trader, serving
+from tests.servers import Trader, register_trader
 
 BTC = {"symbol": "BTC-USD"}
 
 
 @pytest.fixture(scope="module")
-def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    log = tmp_path_factory.mktemp("log") / "server.log"
-    unfunded = {"ORDERBOOK_STARTING_BALANCES": ""}
-    with serving(ServerProcess(database_url, log, environment=unfunded).start()) as process:
-        yield process
+def server_environment() -> dict[str, str]:
+    return {"ORDERBOOK_STARTING_BALANCES": ""}
 
 
-def funded(server: ServerProcess, **amounts: str) -> Trader:
+def funded(server: InProcessServer, **amounts: str) -> Trader:
     """A new trader, credited by the deposit command (e.g. USD="1000")."""
-    trader = register_trader(server.base_url)
+    trader = register_trader(server)
     for asset, amount in amounts.items():
-        done = deposit(server.database_url, trader.username, asset, amount)
-        assert done.returncode == 0, done.stderr
+        credit(server.database_url, trader.username, asset, amount)
     return trader
 
 
@@ -45,9 +39,10 @@ def place(trader: Trader, **order: str) -> dict:
     return answer.json()
 
 
-def test_balances_need_the_api_key_and_list_every_asset_at_zero_for_a_new_trader(server: ServerProcess) -> None:
-    assert httpx.get(f"{server.base_url}/api/balances", timeout=10).status_code == 401
-    trader = register_trader(server.base_url)
+def test_balances_need_the_api_key_and_list_every_asset_at_zero_for_a_new_trader(server: InProcessServer) -> None:
+    with server.client() as anonymous:
+        assert anonymous.get("/api/balances").status_code == 401
+    trader = register_trader(server)
     assert balances(trader) == {
         "BTC": ("0.0000", "0.0000"),
         "ETH": ("0.000", "0.000"),
@@ -55,7 +50,7 @@ def test_balances_need_the_api_key_and_list_every_asset_at_zero_for_a_new_trader
     }
 
 
-def test_a_trader_without_funds_is_refused_with_the_shortfall_and_nothing_is_stored(server: ServerProcess) -> None:
+def test_a_trader_without_funds_is_refused_with_the_shortfall_and_nothing_is_stored(server: InProcessServer) -> None:
     trader = funded(server, USD="10")
     answer = trader.client.post("/api/orders", json={**BTC, "side": "buy", "price": "100.00", "quantity": "0.5000"})
     assert answer.status_code == 422, answer.text
@@ -70,7 +65,7 @@ def test_a_trader_without_funds_is_refused_with_the_shortfall_and_nothing_is_sto
     check_invariants(server.database_url)
 
 
-def test_a_sell_holds_its_base_and_a_buy_holds_its_value_plus_the_maker_fee(server: ServerProcess) -> None:
+def test_a_sell_holds_its_base_and_a_buy_holds_its_value_plus_the_maker_fee(server: InProcessServer) -> None:
     trader = funded(server, USD="1000", BTC="1")
     place(trader, side="sell", price="150.00", quantity="0.4000")
     place(trader, side="buy", price="100.00", quantity="0.5000")
@@ -81,7 +76,7 @@ def test_a_sell_holds_its_base_and_a_buy_holds_its_value_plus_the_maker_fee(serv
     check_invariants(server.database_url)
 
 
-def test_a_fill_settles_both_sides_exactly_with_maker_and_taker_fees(server: ServerProcess) -> None:
+def test_a_fill_settles_both_sides_exactly_with_maker_and_taker_fees(server: InProcessServer) -> None:
     maker, taker = funded(server, BTC="1"), funded(server, USD="1000")
     place(maker, side="sell", price="123.45", quantity="0.3000")
     bought = place(taker, side="buy", price="130.00", quantity="0.2000")
@@ -103,7 +98,7 @@ def test_a_fill_settles_both_sides_exactly_with_maker_and_taker_fees(server: Ser
     check_invariants(server.database_url)
 
 
-def test_a_cancel_a_reduce_and_an_ioc_expiry_release_what_is_no_longer_held(server: ServerProcess) -> None:
+def test_a_cancel_a_reduce_and_an_ioc_expiry_release_what_is_no_longer_held(server: InProcessServer) -> None:
     trader = funded(server, USD="1000")
     order = place(trader, side="buy", price="200.00", quantity="1.0000")
     assert balances(trader)["USD"] == ("799.800000", "200.200000")
@@ -118,7 +113,7 @@ def test_a_cancel_a_reduce_and_an_ioc_expiry_release_what_is_no_longer_held(serv
     check_invariants(server.database_url)
 
 
-def test_a_market_buy_is_cut_to_the_whole_lots_the_balance_affords(server: ServerProcess) -> None:
+def test_a_market_buy_is_cut_to_the_whole_lots_the_balance_affords(server: InProcessServer) -> None:
     seller, buyer = funded(server, BTC="2"), funded(server, USD="30")
     place(seller, side="sell", price="100.00", quantity="0.1000")
     place(seller, side="sell", price="200.00", quantity="1.0000")
@@ -132,15 +127,16 @@ def test_a_market_buy_is_cut_to_the_whole_lots_the_balance_affords(server: Serve
     check_invariants(server.database_url)
 
 
-def test_a_market_sell_needs_its_quantity(server: ServerProcess) -> None:
+def test_a_market_sell_needs_its_quantity(server: InProcessServer) -> None:
     trader = funded(server, BTC="0.0100")
     answer = trader.client.post("/api/orders", json={**BTC, "side": "sell", "type": "market", "quantity": "0.0200"})
     assert answer.status_code == 422
     assert "needs 0.0200 BTC, available 0.0100 BTC, short by 0.0100 BTC" in answer.text
 
 
-def test_the_deposit_command_credits_withdraws_and_refuses_what_it_cannot_do(server: ServerProcess) -> None:
-    trader = register_trader(server.base_url)
+@pytest.mark.process  # the command, as an operator runs it
+def test_the_deposit_command_credits_withdraws_and_refuses_what_it_cannot_do(server: InProcessServer) -> None:
+    trader = register_trader(server)
     url, name = server.database_url, trader.username
     credited = deposit(url, name, "USD", "250.5")
     assert credited.returncode == 0, credited.stderr

@@ -14,6 +14,8 @@ import pytest
 from tests.funds import check_invariants
 from tests.servers import ServerProcess, Trader, register_trader, serving_pair
 
+pytestmark = pytest.mark.process
+
 ORDERS_PER_TRADER = 60
 PRICES = {"BTC-USD": ("100.00", "0.0100"), "ETH-USD": ("50.00", "0.100")}
 

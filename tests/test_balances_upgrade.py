@@ -26,6 +26,8 @@ from tests.legacy import (
 )
 from tests.servers import ServerProcess, serving
 
+pytestmark = pytest.mark.process
+
 
 @pytest.fixture(scope="module")
 def before(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Before:

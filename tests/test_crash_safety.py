@@ -25,6 +25,8 @@ from tests.crash_support import SYMBOLS, Ack, Desk, FlowRecord, Stored, api_book
 from tests.funds_support import Funds, funds_problems, read_funds
 from tests.servers import ServerProcess, register_trader
 
+pytestmark = pytest.mark.process
+
 KILL_POINTS = 3
 TRADERS = 4
 DESKS = 8  # client threads, two per trader: they also meet each other's orders (self-trade prevention)

@@ -16,6 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.servers import POSTGRES_ADMIN_URL, ServerProcess, Trader, register_trader, serving_pair
 from tests.sim_clients import SimulatedPage, wait_for
 
+pytestmark = pytest.mark.process
+
 BTC = "BTC-USD"
 NO_POLL = {"ORDERBOOK_POLL_INTERVAL": "3600"}
 

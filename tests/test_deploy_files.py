@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.servers import REPO_ROOT, STARTUP_TIMEOUT, free_port
 
@@ -127,6 +128,7 @@ def test_the_image_installs_the_hashed_lock() -> None:
     assert any("requirements.lock" in sources for sources in copied_sources())
 
 
+@pytest.mark.process
 def test_the_images_files_and_environment_serve_the_api(tmp_path: Path) -> None:
     """The app as the image lays it out, from its copied files alone, with its ENV (its /data moved into tmp_path)."""
     workdir, data = tmp_path / "app", tmp_path / "data"

@@ -15,7 +15,7 @@ import pytest
 from app.exchange.writer import DEADLOCK_RETRIES
 from tests.conftest import TraderFactory
 from tests.funds_support import funds_problems, read_funds
-from tests.servers import ServerProcess
+from tests.in_process import InProcessServer
 
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True, scope="module")
 
@@ -33,7 +33,7 @@ def wait_until_blocked_by(watcher: psycopg.Connection, pid: int) -> None:
 
 
 def test_a_deadlocked_batch_is_run_again_and_the_order_is_placed_once_with_the_money_right(
-    server: ServerProcess, trader: TraderFactory
+    server: InProcessServer, trader: TraderFactory
 ) -> None:
     me = trader(fresh=True)
     url = server.database_url.replace("+psycopg", "")

@@ -30,7 +30,10 @@ from schemathesis import BaseSchema, Case
 from tests.servers import ServerProcess, register_trader, serving, unique_username
 
 # The contract does not depend on the database: SQLite is enough, and its file can be read directly.
-pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="module")
+pytestmark = [
+    pytest.mark.process,
+    pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="module"),
+]
 
 MIN_REQUESTS = 1000
 # Plenty, but not unlimited: the fuzzer's biggest orders are still refused for funds, with a 422 naming the quantity.

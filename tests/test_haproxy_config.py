@@ -2,6 +2,8 @@
 
 import subprocess
 
+import pytest
+
 from tests.cluster.cluster import haproxy_binary, run_instances_module
 from tests.servers import REPO_ROOT
 
@@ -14,6 +16,7 @@ def test_the_shipped_config_is_the_scripts_config_for_two_instances() -> None:
     assert SHIPPED.read_text() == written
 
 
+@pytest.mark.process
 def test_haproxy_accepts_the_shipped_config() -> None:
     checked = subprocess.run([haproxy_binary(), "-c", "-f", str(SHIPPED)], capture_output=True, text=True, timeout=30)
 

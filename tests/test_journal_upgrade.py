@@ -24,6 +24,8 @@ from tests.legacy import (
 from tests.servers import ServerProcess, serving
 from tests.test_cross_instance import NO_POLL, catch_ups, until
 
+pytestmark = pytest.mark.process
+
 
 @pytest.fixture(scope="module")
 def before(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Before:

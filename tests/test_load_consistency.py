@@ -14,7 +14,11 @@ import pytest
 from bench.bench_soak import LoadReport, run_load
 from tests.servers import ServerProcess, register_trader
 
-pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="module")
+pytestmark = [
+    pytest.mark.process,
+    pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="module"),
+]
+
 
 SYMBOL = "BTC-USD"
 MID = Decimal("30000.00")
@@ -30,6 +34,12 @@ def seed_book(trader: httpx.Client, levels: int = 12) -> None:
         for side, price in (("buy", MID - 20 - level), ("sell", MID + 20 + level)):
             body = {"symbol": SYMBOL, "side": side, "price": str(price), "quantity": "0.0100"}
             trader.post("/api/orders", json=body).raise_for_status()
+
+
+@pytest.fixture(scope="module")
+def server(server_process: ServerProcess) -> ServerProcess:
+    """A real `python main.py`: its sockets and its memory are what these tests are about."""
+    return server_process
 
 
 @pytest.fixture(scope="module")

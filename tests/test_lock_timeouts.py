@@ -7,13 +7,20 @@ from contextlib import contextmanager
 
 import httpx
 import psycopg
+import pytest
 
 from tests.conftest import TraderFactory
-from tests.servers import ServerProcess
+from tests.in_process import InProcessServer
 
 ORDER = {"symbol": "BTC-USD", "side": "buy", "price": "100.00", "quantity": "0.0100"}
-# Longer than one lock timeout (5 s) and a second batch behind it, shorter than a wait per queued order.
-CLIENT_TIMEOUT = 20.0
+LOCK_TIMEOUT = 1.0  # s: the server's (ORDERBOOK_LOCK_TIMEOUT), short so that the tests wait it out quickly
+# Longer than one lock timeout and a second batch behind it, shorter than a wait per queued order (6 of them).
+CLIENT_TIMEOUT = 4.0
+
+
+@pytest.fixture(scope="module")
+def server_environment() -> dict[str, str]:
+    return {"ORDERBOOK_LOCK_TIMEOUT": str(LOCK_TIMEOUT)}
 
 
 @contextmanager
@@ -37,7 +44,7 @@ def market_locked(database_url: str, symbol: str) -> Iterator[None]:
 
 
 def test_an_order_behind_a_held_market_lock_gets_503_and_nothing_is_stored(
-    server: ServerProcess, trader: TraderFactory, api: httpx.Client
+    server: InProcessServer, trader: TraderFactory, api: httpx.Client
 ) -> None:
     _, _, client = trader(fresh=True)
     book_before = api.get("/api/markets/BTC-USD/book").json()
@@ -50,7 +57,7 @@ def test_an_order_behind_a_held_market_lock_gets_503_and_nothing_is_stored(
 
 
 def test_orders_queued_behind_a_held_lock_all_get_503_without_each_waiting_again(
-    server: ServerProcess, trader: TraderFactory
+    server: InProcessServer, trader: TraderFactory
 ) -> None:
     _, _, client = trader(fresh=True)
     with market_locked(server.database_url, "BTC-USD"), ThreadPoolExecutor(max_workers=6) as pool:
@@ -61,7 +68,7 @@ def test_orders_queued_behind_a_held_lock_all_get_503_without_each_waiting_again
 
 
 def test_the_market_takes_orders_again_once_the_held_lock_is_released(
-    server: ServerProcess, trader: TraderFactory
+    server: InProcessServer, trader: TraderFactory
 ) -> None:
     _, _, client = trader(fresh=True)
     with market_locked(server.database_url, "BTC-USD"):

@@ -38,6 +38,8 @@ from tests.legacy import (
 from tests.schemas import schema_of
 from tests.servers import REPO_ROOT, ServerProcess, postgres_database, serving, sqlite_url
 
+pytestmark = pytest.mark.process
+
 
 class Legacy(NamedTuple):
     """A stopped legacy server's database, its traders, and everything it served before it stopped."""

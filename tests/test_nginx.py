@@ -14,6 +14,8 @@ import pytest
 
 from tests.servers import REPO_ROOT, STARTUP_TIMEOUT, ServerProcess, free_port, serving, sqlite_url
 
+pytestmark = pytest.mark.process
+
 SITE_CONFIG = REPO_ROOT / "deploy" / "nginx.conf"
 # What a distribution's /etc/nginx/nginx.conf gives the site file, confined to a folder of the test's own. One
 # process in the foreground (no master and workers), so it runs as the test's user and stops with it.

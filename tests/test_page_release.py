@@ -10,13 +10,28 @@ import asyncio
 import httpx
 import pytest
 
-from app.settings import Settings
 from tests.servers import ServerProcess
 from tests.sim_clients import SimulatedPage
 
-pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="module")
+pytestmark = [
+    pytest.mark.process,
+    pytest.mark.alone,
+    pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="module"),
+]
 
-RECONNECT_TIMEOUT = Settings().reconnect_timeout
+
+RECONNECT_TIMEOUT = 1.0  # s: the server's (ORDERBOOK_RECONNECT_TIMEOUT), short so that the test waits it out quickly
+
+
+@pytest.fixture(scope="module")
+def server(server_process: ServerProcess) -> ServerProcess:
+    """A real `python main.py`: its sockets and its memory are what these tests are about."""
+    return server_process
+
+
+@pytest.fixture(scope="module")
+def server_environment() -> dict[str, str]:
+    return {"ORDERBOOK_RECONNECT_TIMEOUT": str(RECONNECT_TIMEOUT)}
 
 
 async def _clients(http: httpx.AsyncClient, server: ServerProcess) -> int:

@@ -12,6 +12,8 @@ import pytest
 
 from tests.servers import ServerProcess, Trader, register_trader
 
+pytestmark = pytest.mark.process
+
 Connect = Callable[[ServerProcess, Trader], httpx.Client]
 
 

@@ -1,4 +1,4 @@
-"""`GET /metrics` of a real server, parsed as Prometheus parses it: each metric moves by exactly what was done."""
+"""`GET /metrics` of the real app, parsed as Prometheus parses it: each metric moves by exactly what was done."""
 
 from collections.abc import Callable
 from typing import Any

@@ -4,12 +4,15 @@ import os
 import subprocess
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pydantic
 import pytest
+from nicegui import app
 
 from app.settings import OPTIONS, Settings, hand_over, handed_over, load_settings
-from tests.servers import REPO_ROOT
+from tests.in_process import serving_in_process
+from tests.servers import REPO_ROOT, sqlite_url
 
 ENVIRONMENT = {
     "HOST": "10.0.0.5",
@@ -22,6 +25,9 @@ ENVIRONMENT = {
     "ORDERBOOK_JOURNAL_KEEP": "500",
     "ORDERBOOK_POLL_INTERVAL": "2.5",
     "ORDERBOOK_STARTING_BALANCES": "USD=10000, BTC=0.5",
+    "ORDERBOOK_RECONNECT_TIMEOUT": "2.5",
+    "ORDERBOOK_MEMORY_CHECK_INTERVAL": "0.5",
+    "ORDERBOOK_TAB_STORAGE_AGE": "7",
 }
 
 
@@ -42,6 +48,7 @@ def test_without_environment_or_flags_the_defaults_hold() -> None:
     assert (settings.demo, settings.transports, settings.max_resting_orders) == (False, ("websocket", "polling"), 1000)
     assert settings.storage_secret is None
     assert (settings.journal_keep, settings.poll_interval) == (20000, 1.0)
+    assert (settings.reconnect_timeout, settings.memory_check_interval, settings.tab_storage_age) == (15.0, 10.0, 30.0)
 
 
 def test_every_documented_environment_variable_is_read_and_typed() -> None:
@@ -53,6 +60,7 @@ def test_every_documented_environment_variable_is_read_and_typed() -> None:
     assert (settings.demo, settings.transports, settings.max_resting_orders) == (True, ("polling",), 7)
     assert (settings.journal_keep, settings.poll_interval) == (500, 2.5)
     assert settings.starting_balances == (("USD", Decimal(10000)), ("BTC", Decimal("0.5")))
+    assert (settings.reconnect_timeout, settings.memory_check_interval, settings.tab_storage_age) == (2.5, 0.5, 7.0)
 
 
 def test_starting_balances_are_off_by_default_and_bad_ones_are_refused_naming_the_variable(
@@ -113,6 +121,18 @@ def test_a_poll_interval_of_zero_is_refused_naming_the_variable(capsys: pytest.C
     assert "ORDERBOOK_POLL_INTERVAL" in said and "greater than 0" in said
 
 
+def test_a_reconnect_timeout_of_zero_is_refused_naming_the_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    said = refusal(capsys, ["--reconnect-timeout", "0"], {})
+
+    assert "--reconnect-timeout" in said and "greater than 0" in said
+
+
+def test_the_ui_keeps_pages_and_tab_storage_as_long_as_the_settings_say(tmp_path: Path) -> None:
+    environment = {"ORDERBOOK_RECONNECT_TIMEOUT": "2.5", "ORDERBOOK_TAB_STORAGE_AGE": "7"}
+    with serving_in_process(sqlite_url(tmp_path / "orderbook.db"), environment):
+        assert (app.config.reconnect_timeout, app.storage.max_tab_storage_age) == (2.5, 7.0)
+
+
 def test_a_bad_environment_value_is_refused_naming_the_variable(capsys: pytest.CaptureFixture[str]) -> None:
     said = refusal(capsys, [], {"PORT": "eighty"})
 
@@ -130,6 +150,7 @@ def test_settings_cannot_be_changed_once_made() -> None:
         settings.port = 1  # type: ignore[misc]
 
 
+@pytest.mark.process
 def test_help_lists_every_flag_with_its_environment_variable() -> None:
     environment = dict(os.environ)
     shown = subprocess.run(

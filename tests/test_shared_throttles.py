@@ -9,6 +9,8 @@ from app.accounts.throttle import FailureLimiter, SharedStorage, TooManyAttempts
 from tests.redis_server import SHARED_REDIS_URL, forget, own_redis, unique_prefix
 from tests.servers import free_port
 
+pytestmark = pytest.mark.redis
+
 
 def limiter_of_an_instance(redis_url: str | None, prefix: str) -> FailureLimiter:
     """The limiter one instance would have: its own storage object, pointed at the shared Redis."""

@@ -8,7 +8,6 @@ from both processes on both markets, and the invariants (tests/funds_support.py)
 
 import random
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -20,9 +19,12 @@ from tests.crash_support import Desk, FlowRecord
 from tests.funds_support import funds_problems, read_funds
 from tests.servers import ServerProcess, Trader, register_trader, serving_pair
 
+pytestmark = pytest.mark.process
+
 STARTING = {"USD": Decimal(10_000), "BTC": Decimal(1), "ETH": Decimal(1)}
 FUNDED = {"ORDERBOOK_STARTING_BALANCES": ",".join(f"{asset}={amount}" for asset, amount in STARTING.items())}
-FLOW_SECONDS = 6.0
+# The random flow goes on until this many orders were acknowledged and fills seen (3-9 s of it here, on a busy machine).
+FLOW_ACKS, FLOW_FILLS = 300, 30
 FLOW_TRADERS = 4
 # Far below any flow price, so that they rest and hold: 150 x 50.00 = 7,500 USD (+ at most 0.2% fees) fits 10,000 once.
 BIG_BUY = {"side": "buy", "price": "50.00", "quantity": "150.000"}
@@ -93,7 +95,7 @@ def test_random_flow_from_both_processes_on_the_same_accounts_keeps_the_money_ad
     ]
     for thread in threads:
         thread.start()
-    time.sleep(FLOW_SECONDS)
+    record.wait_for(acks=FLOW_ACKS, fills=FLOW_FILLS)
     stop.set()
     for thread in threads:
         thread.join(timeout=60)

@@ -13,9 +13,10 @@ from sqlmodel import Session, create_engine
 from app.store import sqlite_decimal
 from app.store.migrate import upgrade_to_head
 
-# How long a writer waits for a lock held by another connection before its batch fails with a 503. A batch holds the
-# market's lock for milliseconds; a wait of seconds means something is stuck, and every queued order waits behind it.
-LOCK_TIMEOUT_MS = 5000
+# How long a writer waits for a lock held by another connection before its batch fails with a 503, unless the app's
+# settings say otherwise (ORDERBOOK_LOCK_TIMEOUT). A batch holds the market's lock for milliseconds; a wait of seconds
+# means something is stuck, and every queued order waits behind it.
+LOCK_TIMEOUT = 5.0
 # PostgreSQL: how long opening a connection may take; an unreachable server fails requests with a 503 after this.
 CONNECT_TIMEOUT_S = 5
 # PostgreSQL: the longest any one statement may run. The slowest the app runs (reloading a book of thousands of resting
@@ -57,8 +58,8 @@ class Database:
         self.reader.dispose()
 
 
-def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": LOCK_TIMEOUT_MS / 1000})
+def _sqlite_engine(url: str, *, immediate: bool, lock_timeout: float) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": lock_timeout})
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
@@ -68,7 +69,7 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         # FULL: a commit is on disk before the order is acknowledged, even if the machine loses power.
         cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute(f"PRAGMA busy_timeout={LOCK_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={round(lock_timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
         sqlite_decimal.register(dbapi_connection)
@@ -81,11 +82,12 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     return engine
 
 
-def connect(url: str) -> Database:
-    """Engines for a database URL (sqlite:///... or postgresql+psycopg://...)."""
+def connect(url: str, *, lock_timeout: float = LOCK_TIMEOUT) -> Database:
+    """Engines for a database URL (sqlite:///... or postgresql+psycopg://...); a lock is waited for `lock_timeout` s."""
     if make_url(url).get_backend_name() == "sqlite":
-        return Database(url, _sqlite_engine(url, immediate=True), _sqlite_engine(url, immediate=False))
-    options = f"-c lock_timeout={LOCK_TIMEOUT_MS} -c statement_timeout={STATEMENT_TIMEOUT_MS}"
+        writer = _sqlite_engine(url, immediate=True, lock_timeout=lock_timeout)
+        return Database(url, writer, _sqlite_engine(url, immediate=False, lock_timeout=lock_timeout))
+    options = f"-c lock_timeout={round(lock_timeout * 1000)} -c statement_timeout={STATEMENT_TIMEOUT_MS}"
     connect_args = {"options": options, "connect_timeout": CONNECT_TIMEOUT_S}
     engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args=connect_args)
     return Database(url, engine, engine)

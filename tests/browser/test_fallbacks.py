@@ -15,6 +15,9 @@ CUT_SECONDS = 4.5  # well inside the app's 15 s reconnect_timeout, well beyond N
 RECONNECT_WAIT = 20.0
 LEFT_WAIT = 8.0  # s for a page that was left to be let go: well inside the 15 s a page is kept for a reconnect
 SHOWN_DEPTH = 12  # levels a side the page's ladder shows (components.orderbook.DEPTH)
+# Network cuts and socket.io's reconnects and upgrades run on the clock: on a machine busy with other tests, a page may
+# settle on long-polling after a cut instead of upgrading to the websocket again.
+pytestmark = pytest.mark.alone
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from tests.cluster.cluster import Cluster
 from tests.cluster.flow import SequenceWatch, flowing, lost_acknowledgements, make_desks
 from tests.crash_support import SYMBOLS, FlowRecord, Stored, api_book, read_stored
 
-FLOW_SECONDS = 8.0
+# The flow goes on until this many orders were acknowledged and fills seen.
+FLOW_ACKS, FLOW_FILLS = 300, 30
 DESKS = 8  # 4 threads against each instance
 TRADERS = 4
 
@@ -43,7 +44,7 @@ def flow_run(cluster: Cluster) -> FlowRun:
     urls = {name: cluster.instance(name).base_url for name in cluster.names()}
     routes = [(desk, urls[cluster.names()[desk.desk % 2]]) for desk in desks]
     with flowing(routes, urls) as (record, watch):
-        time.sleep(FLOW_SECONDS)
+        record.wait_for(acks=FLOW_ACKS, fills=FLOW_FILLS)
     stored = read_stored(cluster.database_url)
     books = {
         (name, symbol): settled_book(url, symbol, stored.sequences[symbol])
