@@ -20,6 +20,8 @@ import pytest
 
 from tests.servers import ERROR_LINE, REPO_ROOT, SHUTDOWN_TIMEOUT, STARTUP_TIMEOUT, ServerProcess, free_port, sqlite_url
 
+pytestmark = pytest.mark.process  # it runs `python main.py --reload` and edits a copy of the project
+
 CODE = ("main.py", "app", "components", "models")  # what the Dockerfile copies: all that `python main.py` runs
 # A page as a browser asks for it (an agent-like request may be answered in another form).
 BROWSER = {"Accept": "text/html"}
