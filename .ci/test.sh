@@ -49,6 +49,7 @@ if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/lint-imports  # the layers and what each may not import: .importlinter
 
 export SE_OFFLINE=true
+export ORDERBOOK_TEST_EXAMPLES=full  # every property test with all its examples (plain pytest tries a quarter: tests/examples.py)
 # Every test, whatever its marks (plain `pytest` runs the fast tier only: pyproject.toml). Exit code 5 means that
 # pytest collected no tests: that is a failure here.
 run_pytest() {

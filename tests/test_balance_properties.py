@@ -31,6 +31,7 @@ from app.server import create_app
 from app.settings import load_settings
 from app.store.db import Database, connect, create_schema
 from models import Trader
+from tests.examples import examples
 from tests.funds_support import Funds, api_balances, funds_problems, read_funds, stored_balances
 from tests.servers import unique_username
 
@@ -72,7 +73,7 @@ bursts = st.lists(st.lists(steps, min_size=1, max_size=4), min_size=20, max_size
 # No shrinking: each example runs a real app on a real database, so shrinking a failure took over five minutes; the
 # failing example is printed whole, and after every burst the check names what broke.
 deterministic = settings(
-    max_examples=10,
+    max_examples=examples(10),
     derandomize=True,
     database=None,
     deadline=None,

@@ -6,12 +6,17 @@ from hypothesis import strategies as st
 from app.engine.book import OrderBook
 from app.engine.changes import apply_change, change_of
 from app.engine.orders import BUY, FOK, GTC, IOC, LIMIT, MARKET, SELL, BookOrder
+from tests.examples import examples
 from tests.test_engine_properties import Step, steps  # the same random steps as the engine's own properties
 
 # Batches of one to eight steps, as the writer groups commands.
 batches = st.lists(st.lists(steps, min_size=1, max_size=8), min_size=5, max_size=25)
 deterministic = settings(
-    max_examples=150, derandomize=True, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=examples(150),
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 
 

@@ -25,6 +25,7 @@ from app.engine.orders import (
     BookOrder,
     Fill,
 )
+from tests.examples import examples
 
 # One step: (action roll, trader, side, kind, price, quantity, target). Rolls 0-5 submit, 6-7 cancel, 8 reduce;
 # a flat tuple keeps the mix of actions stable, where one_of would lean towards its simplest branch.
@@ -40,7 +41,11 @@ steps = st.tuples(
 Step = tuple[int, int, str, str, int, int, int]
 operations = st.lists(steps, min_size=20, max_size=60)
 deterministic = settings(
-    max_examples=100, derandomize=True, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=examples(100),
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 
 
@@ -184,7 +189,7 @@ class Replay:
             raise AssertionError(f"reduce to {new_quantity} accepted for {target!r}")
 
 
-@settings(deterministic, max_examples=200)  # the strongest check, so it gets the most examples
+@settings(deterministic, max_examples=examples(200))  # the strongest check, so it gets the most examples
 @given(operations)
 def test_fills_statuses_and_resting_orders_match_a_plain_reference_model(steps: list[Step]) -> None:
     replay, reference = Replay(), ReferenceBook()
