@@ -1,8 +1,8 @@
 """The FastAPI app that owns the process: its lifespan starts and stops the exchange, `/api` is served on it directly.
 
 The UI (components/) mounts NiceGUI on this app with `ui.run_with`; routes declared here are matched before that
-mount, so `/api` requests never pass through NiceGUI's page middlewares (session cookie, storage, gzip), which had
-cost ~4 ms of CPU per request.
+mount, so `/api` requests never pass through NiceGUI's page middlewares (session cookie, storage, gzip): the API
+needs none of them, and they cost CPU on every request.
 """
 
 import asyncio
@@ -54,8 +54,8 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         running = await start_services(settings)
         # What start-up made (modules, routes, books) lives as long as the process: moved out of the collector's
-        # reach, a full collection no longer walks ~160k objects that never die. Measured on the REST benchmark:
-        # p99 latency 165 -> 115 ms, throughput +10% (README, Performance).
+        # reach, a full collection, which pauses every request, no longer walks objects that never die
+        # (docs/performance.md).
         gc.collect()
         gc.freeze()
         try:
@@ -178,6 +178,6 @@ def log_to_stderr() -> None:
 
 
 def _uvicorn_options(settings: Settings) -> dict[str, Any]:
-    # websockets' Sans-IO protocol, not NiceGUI's pure-Python wsproto: it unmasks the browsers' frames in C. py-spy
-    # in the 30-tab soak had wsproto's frame parsing and sending at ~15% of the event loop's time.
+    # websockets' Sans-IO protocol, not NiceGUI's pure-Python wsproto: it unmasks the browsers' frames in C, where
+    # wsproto's frame parsing and sending take a large share of the event loop's time once many tabs are open.
     return {"host": settings.host, "port": settings.port, "log_level": "warning", "ws": "websockets-sansio"}

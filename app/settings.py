@@ -196,7 +196,7 @@ class Settings(BaseSettings):
 
 
 class Option(NamedTuple):
-    """A setting's environment variable, flag and help, as in the README's Settings table."""
+    """A setting's environment variable, flag and help, as in docs/operations.md#settings."""
 
     variable: str
     flag: str

@@ -2,8 +2,8 @@
 
 NiceGUI keeps a page whose socket closed for `reconnect_timeout`, in case the browser comes back: that is what
 carries a tab through a network cut without a reload. But a tab that was closed, reloaded or navigated away never
-comes back, and each page it leaves behind holds ~300 KiB for those 15 s: with many visitors, most of the server's
-memory went to pages nobody was looking at (1,000 visits: 600 such pages at once, RSS 98 -> 358 MiB).
+comes back, and each page it leaves behind holds its memory for those 15 s: with many visitors, most of the server's
+memory would go to pages nobody is looking at.
 
 So when the browser unloads a page (`pagehide`, unless the page only goes into the back-forward cache), the page
 says so with a beacon, the browser's way to send a last request that survives the unload; the server deletes that

@@ -3,7 +3,7 @@
 A `ui.table` re-sends the whole element, every row, to every page on any change. This element keeps the book the
 page was last sent in its props (so that a reload, a resync or any re-send of the element carries the book as it
 stands) and sends each page only a delta with the sequence and checksum of app/feed/book_delta.py. Each NiceGUI
-element costs the server 2-5 KiB a page, so the title, the controls and the last price are drawn by ladder.js too,
+element costs the server kilobytes a page, so the title, the controls and the last price are drawn by ladder.js too,
 from props that every page of a market shares (the same objects, not copies).
 """
 
@@ -144,7 +144,7 @@ def _config(
 
 
 def ladder_css() -> None:
-    """The ladder's and the tape's CSS, in the head every page shares (added to each page it cost ~15 KiB a page)."""
+    """The ladder's and the tape's CSS, in the head every page shares (each tab would keep a copy of a page's own)."""
     add_shared_css(CSS)
 
 

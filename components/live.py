@@ -14,7 +14,7 @@ from components.events import funds_changed, market_changed
 
 RENDER_INTERVAL = 0.1  # a page renders a market at most this often; bursts in between coalesce
 # ... and at most this often while the event loop is saturated: every render costs each page the same sends, however
-# many orders it covers, so a busy server renders less often and answers more orders (measured in bench_soak).
+# many orders it covers, so a busy server renders less often and answers more orders.
 BUSY_RENDER_INTERVAL = 0.25
 BUSY_LAG = 0.015  # s: a smoothed event-loop lag over this means the loop is saturated
 PROBE_INTERVAL = 0.1  # s between two lag probes (a timer callback each: nothing measurable)

@@ -1,6 +1,6 @@
 """Giving memory back after pages have gone: short-lived tab storage, and freed heap pages returned to the OS.
 
-Measured with 1,000 page visits (tests/test_client_churn.py, bench/bench_memory.py `--churn`):
+What holds memory once pages have gone, and what this module does about it (tests/test_client_churn.py checks it):
 - NiceGUI keeps an in-memory `app.storage.tab` dict per browser tab for `max_tab_storage_age` (30 days by default),
   long after the tab left. This app keeps nothing in tab storage, so they are dropped `tab_storage_age` (30 s) after
   their tab came.
@@ -8,7 +8,7 @@ Measured with 1,000 page visits (tests/test_client_churn.py, bench/bench_memory.
   collection frees it, and an idle server may not run one for a long time. After pages were deleted, one runs.
 - CPython's small-object allocator keeps an arena (1 MiB) while any object in it lives, so RSS stays near its peak
   even once the objects the visits created are freed. glibc's `malloc_trim` then hands back what the C allocator
-  holds free; with `PYTHONMALLOC=malloc` that is nearly everything (README, "Memory").
+  holds free; with `PYTHONMALLOC=malloc` that is nearly everything (docs/performance.md).
 """
 
 import asyncio
@@ -54,8 +54,7 @@ class MemoryReleaser:
         if not fewer and not again:
             return
         started = time.perf_counter()
-        # Holds the GIL throughout, in any thread. Measured ~80 ns per live object: ~15 ms for an idle server's 190k,
-        # ~150 ms with 600 pages held (1.9M).
+        # Holds the GIL throughout, in any thread, for a time that grows with the live objects (held pages included).
         freed = gc.collect()
         log.debug("freed %d objects in %.0f ms", freed, (time.perf_counter() - started) * 1000)
         if self.trim is not None:

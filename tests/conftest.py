@@ -119,7 +119,7 @@ def api(server: Served) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="module")
 def idle_traders(server: Served) -> Iterator[list[Trader]]:
-    """Traders whose tests are over, with nothing resting: registering costs ~0.4 s (argon2), so they are reused."""
+    """Traders whose tests are over, with nothing resting: registering is slow (argon2), so they are reused."""
     idle: list[Trader] = []
     yield idle
     for registered in idle:

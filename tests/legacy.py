@@ -1,4 +1,4 @@
-"""A database made by the code from before migrations (commit a002e04), with a trading history, and what it served."""
+"""A database made by the code from before migrations (LEGACY_COMMIT), with a trading history, and what it served."""
 
 import io
 import shutil

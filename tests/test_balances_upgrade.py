@@ -1,4 +1,4 @@
-"""A database made by the code before balances (41225f0, revision 0003), with resting orders, upgrades and trades on.
+"""A database made by the code before balances (revision 0003), with resting orders, upgrades and trades on.
 
 The upgrade credits each trader with resting orders exactly what they can still spend, held, as an "opening" ledger
 entry: so the money invariants hold on the upgraded database, and keep holding as trading goes on with fees.

@@ -228,7 +228,7 @@ def test_the_objects_the_visits_made_are_freed(churned: Churn) -> None:
     # Python's own objects, whatever RSS keeps of the allocator's arenas: back within 10% of the idle server's (lazy
     # imports and caches that the first visits filled stay).
     peak = max(held["python_objects"] for held in churned.open)
-    # The visits did hold a lot at once (55-60 pages: 1.9-2.1x the idle server's objects, less as pages get lighter).
+    # The visits did hold a lot at once (dozens of pages open together), or the check below would prove nothing.
     assert peak > churned.before["python_objects"] * 1.5
     assert churned.after["python_objects"] < churned.before["python_objects"] * OBJECTS_SLACK
 

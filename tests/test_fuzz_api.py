@@ -43,7 +43,7 @@ CONFIG = {
     "seed": 20_260_101,
     "generation": {
         "mode": "all",  # valid requests, and requests that break the schema on purpose
-        "max-examples": 120,  # per operation and mode: ~1,200 requests in all, ~1.5 minutes
+        "max-examples": 120,  # per operation and mode: ~1,200 requests in all
         "deterministic": True,  # the same requests on every run, so CI is reproducible
         "database": "none",  # no example database: nothing from an earlier run changes this one
     },
@@ -51,7 +51,7 @@ CONFIG = {
     "phases": {"stateful": {"enabled": False}},
     "operations": [
         {
-            # Registration hashes a password with argon2 (~0.4 s) on purpose; fewer examples keep the module fast.
+            # Registration hashes a password with argon2, slow on purpose; fewer examples keep the module fast.
             "include-path": "/api/traders",
             "include-method": "POST",
             "generation": {"max-examples": 15},

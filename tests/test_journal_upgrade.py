@@ -1,4 +1,4 @@
-"""A database made by the code before the journal (d1d9e78, revision 0002) upgrades to it, and trading goes on.
+"""A database made by the code before the journal (revision 0002) upgrades to it, and trading goes on.
 
 The old code trades a history and stops; two current processes then start on the database (the first upgrades it),
 serve the history unchanged, and a trade on one reaches the other's book through the journal.

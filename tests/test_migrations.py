@@ -1,4 +1,4 @@
-"""Alembic migrations: a database made before them (commit a002e04's code) upgrades with nothing lost, on both backends.
+"""Alembic migrations: a database made before them (LEGACY_COMMIT's code) upgrades with nothing lost, on both backends.
 
 The legacy code is that commit's own files (`git archive`), run as its own `python main.py`; the current code then
 starts on the same database, or `alembic upgrade head` runs on it, and must serve exactly what the old code served.

@@ -65,7 +65,7 @@ async def metrics() -> Metrics:
         tasks=len(asyncio.all_tasks()),
         tab_storages=page_count("tab_storages"),
         rss_kib=_rss_kib(),
-        # ~5 ms for 150k objects; those frozen after start-up (app/server.py) are counted, not walked.
+        # Walks the tracked objects each scrape; those frozen after start-up (app/server.py) are counted, not walked.
         python_objects=len(gc.get_objects()) + gc.get_freeze_count(),
         sequences={symbol: writer.snapshot.sequence for symbol, writer in exchange.writers.items()},
     )

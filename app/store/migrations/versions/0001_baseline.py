@@ -5,7 +5,7 @@ Revises:
 Create Date: 2026-12-02
 
 Written out by hand so that it stays what it is when the models change. A database created by the pre-Alembic code
-(commit a002e04 and before) has exactly this schema: env.py stamps it at this revision instead of running it.
+(SQLModel's create_all) has exactly this schema: env.py stamps it at this revision instead of running it.
 """
 
 from collections.abc import Sequence
