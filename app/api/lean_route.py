@@ -19,7 +19,7 @@ import email.message
 import inspect
 import json
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, cast
 
 from fastapi import Request, Response, params
 from fastapi._body_limit import get_body_limit_error
@@ -29,6 +29,7 @@ from fastapi.dependencies.utils import request_body_to_args, request_params_to_a
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute, _effective_route_context_var, serialize_response
 from fastapi.utils import is_body_allowed_for_status_code
+from pydantic import BaseModel
 from pydantic.fields import PydanticUndefined
 from starlette.exceptions import HTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
@@ -80,6 +81,10 @@ def lean_handler(route: Any) -> Handler:
     max_body_size: int | None = route.max_body_size
     strict_content_type = _value(route.strict_content_type)
     embed_body_fields: bool = route._embed_body_fields
+    # One body model taking the whole body (the order routes'): validated as FastAPI's `request_body_to_args` does.
+    whole_body = body_params[0] if len(body_params) == 1 and not embed_body_fields else None
+    steps = dependency_steps(dependant)
+    serialize = response_serializer(route)
 
     async def handle(request: Request) -> Response:
         # FastAPI's order: the body is parsed first, then the dependencies run, then the parameters are validated.
@@ -91,26 +96,19 @@ def lean_handler(route: Any) -> Handler:
         sub_response = Response()
         del sub_response.headers["content-length"]
         sub_response.status_code = None  # type: ignore[assignment]  # as FastAPI: None until the endpoint sets one
-        values = await solve(dependant, request, sub_response, {})
+        values = await solve(steps, request, sub_response)
         path_values, errors = request_params_to_args(dependant.path_params, request.path_params)
         values.update(path_values)
-        if body_params:
+        if whole_body is not None and type(body) is dict:
+            values[whole_body.name], body_errors = whole_body.validate(body, {}, loc=("body",))
+            errors += body_errors
+        elif body_params:
             body_values, body_errors = await request_body_to_args(body_params, body, embed_body_fields)
             values.update(body_values)
             errors += body_errors
         if errors:
             raise RequestValidationError(errors, body=None if body is PydanticUndefined else body)
-        content = await serialize_response(
-            field=route.response_field,
-            response_content=await endpoint(**values),
-            include=route.response_model_include,
-            exclude=route.response_model_exclude,
-            by_alias=route.response_model_by_alias,
-            exclude_unset=route.response_model_exclude_unset,
-            exclude_defaults=route.response_model_exclude_defaults,
-            exclude_none=route.response_model_exclude_none,
-            dump_json=True,
-        )
+        content = await serialize(await endpoint(**values))
         status_code = sub_response.status_code or route.status_code or 200
         response = Response(content, status_code=status_code, media_type=JSON)
         if not is_body_allowed_for_status_code(status_code):
@@ -121,28 +119,78 @@ def lean_handler(route: Any) -> Handler:
     return handle
 
 
-async def solve(dependant: Dependant, request: Request, response: Response, cache: dict) -> dict[str, Any]:
-    """The values of `dependant`'s dependencies (each call awaited once per request, as FastAPI caches them), and of
-    its request and response parameters. A lean route's dependencies take no request parameters, so none can fail
-    validation (`refuse_unless_lean`)."""
-    values: dict[str, Any] = {}
-    for sub in dependant.dependencies:
-        sub_values = await solve(sub, request, response, cache)
-        call = sub.call
-        assert call is not None
-        if sub.use_cache and call in cache:
-            solved = cache[call]
-        else:
-            solved = await call(**sub_values)
-            cache.setdefault(call, solved)
-        if sub.name is not None:
-            values[sub.name] = solved
-    for name in (dependant.request_param_name, dependant.http_connection_param_name):
-        if name:
-            values[name] = request
-    if dependant.response_param_name:
-        values[dependant.response_param_name] = response
-    return values
+def response_serializer(route: Any) -> Callable[[Any], Coroutine[Any, Any, bytes]]:
+    """The route's response body as FastAPI's `serialize_response` makes it. An instance of exactly the response model
+    (with no model validator, not revalidated) would come out of its validation unchanged, so it is dumped at once."""
+    field = route.response_field
+    model = route.response_model
+    options = {
+        "include": route.response_model_include,
+        "exclude": route.response_model_exclude,
+        "by_alias": route.response_model_by_alias,
+        "exclude_unset": route.response_model_exclude_unset,
+        "exclude_defaults": route.response_model_exclude_defaults,
+        "exclude_none": route.response_model_exclude_none,
+    }
+    as_is = (
+        isinstance(model, type)
+        and issubclass(model, BaseModel)
+        and not model.__pydantic_decorators__.model_validators
+        and model.model_config.get("revalidate_instances", "never") == "never"
+    )
+
+    async def serialize(content: Any) -> bytes:
+        if as_is and type(content) is model:
+            return field.serialize_json(content, **options)
+        return await serialize_response(field=field, response_content=content, dump_json=True, **options)
+
+    return serialize
+
+
+# A step of solving a route's dependencies: the call, and where each of its arguments comes from (a slot holding an
+# earlier step's value, or the request or response).
+Step = tuple[Callable[..., Any], list[tuple[str, int]]]
+REQUEST, RESPONSE = -1, -2
+
+
+def dependency_steps(dependant: Dependant) -> tuple[list[Step], list[tuple[str, int]]]:
+    """`dependant`'s dependencies in the order FastAPI awaits them, each call once per request (as FastAPI caches
+    them), and where the endpoint's own arguments come from: worked out once per route."""
+    steps: list[Step] = []
+    slots: dict[Any, int] = {}
+
+    def arguments(node: Dependant) -> list[tuple[str, int]]:
+        taken: list[tuple[str, int]] = []
+        for sub in node.dependencies:
+            sub_arguments = arguments(sub)
+            if not (sub.use_cache and sub.call in slots):
+                steps.append((cast(Callable[..., Any], sub.call), sub_arguments))
+                slots.setdefault(sub.call, len(steps) - 1)
+            if sub.name is not None:
+                taken.append((sub.name, slots[sub.call] if sub.use_cache else len(steps) - 1))
+        for name in (node.request_param_name, node.http_connection_param_name):
+            if name:
+                taken.append((name, REQUEST))
+        if node.response_param_name:
+            taken.append((node.response_param_name, RESPONSE))
+        return taken
+
+    endpoint_arguments = arguments(dependant)
+    return steps, endpoint_arguments
+
+
+async def solve(
+    steps: tuple[list[Step], list[tuple[str, int]]], request: Request, response: Response
+) -> dict[str, Any]:
+    """The values of the endpoint's dependencies, request and response parameters. A lean route's dependencies take
+    no request parameters, so none can fail validation (`refuse_unless_lean`)."""
+    calls, endpoint_arguments = steps
+    solved: list[Any] = []
+    given = {REQUEST: request, RESPONSE: response}
+    for call, call_arguments in calls:
+        kwargs = {name: solved[slot] if slot >= 0 else given[slot] for name, slot in call_arguments}
+        solved.append(await call(**kwargs))
+    return {name: solved[slot] if slot >= 0 else given[slot] for name, slot in endpoint_arguments}
 
 
 async def read_json_body(request: Request, max_body_size: int | None, *, strict: bool) -> Any:
