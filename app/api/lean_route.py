@@ -23,9 +23,15 @@ from typing import Any, cast
 
 from fastapi import Request, Response, params
 from fastapi._body_limit import get_body_limit_error
+from fastapi._compat import field_annotation_is_sequence
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
-from fastapi.dependencies.utils import request_body_to_args, request_params_to_args
+from fastapi.dependencies.utils import (
+    _get_param_aliases,
+    _get_param_model,
+    request_body_to_args,
+    request_params_to_args,
+)
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute, _effective_route_context_var, serialize_response
 from fastapi.utils import is_body_allowed_for_status_code
@@ -84,6 +90,7 @@ def lean_handler(route: Any) -> Handler:
     # One body model taking the whole body (the order routes'): validated as FastAPI's `request_body_to_args` does.
     whole_body = body_params[0] if len(body_params) == 1 and not embed_body_fields else None
     steps = dependency_steps(dependant)
+    path_values_of = path_validator(dependant.path_params)
     serialize = response_serializer(route)
 
     async def handle(request: Request) -> Response:
@@ -97,7 +104,7 @@ def lean_handler(route: Any) -> Handler:
         del sub_response.headers["content-length"]
         sub_response.status_code = None  # type: ignore[assignment]  # as FastAPI: None until the endpoint sets one
         values = await solve(steps, request, sub_response)
-        path_values, errors = request_params_to_args(dependant.path_params, request.path_params)
+        path_values, errors = path_values_of(request.path_params)
         values.update(path_values)
         if whole_body is not None and type(body) is dict:
             values[whole_body.name], body_errors = whole_body.validate(body, {}, loc=("body",))
@@ -145,6 +152,32 @@ def response_serializer(route: Any) -> Callable[[Any], Coroutine[Any, Any, bytes
         return await serialize_response(field=field, response_content=content, dump_json=True, **options)
 
     return serialize
+
+
+def path_validator(fields: list[Any]) -> Callable[[dict[str, Any]], tuple[dict[str, Any], list[Any]]]:
+    """The path parameters' values and errors as FastAPI's `request_params_to_args` gives them. Plain path parameters
+    (not a model, not a sequence) are validated each as FastAPI validates one; FastAPI's function answers the rest,
+    and every request with an error, so that the errors are its own."""
+    plain = not any(
+        _get_param_model(field) or field_annotation_is_sequence(field.field_info.annotation) for field in fields
+    )
+    keyed = [(field.name, _get_param_aliases(field)[0][1], field) for field in fields] if plain else []
+
+    def values_of(received: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
+        if plain:
+            values: dict[str, Any] = {}
+            for name, key, field in keyed:
+                value = received.get(key)
+                if value is None:
+                    break
+                values[name], errors = field.validate(value, values, loc=("path", key))
+                if errors:
+                    break
+            else:
+                return values, []
+        return request_params_to_args(fields, received)
+
+    return values_of
 
 
 # A step of solving a route's dependencies: the call, and where each of its arguments comes from (a slot holding an
