@@ -4,9 +4,12 @@ Placing and cancelling one order are the API's hottest requests. py-spy in the 3
 machinery (dependency solving with its nested security scheme, the response model's round trip) take far more of the
 event loop than the order itself. A `LeanRoute` keeps everything FastAPI knows about the route: its path, signature,
 body model, status code, responses and the OpenAPI document made from them. Only the per-request work differs: the
-endpoint's dependencies are awaited one after another as declared, and what decides an answer is left to FastAPI's own
-functions (parameter and body validation, the response model's serializer, the app's exception handlers), so the
-answers are those of an ordinary route, byte for byte. `app.dependency_overrides` is not consulted.
+endpoint's dependencies are awaited in the order worked out when the route is built, and what decides an answer is left
+to FastAPI's own functions (parameter and body validation, the response model's serializer, the app's exception
+handlers), so the answers are those of an ordinary route, byte for byte. Where such a function would only repeat work
+for the usual request, its deciding part is called alone: the field's own validation for a plain path parameter or a
+JSON object body (FastAPI's function again for anything else, and whenever there is an error, so the errors are its
+own), the field's own dump for an instance of exactly the response model. `app.dependency_overrides` is not consulted.
 
 A lean route takes what the order routes need, checked when the route is built (anything else is a TypeError):
 path parameters, one JSON body, a `Response` parameter, and dependencies that are coroutines taking the request, the
@@ -15,14 +18,11 @@ effective-route context variable, `APIRoute._embed_body_fields`): tests/test_lea
 an ordinary and a lean route and fails when an upgrade makes them answer differently. This module can go once FastAPI's
 own request handling costs about the same."""
 
-import email.message
 import inspect
-import json
 from collections.abc import Callable, Coroutine
 from typing import Any, cast
 
 from fastapi import Request, Response, params
-from fastapi._body_limit import get_body_limit_error
 from fastapi._compat import field_annotation_is_sequence
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
@@ -37,12 +37,11 @@ from fastapi.routing import APIRoute, _effective_route_context_var, serialize_re
 from fastapi.utils import is_body_allowed_for_status_code
 from pydantic import BaseModel
 from pydantic.fields import PydanticUndefined
-from starlette.exceptions import HTTPException
-from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.api.lean_body import JSON, declared_length, read_json_body
+
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
-JSON = "application/json"
 
 
 class LeanRoute(APIRoute):
@@ -68,7 +67,7 @@ def lean_app(handler: Handler, max_body_size: int | None, *, over_limit: ASGIApp
     """The ASGI app of a lean route: `handler`'s response, or `over_limit` for a declared body over the limit."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if max_body_size is not None and (_declared_length(scope) or 0) > max_body_size:
+        if max_body_size is not None and (declared_length(scope) or 0) > max_body_size:
             await over_limit(scope, receive, send)
             return
         response = await handler(Request(scope, receive, send))
@@ -224,59 +223,6 @@ async def solve(
         kwargs = {name: solved[slot] if slot >= 0 else given[slot] for name, slot in call_arguments}
         solved.append(await call(**kwargs))
     return {name: solved[slot] if slot >= 0 else given[slot] for name, slot in endpoint_arguments}
-
-
-async def read_json_body(request: Request, max_body_size: int | None, *, strict: bool) -> Any:
-    """The body as FastAPI's handler reads it: JSON when the content type says so, else the raw bytes."""
-    try:
-        body = await read_body(request, max_body_size)
-        if not body:
-            return PydanticUndefined
-        content_type = request.headers.get("content-type")
-        return json.loads(body) if _is_json(content_type, strict=strict) else body
-    except json.JSONDecodeError as error:
-        problem = {"type": "json_invalid", "loc": ("body", error.pos), "msg": "JSON decode error", "input": {}}
-        raise RequestValidationError([{**problem, "ctx": {"error": error.msg}}], body=error.doc) from error
-    except HTTPException:  # the body limit, for a body that turns out too large as it arrives
-        raise
-    except Exception as error:
-        if MAX_BODY_SIZE_SCOPE_KEY in request.scope and (limit := get_body_limit_error(error)):
-            raise limit from error
-        raise HTTPException(status_code=400, detail="There was an error parsing the body") from error
-
-
-async def read_body(request: Request, max_body_size: int | None) -> bytes:
-    """The whole body, refused as Starlette's body limit refuses one that turns out too large as it arrives."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if max_body_size is not None and size > max_body_size:
-            raise HTTPException(status_code=413, detail="Content Too Large")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _declared_length(scope: Scope) -> int | None:
-    """The request's Content-Length as Starlette's body limit reads it (None if absent or not a number)."""
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
-
-
-def _is_json(content_type: str | None, *, strict: bool) -> bool:
-    if content_type == JSON:  # what clients send: no need to parse it
-        return True
-    if not content_type:
-        return not strict
-    message = email.message.Message()
-    message["content-type"] = content_type
-    subtype = message.get_content_subtype()
-    return message.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 
 def refuse_unless_lean(dependant: Dependant, route: Any) -> None:
