@@ -30,6 +30,7 @@ from app.api import api_router, hot_routes
 from app.api.body_limit import DeclaredBodyLimit
 from app.api.deps import database_error_handler, service_error_handler
 from app.api.docs import add_offline_docs
+from app.api.lean_dispatch import LeanRoutesFirst
 from app.domain.rules import asset_places
 from app.errors import ServiceError
 from app.exchange.service import Exchange
@@ -71,6 +72,8 @@ def create_app(settings: Settings) -> FastAPI:
     add_offline_docs(api)
     api.add_exception_handler(ServiceError, service_error_handler)
     api.add_exception_handler(OperationalError, database_error_handler)
+    # Inside the body limit: placing and cancelling one order are answered by their routes from there.
+    api.add_middleware(LeanRoutesFirst, routes=hot_routes, owner=api)
     api.add_middleware(DeclaredBodyLimit)
     # Unknown /api paths answer in the API's JSON, instead of falling through to NiceGUI's 404 page.
     api.router.routes.append(Route("/api/{path:path}", ApiNotFound()))

@@ -1,12 +1,15 @@
 """Routes that FastAPI declares and documents but that answer each request without FastAPI's dependency solver.
 
-Placing and cancelling one order are the API's hottest requests. py-spy in the 30-tab soak had FastAPI's request
-machinery (dependency solving with its nested security scheme, the response model's round trip) take far more of the
-event loop than the order itself. A `LeanRoute` keeps everything FastAPI knows about the route: its path, signature,
+Placing and cancelling one order are the API's hottest requests, and FastAPI's generic request machinery (dependency
+solving with its nested security scheme, the response model's round trip) costs far more of the event loop than the
+order itself. A `LeanRoute` keeps everything FastAPI knows about the route: its path, signature,
 body model, status code, responses and the OpenAPI document made from them. Only the per-request work differs: the
-endpoint's dependencies are awaited one after another as declared, and what decides an answer is left to FastAPI's own
-functions (parameter and body validation, the response model's serializer, the app's exception handlers), so the
-answers are those of an ordinary route, byte for byte. `app.dependency_overrides` is not consulted.
+endpoint's dependencies are awaited in the order worked out when the route is built, and what decides an answer is left
+to FastAPI's own functions (parameter and body validation, the response model's serializer, the app's exception
+handlers), so the answers are those of an ordinary route, byte for byte. Where such a function would only repeat work
+for the usual request, its deciding part is called alone: the field's own validation for a plain path parameter or a
+JSON object body (FastAPI's function again for anything else, and whenever there is an error, so the errors are its
+own), the field's own dump for an instance of exactly the response model. `app.dependency_overrides` is not consulted.
 
 A lean route takes what the order routes need, checked when the route is built (anything else is a TypeError):
 path parameters, one JSON body, a `Response` parameter, and dependencies that are coroutines taking the request, the
@@ -15,27 +18,30 @@ effective-route context variable, `APIRoute._embed_body_fields`): tests/test_lea
 an ordinary and a lean route and fails when an upgrade makes them answer differently. This module can go once FastAPI's
 own request handling costs about the same."""
 
-import email.message
 import inspect
-import json
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, cast
 
 from fastapi import Request, Response, params
-from fastapi._body_limit import get_body_limit_error
+from fastapi._compat import field_annotation_is_sequence
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
-from fastapi.dependencies.utils import request_body_to_args, request_params_to_args
+from fastapi.dependencies.utils import (
+    _get_param_aliases,
+    _get_param_model,
+    request_body_to_args,
+    request_params_to_args,
+)
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute, _effective_route_context_var, serialize_response
 from fastapi.utils import is_body_allowed_for_status_code
+from pydantic import BaseModel
 from pydantic.fields import PydanticUndefined
-from starlette.exceptions import HTTPException
-from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.api.lean_body import JSON, declared_length, read_json_body
+
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
-JSON = "application/json"
 
 
 class LeanRoute(APIRoute):
@@ -61,7 +67,7 @@ def lean_app(handler: Handler, max_body_size: int | None, *, over_limit: ASGIApp
     """The ASGI app of a lean route: `handler`'s response, or `over_limit` for a declared body over the limit."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if max_body_size is not None and (_declared_length(scope) or 0) > max_body_size:
+        if max_body_size is not None and (declared_length(scope) or 0) > max_body_size:
             await over_limit(scope, receive, send)
             return
         response = await handler(Request(scope, receive, send))
@@ -80,6 +86,11 @@ def lean_handler(route: Any) -> Handler:
     max_body_size: int | None = route.max_body_size
     strict_content_type = _value(route.strict_content_type)
     embed_body_fields: bool = route._embed_body_fields
+    # One body model taking the whole body (the order routes'): validated as FastAPI's `request_body_to_args` does.
+    whole_body = body_params[0] if len(body_params) == 1 and not embed_body_fields else None
+    steps = dependency_steps(dependant)
+    path_values_of = path_validator(dependant.path_params)
+    serialize = response_serializer(route)
 
     async def handle(request: Request) -> Response:
         # FastAPI's order: the body is parsed first, then the dependencies run, then the parameters are validated.
@@ -91,26 +102,19 @@ def lean_handler(route: Any) -> Handler:
         sub_response = Response()
         del sub_response.headers["content-length"]
         sub_response.status_code = None  # type: ignore[assignment]  # as FastAPI: None until the endpoint sets one
-        values = await solve(dependant, request, sub_response, {})
-        path_values, errors = request_params_to_args(dependant.path_params, request.path_params)
+        values = await solve(steps, request, sub_response)
+        path_values, errors = path_values_of(request.path_params)
         values.update(path_values)
-        if body_params:
+        if whole_body is not None and type(body) is dict:
+            values[whole_body.name], body_errors = whole_body.validate(body, {}, loc=("body",))
+            errors += body_errors
+        elif body_params:
             body_values, body_errors = await request_body_to_args(body_params, body, embed_body_fields)
             values.update(body_values)
             errors += body_errors
         if errors:
             raise RequestValidationError(errors, body=None if body is PydanticUndefined else body)
-        content = await serialize_response(
-            field=route.response_field,
-            response_content=await endpoint(**values),
-            include=route.response_model_include,
-            exclude=route.response_model_exclude,
-            by_alias=route.response_model_by_alias,
-            exclude_unset=route.response_model_exclude_unset,
-            exclude_defaults=route.response_model_exclude_defaults,
-            exclude_none=route.response_model_exclude_none,
-            dump_json=True,
-        )
+        content = await serialize(await endpoint(**values))
         status_code = sub_response.status_code or route.status_code or 200
         response = Response(content, status_code=status_code, media_type=JSON)
         if not is_body_allowed_for_status_code(status_code):
@@ -121,81 +125,104 @@ def lean_handler(route: Any) -> Handler:
     return handle
 
 
-async def solve(dependant: Dependant, request: Request, response: Response, cache: dict) -> dict[str, Any]:
-    """The values of `dependant`'s dependencies (each call awaited once per request, as FastAPI caches them), and of
-    its request and response parameters. A lean route's dependencies take no request parameters, so none can fail
-    validation (`refuse_unless_lean`)."""
-    values: dict[str, Any] = {}
-    for sub in dependant.dependencies:
-        sub_values = await solve(sub, request, response, cache)
-        call = sub.call
-        assert call is not None
-        if sub.use_cache and call in cache:
-            solved = cache[call]
-        else:
-            solved = await call(**sub_values)
-            cache.setdefault(call, solved)
-        if sub.name is not None:
-            values[sub.name] = solved
-    for name in (dependant.request_param_name, dependant.http_connection_param_name):
-        if name:
-            values[name] = request
-    if dependant.response_param_name:
-        values[dependant.response_param_name] = response
-    return values
+def response_serializer(route: Any) -> Callable[[Any], Coroutine[Any, Any, bytes]]:
+    """The route's response body as FastAPI's `serialize_response` makes it. An instance of exactly the response model
+    (with no model validator, not revalidated) would come out of its validation unchanged, so it is dumped at once."""
+    field = route.response_field
+    model = route.response_model
+    options = {
+        "include": route.response_model_include,
+        "exclude": route.response_model_exclude,
+        "by_alias": route.response_model_by_alias,
+        "exclude_unset": route.response_model_exclude_unset,
+        "exclude_defaults": route.response_model_exclude_defaults,
+        "exclude_none": route.response_model_exclude_none,
+    }
+    as_is = (
+        isinstance(model, type)
+        and issubclass(model, BaseModel)
+        and not model.__pydantic_decorators__.model_validators
+        and model.model_config.get("revalidate_instances", "never") == "never"
+    )
+
+    async def serialize(content: Any) -> bytes:
+        if as_is and type(content) is model:
+            return field.serialize_json(content, **options)
+        return await serialize_response(field=field, response_content=content, dump_json=True, **options)
+
+    return serialize
 
 
-async def read_json_body(request: Request, max_body_size: int | None, *, strict: bool) -> Any:
-    """The body as FastAPI's handler reads it: JSON when the content type says so, else the raw bytes."""
-    try:
-        body = await read_body(request, max_body_size)
-        if not body:
-            return PydanticUndefined
-        content_type = request.headers.get("content-type")
-        return json.loads(body) if _is_json(content_type, strict=strict) else body
-    except json.JSONDecodeError as error:
-        problem = {"type": "json_invalid", "loc": ("body", error.pos), "msg": "JSON decode error", "input": {}}
-        raise RequestValidationError([{**problem, "ctx": {"error": error.msg}}], body=error.doc) from error
-    except HTTPException:  # the body limit, for a body that turns out too large as it arrives
-        raise
-    except Exception as error:
-        if MAX_BODY_SIZE_SCOPE_KEY in request.scope and (limit := get_body_limit_error(error)):
-            raise limit from error
-        raise HTTPException(status_code=400, detail="There was an error parsing the body") from error
+def path_validator(fields: list[Any]) -> Callable[[dict[str, Any]], tuple[dict[str, Any], list[Any]]]:
+    """The path parameters' values and errors as FastAPI's `request_params_to_args` gives them. Plain path parameters
+    (not a model, not a sequence) are validated each as FastAPI validates one; FastAPI's function answers the rest,
+    and every request with an error, so that the errors are its own."""
+    plain = not any(
+        _get_param_model(field) or field_annotation_is_sequence(field.field_info.annotation) for field in fields
+    )
+    keyed = [(field.name, _get_param_aliases(field)[0][1], field) for field in fields] if plain else []
+
+    def values_of(received: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
+        if plain:
+            values: dict[str, Any] = {}
+            for name, key, field in keyed:
+                value = received.get(key)
+                if value is None:
+                    break
+                values[name], errors = field.validate(value, values, loc=("path", key))
+                if errors:
+                    break
+            else:
+                return values, []
+        return request_params_to_args(fields, received)
+
+    return values_of
 
 
-async def read_body(request: Request, max_body_size: int | None) -> bytes:
-    """The whole body, refused as Starlette's body limit refuses one that turns out too large as it arrives."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if max_body_size is not None and size > max_body_size:
-            raise HTTPException(status_code=413, detail="Content Too Large")
-        chunks.append(chunk)
-    return b"".join(chunks)
+# A step of solving a route's dependencies: the call, and where each of its arguments comes from (a slot holding an
+# earlier step's value, or the request or response).
+Step = tuple[Callable[..., Any], list[tuple[str, int]]]
+REQUEST, RESPONSE = -1, -2
 
 
-def _declared_length(scope: Scope) -> int | None:
-    """The request's Content-Length as Starlette's body limit reads it (None if absent or not a number)."""
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+def dependency_steps(dependant: Dependant) -> tuple[list[Step], list[tuple[str, int]]]:
+    """`dependant`'s dependencies in the order FastAPI awaits them, each call once per request (as FastAPI caches
+    them), and where the endpoint's own arguments come from: worked out once per route."""
+    steps: list[Step] = []
+    slots: dict[Any, int] = {}
+
+    def arguments(node: Dependant) -> list[tuple[str, int]]:
+        taken: list[tuple[str, int]] = []
+        for sub in node.dependencies:
+            sub_arguments = arguments(sub)
+            if not (sub.use_cache and sub.call in slots):
+                steps.append((cast(Callable[..., Any], sub.call), sub_arguments))
+                slots.setdefault(sub.call, len(steps) - 1)
+            if sub.name is not None:
+                taken.append((sub.name, slots[sub.call] if sub.use_cache else len(steps) - 1))
+        for name in (node.request_param_name, node.http_connection_param_name):
+            if name:
+                taken.append((name, REQUEST))
+        if node.response_param_name:
+            taken.append((node.response_param_name, RESPONSE))
+        return taken
+
+    endpoint_arguments = arguments(dependant)
+    return steps, endpoint_arguments
 
 
-def _is_json(content_type: str | None, *, strict: bool) -> bool:
-    if content_type == JSON:  # what clients send: no need to parse it
-        return True
-    if not content_type:
-        return not strict
-    message = email.message.Message()
-    message["content-type"] = content_type
-    subtype = message.get_content_subtype()
-    return message.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json"))
+async def solve(
+    steps: tuple[list[Step], list[tuple[str, int]]], request: Request, response: Response
+) -> dict[str, Any]:
+    """The values of the endpoint's dependencies, request and response parameters. A lean route's dependencies take
+    no request parameters, so none can fail validation (`refuse_unless_lean`)."""
+    calls, endpoint_arguments = steps
+    solved: list[Any] = []
+    given = {REQUEST: request, RESPONSE: response}
+    for call, call_arguments in calls:
+        kwargs = {name: solved[slot] if slot >= 0 else given[slot] for name, slot in call_arguments}
+        solved.append(await call(**kwargs))
+    return {name: solved[slot] if slot >= 0 else given[slot] for name, slot in endpoint_arguments}
 
 
 def refuse_unless_lean(dependant: Dependant, route: Any) -> None:
