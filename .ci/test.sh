@@ -65,7 +65,7 @@ run_pytest() {
 }
 
 if [ $# -gt 0 ]; then
-  run_pytest "$@"  # what the caller asked for, every mark included
+  run_pytest -n 0 "$@"  # what the caller asked for, every mark included, in one process (`-n 3` to spread it)
   exit $?
 fi
 # Most tests wait on processes, browsers and databases rather than compute: several at once, a file per worker (a
@@ -73,5 +73,5 @@ fi
 # with nothing beside them.
 WORKERS="${TEST_WORKERS:-3}"
 MARKS="not alone" run_pytest -n "$WORKERS" --dist loadfile || status=$?
-MARKS="alone" run_pytest || status=$?
+MARKS="alone" run_pytest -n 0 || status=$?
 exit "${status:-0}"
