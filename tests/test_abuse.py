@@ -118,26 +118,53 @@ def signed_session(session: dict[str, str], secret: str) -> str:
     return TimestampSigner(secret).sign(base64.b64encode(json.dumps(session).encode())).decode()
 
 
-def test_twenty_invalid_keys_from_one_address_make_every_further_request_a_429(trader: TraderFactory) -> None:
+def test_twenty_wrong_keys_from_one_address_make_further_wrong_keys_a_429_naming_the_address_limit(
+    trader: TraderFactory,
+) -> None:
+    _, _, client = trader()
+    address = new_address()
+    for attempt in range(20):
+        wrong = {**address, "Authorization": f"Bearer lob_addr{attempt:04d}"}  # a new prefix each time
+        assert_error(client.get("/api/orders", headers=wrong), 401)
+
+    refused = client.get("/api/orders", headers={**address, "Authorization": "Bearer lob_addr9999"})
+
+    assert "wrong API keys from this address" in assert_error(refused, 429)
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+
+
+def test_a_valid_key_is_never_refused_by_the_wrong_key_throttle_of_its_address(trader: TraderFactory) -> None:
     _, api_key, client = trader()
     address = new_address()
-    for _ in range(20):
-        assert_error(client.get("/api/orders", headers={**address, "Authorization": "Bearer lob_guess"}), 401)
+    for _ in range(25):
+        client.get("/api/orders", headers={**address, "Authorization": "Bearer lob_typo"})
+    assert_error(client.get("/api/orders", headers={**address, "Authorization": "Bearer lob_typo"}), 429)
 
-    refused = client.get("/api/orders", headers={**address, "Authorization": f"Bearer {api_key}"})
+    valid = {**address, "Authorization": f"Bearer {api_key}"}
+    assert client.get("/api/balances", headers=valid).status_code == 200
+    placed = client.post("/api/orders", headers=valid, json=BUY)
+    assert placed.status_code == 201, placed.text
 
-    assert "too many" in assert_error(refused, 429)
-    assert 1 <= int(refused.headers["retry-after"]) <= 60
+
+def test_guessing_one_key_prefix_from_many_addresses_is_a_429_naming_the_prefix_limit(trader: TraderFactory) -> None:
+    _, _, client = trader()
+    for attempt in range(20):  # 20 addresses, each well under its own limit
+        wrong = {**new_address(), "Authorization": f"Bearer lob_pfx12345{attempt:04d}"}
+        assert_error(client.get("/api/orders", headers=wrong), 401)
+
+    refused = client.get("/api/orders", headers={**new_address(), "Authorization": "Bearer lob_pfx12345zzzz"})
+
+    assert "wrong API keys with this prefix" in assert_error(refused, 429)
 
 
 def test_the_throttle_of_one_address_leaves_other_addresses_alone(trader: TraderFactory) -> None:
     _, _, client = trader()
     guesser = new_address()
-    for _ in range(21):
-        client.get("/api/orders", headers={**guesser, "Authorization": "Bearer lob_guess"})
-    assert_error(client.get("/api/orders", headers=guesser), 429)
+    for attempt in range(21):
+        client.get("/api/orders", headers={**guesser, "Authorization": f"Bearer lob_one{attempt:04d}"})
+    assert_error(client.get("/api/orders", headers={**guesser, "Authorization": "Bearer lob_one9999"}), 429)
 
-    assert client.get("/api/orders", headers=new_address()).status_code == 200
+    assert_error(client.get("/api/orders", headers={**new_address(), "Authorization": "Bearer lob_two0000"}), 401)
 
 
 def test_requests_without_a_key_are_not_counted_as_failures(trader: TraderFactory, api: httpx.Client) -> None:

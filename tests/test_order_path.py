@@ -181,16 +181,18 @@ async def test_a_wrong_key_is_a_401_asking_for_a_bearer_key(client: httpx.AsyncC
 
 
 @in_the_apps_loop
-async def test_twenty_wrong_keys_make_the_next_order_from_that_address_a_429_with_retry_after(
+async def test_twenty_wrong_keys_make_the_next_wrong_key_a_429_with_retry_after_and_the_valid_key_still_trades(
     client: httpx.AsyncClient,
 ) -> None:
     for _ in range(20):
         assert (
             await client.post("/api/orders", json=BUY, headers={"Authorization": "Bearer lob_guess"})
         ).status_code == 401
-    refused = await client.post("/api/orders", json=BUY)
+    refused = await client.post("/api/orders", json=BUY, headers={"Authorization": "Bearer lob_guess"})
     assert refused.status_code == 429, refused.text
     assert 1 <= int(refused.headers["retry-after"]) <= 60
+    placed = await client.post("/api/orders", json=BUY)  # the client's own, valid key
+    assert placed.status_code == 201, placed.text
 
 
 @in_the_apps_loop

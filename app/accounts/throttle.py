@@ -23,9 +23,9 @@ class TooManyAttempts(ServiceError):
 
     status_code = 429
 
-    def __init__(self, retry_after: float) -> None:
+    def __init__(self, retry_after: float, what: str = "failed attempts") -> None:
         self.retry_after = max(1, round(retry_after))
-        super().__init__(f"too many failed attempts; retry in {self.retry_after} s")
+        super().__init__(f"too many {what}; retry in {self.retry_after} s")
 
 
 class SharedStorage:
@@ -80,11 +80,18 @@ class FailureLimiter:
     """
 
     def __init__(
-        self, limit: int, window: int, *, name: str = "failures", storage: SharedStorage | None = None
+        self,
+        limit: int,
+        window: int,
+        *,
+        name: str = "failures",
+        storage: SharedStorage | None = None,
+        what: str = "failed attempts",
     ) -> None:
         self.limit = limit
         self.window = window
         self.name = name  # keeps limiters apart when they share a storage
+        self.what = what  # what the 429 says was too many: which limit was hit
         self.item = RateLimitItemPerSecond(limit, window)
         self.storage = storage if storage is not None else SharedStorage()
 
@@ -93,7 +100,7 @@ class FailureLimiter:
         for key in keys:
             if not await self.storage.run(partial(_test, self.item, self.name, key)):
                 stats = await self.storage.run(partial(_window_stats, self.item, self.name, key))
-                raise TooManyAttempts(stats.reset_time - time.time())
+                raise TooManyAttempts(stats.reset_time - time.time(), self.what)
 
     async def fail(self, *keys: str) -> None:
         for key in keys:
@@ -125,5 +132,13 @@ STORAGE = SharedStorage()
 # Sign-in with a password: per user name (guessing one account) and per address (spraying many).
 SIGN_IN_PER_USER = FailureLimiter(limit=5, window=300, name="sign-in-user", storage=STORAGE)
 SIGN_IN_PER_ADDRESS = FailureLimiter(limit=20, window=300, name="sign-in-address", storage=STORAGE)
-# Requests with a wrong API key, per address.
-API_KEY_PER_ADDRESS = FailureLimiter(limit=20, window=60, name="api-key-address", storage=STORAGE)
+# Requests with a wrong API key, per address and per the key's first characters (guessing one key from many
+# addresses). Only wrong keys are refused by these: a valid key always goes through, so one bot with a typo does not
+# lock out the others behind the same address.
+API_KEY_PER_ADDRESS = FailureLimiter(
+    limit=20, window=60, name="api-key-address", storage=STORAGE, what="wrong API keys from this address (20 a minute)"
+)
+API_KEY_PER_PREFIX = FailureLimiter(
+    limit=20, window=60, name="api-key-prefix", storage=STORAGE, what="wrong API keys with this prefix (20 a minute)"
+)
+KEY_PREFIX_LENGTH = 12  # "lob_" and 8 random characters: a guesser varies the rest

@@ -32,13 +32,17 @@ async def get_current_trader(
 ) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("missing API key: send 'Authorization: Bearer <api_key>'")
-    address = client_address(request)
-    await throttle.API_KEY_PER_ADDRESS.check(address)  # key guessing from one address gets 429s, not answers
-    trader = await (await services.started()).accounts.by_api_key(credentials.credentials)
-    if trader is None:
-        await throttle.API_KEY_PER_ADDRESS.fail(address)
-        raise Unauthorized("invalid API key")
-    return trader
+    key = credentials.credentials
+    trader = await (await services.started()).accounts.by_api_key(key)
+    if trader is not None:
+        return trader  # a valid key is never refused by the wrong-key throttles
+    # A wrong key: past its address's or its prefix's limit, guessing gets a 429 naming the limit instead of a 401.
+    address, prefix = client_address(request), key[: throttle.KEY_PREFIX_LENGTH]
+    await throttle.API_KEY_PER_ADDRESS.check(address)
+    await throttle.API_KEY_PER_PREFIX.check(prefix)
+    await throttle.API_KEY_PER_ADDRESS.fail(address)
+    await throttle.API_KEY_PER_PREFIX.fail(prefix)
+    raise Unauthorized("invalid API key")
 
 
 def client_address(request: Request) -> str:

@@ -29,9 +29,9 @@ def signed_in_as(page: str, username: str) -> bool:
 @pytest.fixture(autouse=True)
 def fresh_throttles(monkeypatch: pytest.MonkeyPatch) -> None:
     """Failures are remembered per process: every test starts with none, with the app's own limits."""
-    for name in ("SIGN_IN_PER_USER", "SIGN_IN_PER_ADDRESS", "API_KEY_PER_ADDRESS"):
+    for name in ("SIGN_IN_PER_USER", "SIGN_IN_PER_ADDRESS", "API_KEY_PER_ADDRESS", "API_KEY_PER_PREFIX"):
         limiter = getattr(throttle, name)
-        monkeypatch.setattr(throttle, name, throttle.FailureLimiter(limiter.limit, limiter.window))
+        monkeypatch.setattr(throttle, name, throttle.FailureLimiter(limiter.limit, limiter.window, what=limiter.what))
 
 
 async def sign_in(desk: Desk, username: str, password: str) -> str:

@@ -29,7 +29,10 @@ BAD_BODY: Responses = {400: error("The body is not valid JSON")}
 TOO_LARGE: Responses = {413: error("The body is over 16 KiB")}
 AUTH: Responses = {
     401: error("Missing or invalid API key", headers={"WWW-Authenticate": "Bearer"}),
-    429: error("Too many wrong API keys from this address", headers={"Retry-After": "seconds to wait"}),
+    429: error(
+        "Too many wrong API keys from this address or with this key's first characters (a valid key is never refused)",
+        headers={"Retry-After": "seconds to wait"},
+    ),
 }
 UNAVAILABLE: Responses = {
     503: error(
