@@ -5,6 +5,9 @@ from decimal import ROUND_CEILING, Decimal
 
 from app.domain.rules import MarketRules
 
+# The depth chart shows the book this far either side of the mid, as venues do: the market, not its outliers.
+DEPTH_RANGE_PERCENT = 10
+
 Level = tuple[int, int, int]  # (price ticks, quantity lots, orders)
 
 
@@ -106,6 +109,7 @@ def depth_curves(
     the chart's edge. The margin is a tenth of the prices shown (or a hundredth of the price when there is only one),
     on the tick, at least one tick, and a bid margin never goes below zero.
     """
+    bids, asks = near_the_mid(bids, asks)
     bid_points = depth_curve(rules, bids, limit)[::-1]
     ask_points = depth_curve(rules, asks, limit)
     prices = [Decimal(price) for price, _ in bid_points + ask_points]
@@ -119,6 +123,21 @@ def depth_curves(
     if ask_points:
         ask_points.append((rules.price_text(high + margin), ask_points[-1][1]))
     return bid_points, ask_points
+
+
+def near_the_mid(bids: tuple[Level, ...], asks: tuple[Level, ...]) -> tuple[tuple[Level, ...], tuple[Level, ...]]:
+    """The levels within DEPTH_RANGE_PERCENT of the mid (of the best price when one side is empty), and always each
+    side's best: one order resting far from the market must not stretch every page's chart until the book is a sliver.
+    """
+    best = [side[0][0] for side in (bids, asks) if side]
+    if not best:
+        return bids, asks
+    mid = sum(best) / len(best)
+    reach = mid * DEPTH_RANGE_PERCENT / 100
+    return (
+        bids[:1] + tuple(level for level in bids[1:] if level[0] >= mid - reach),
+        asks[:1] + tuple(level for level in asks[1:] if level[0] <= mid + reach),
+    )
 
 
 def _cumulative(levels: list[Level]) -> list[int]:

@@ -153,3 +153,22 @@ def test_the_bid_margin_never_goes_below_zero() -> None:
 
 def test_an_empty_book_has_no_curves() -> None:
     assert depth_curves(RULES, bids=(), asks=()) == ([], [])
+
+
+def test_a_bid_far_below_the_market_is_left_out_of_the_depth_chart() -> None:
+    near_bids = ((6_500_000, 5, 1), (6_499_000, 5, 1))  # 65,000.00 and 64,990.00
+    stray = (10_000, 100, 1)  # 100.00, as the API example's buy
+
+    bids, asks = depth_curves(RULES, bids=(*near_bids, stray), asks=((6_501_000, 3, 1),))
+
+    shown = [Decimal(price) for price, _ in bids + asks]
+    assert min(shown) > Decimal("58000") and max(shown) < Decimal("72000")
+    assert bids[-2:] == [("64990.00", "0.0010"), ("65000.00", "0.0005")]
+
+
+def test_an_ask_far_above_the_market_is_left_out_and_each_sides_best_level_always_shows() -> None:
+    bids, asks = depth_curves(RULES, bids=((100, 1, 1),), asks=((6_501_000, 3, 1), (99_000_000, 7, 1)))
+
+    assert ("1.00", "0.0001") in bids  # the only bid, however far from the asks
+    assert [price for price, _ in asks][:1] == ["65010.00"]
+    assert all(Decimal(price) < Decimal("990000") for price, _ in asks)
