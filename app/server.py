@@ -42,6 +42,12 @@ from app.store.db import connect, create_schema
 log = logging.getLogger("orderbook")
 
 API_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+# The top of /docs: what the API is, how to authenticate, and the way back to the trading page.
+API_INTRODUCTION = """The REST API of a real-time orderbook: place, amend and cancel orders, read books, trades,
+candles and balances. Money is exact: prices and quantities are decimal strings.
+
+**Authenticate** with `Authorization: Bearer <api_key>`: the key is given once, on registration (`POST /api/traders`
+or the [Register](/register) page). **[Back to the trading page](/)**."""
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # What `--reload` watches: the code of the app, its pages and its models (main.py only composes them).
 RELOAD_FOLDERS = ("app", "components", "models")
@@ -65,7 +71,13 @@ def create_app(settings: Settings) -> FastAPI:
             await stop_services(running)
 
     # /docs is served from installed assets, not a CDN (app/api/docs.py).
-    api = FastAPI(title="Live Orderbook", lifespan=lifespan, docs_url=None, redoc_url=None)
+    api = FastAPI(
+        title="Live Orderbook",
+        description=API_INTRODUCTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     api.router.routes.extend(hot_routes)  # matched first, one pattern each: not through the included routers
     api.include_router(api_router)
     api.include_router(prometheus_router)

@@ -218,3 +218,22 @@ async def test_a_batch_of_orders_is_still_placed_by_its_own_route(client: httpx.
     response = await client.post("/api/orders/batch", json={"orders": [BUY, {**BUY, "price": "10.001"}]})
     assert response.status_code == 200, response.text
     assert [result["status"] for result in response.json()] == [201, 422]
+
+
+def test_changing_an_orders_price_or_size_is_documented_as_amending_it(app: FastAPI) -> None:
+    amend = app.openapi()["paths"]["/api/orders/{order_id}"]["patch"]
+    assert amend["summary"] == "Amend Order"
+
+
+@in_the_apps_loop
+async def test_a_key_sent_without_the_word_bearer_is_told_how_to_send_it(client: httpx.AsyncClient) -> None:
+    api_key = client.headers["authorization"].removeprefix("Bearer ")
+    for method, path in (("POST", "/api/orders"), ("GET", "/api/balances")):
+        refused = await client.request(method, path, json=BUY, headers={"Authorization": api_key})
+        assert refused.status_code == 401, refused.text
+        assert "'Bearer <api_key>'" in refused.json()["detail"] and "must be" in refused.json()["detail"]
+
+
+def test_the_api_docs_start_with_how_to_authenticate_and_a_link_back_to_the_trading_page(app: FastAPI) -> None:
+    introduction = app.openapi()["info"]["description"]
+    assert "Bearer <api_key>" in introduction and "](/)" in introduction

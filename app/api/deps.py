@@ -31,6 +31,8 @@ async def get_current_trader(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        if request.headers.get("authorization"):  # a key sent some other way: say how to send it
+            raise Unauthorized("the Authorization header must be 'Bearer <api_key>': the word Bearer, a space, the key")
         raise Unauthorized("missing API key: send 'Authorization: Bearer <api_key>'")
     key = credentials.credentials
     trader = await (await services.started()).accounts.by_api_key(key)

@@ -76,7 +76,7 @@ async def read_order(exchange: ExchangeDep, trader: CurrentTrader, order_id: Ord
 
 
 @router.patch("/{order_id:int}", responses={**WITH_BODY, **NOT_FOUND, **NOT_RESTING})
-async def reduce_order(
+async def amend_order(
     exchange: ExchangeDep, trader: CurrentTrader, order_id: OrderId, amend: OrderAmend
 ) -> OrderPublic:
     """Reduce a resting order's total quantity (it keeps its place in the queue), or give a new `price`.
