@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app import services
 from app.accounts import throttle
-from app.accounts.service import Caller
+from app.accounts.service import API_KEY_PREFIX, Caller
 from app.errors import InvalidInput, ServiceError, Unauthorized, Unavailable
 from app.exchange.service import Exchange
 
@@ -38,12 +38,15 @@ async def get_current_trader(
     trader = await (await services.started()).accounts.by_api_key(key)
     if trader is not None:
         return trader  # a valid key is never refused by the wrong-key throttles
-    # A wrong key: past its address's or its prefix's limit, guessing gets a 429 naming the limit instead of a 401.
-    address, prefix = client_address(request), key[: throttle.KEY_PREFIX_LENGTH]
+    # A wrong key: past its address's limit, or for a key of our own format past its prefix's (one key guessed from
+    # many addresses), it gets a 429 naming the limit instead of a 401. A key of another format can never be valid.
+    address = client_address(request)
+    prefix = key[: throttle.KEY_PREFIX_LENGTH] if key.startswith(API_KEY_PREFIX) else None
     await throttle.API_KEY_PER_ADDRESS.check(address)
-    await throttle.API_KEY_PER_PREFIX.check(prefix)
+    if prefix is not None:
+        await throttle.API_KEY_PER_PREFIX.check(prefix)
+        await throttle.API_KEY_PER_PREFIX.fail(prefix)
     await throttle.API_KEY_PER_ADDRESS.fail(address)
-    await throttle.API_KEY_PER_PREFIX.fail(prefix)
     raise Unauthorized("invalid API key")
 
 
