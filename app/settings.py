@@ -133,7 +133,7 @@ class Settings(BaseSettings):
         description="seconds NiceGUI keeps a tab's storage after the tab came (the app writes none)",
     )
     lock_timeout: float = Field(
-        5.0,  # as app/store/db.py's LOCK_TIMEOUT, for the connections made without settings (migrations, commands)
+        5.0,  # also the store's default for connections made without settings (migrations, commands)
         validation_alias="ORDERBOOK_LOCK_TIMEOUT",
         gt=0,
         description="seconds a batch waits for a database lock another connection holds before it fails with a 503",

@@ -10,13 +10,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
+from app.settings import Settings
 from app.store import sqlite_decimal
 from app.store.migrate import upgrade_to_head
 
-# How long a writer waits for a lock held by another connection before its batch fails with a 503, unless the app's
-# settings say otherwise (ORDERBOOK_LOCK_TIMEOUT). A batch holds the market's lock for milliseconds; a wait of seconds
-# means something is stuck, and every queued order waits behind it.
-LOCK_TIMEOUT = 5.0
+# How long a writer waits for a lock held by another connection before its batch fails with a 503: the setting's
+# default (ORDERBOOK_LOCK_TIMEOUT), for connections made without settings. A batch holds the market's lock for
+# milliseconds; a wait of seconds means something is stuck, and every queued order waits behind it.
+LOCK_TIMEOUT: float = Settings.model_fields["lock_timeout"].default
 # PostgreSQL: how long opening a connection may take; an unreachable server fails requests with a 503 after this.
 CONNECT_TIMEOUT_S = 5
 # PostgreSQL: the longest any one statement may run. The slowest the app runs (reloading a book of thousands of resting
