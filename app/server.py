@@ -38,6 +38,8 @@ from app.feed.market_data import MarketFeed
 from app.observability import prometheus_router
 from app.settings import Settings, hand_over
 from app.store.db import connect, create_schema
+from app.stream.asyncapi import asyncapi_route
+from app.stream.endpoint import stream_route
 
 log = logging.getLogger("orderbook")
 
@@ -87,6 +89,9 @@ def create_app(settings: Settings) -> FastAPI:
     # Inside the body limit: placing and cancelling one order are answered by their routes from there.
     api.add_middleware(LeanRoutesFirst, routes=hot_routes, owner=api)
     api.add_middleware(DeclaredBodyLimit)
+    # The streaming API's socket and its AsyncAPI document (docs/streaming.md); a websocket passes the HTTP-only
+    # middlewares and routes above untouched.
+    api.router.routes.extend([stream_route, asyncapi_route])
     # Unknown /api paths answer in the API's JSON, instead of falling through to NiceGUI's 404 page.
     api.router.routes.append(Route("/api/{path:path}", ApiNotFound()))
     return api
@@ -195,4 +200,13 @@ def log_to_stderr() -> None:
 def _uvicorn_options(settings: Settings) -> dict[str, Any]:
     # websockets' Sans-IO protocol, not NiceGUI's pure-Python wsproto: it unmasks the browsers' frames in C, where
     # wsproto's frame parsing and sending take a large share of the event loop's time once many tabs are open.
-    return {"host": settings.host, "port": settings.port, "log_level": "warning", "ws": "websockets-sansio"}
+    # Protocol pings on every websocket (the stream's, NiceGUI's): one unanswered for as long closes the socket.
+    ping = settings.ws_ping_interval
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "warning",
+        "ws": "websockets-sansio",
+        "ws_ping_interval": ping,
+        "ws_ping_timeout": ping,
+    }

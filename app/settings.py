@@ -101,6 +101,25 @@ class Settings(BaseSettings):
         gt=0,
         description="seconds between the safety polls of the stored sequences (changes are pushed before that)",
     )
+    stream_frame_rate: float = Field(
+        1000.0,
+        validation_alias="ORDERBOOK_STREAM_FRAME_RATE",
+        gt=0,
+        description="frames a second a streaming client may send, on average (over it: closed with 1008)",
+    )
+    stream_frame_burst: int = Field(
+        2000,
+        validation_alias="ORDERBOOK_STREAM_FRAME_BURST",
+        ge=1,
+        description="frames a streaming client may send at once, e.g. pipelined orders",
+    )
+    ws_ping_interval: float = Field(
+        20.0,
+        validation_alias="ORDERBOOK_WS_PING_INTERVAL",
+        gt=0,
+        le=20,
+        description="seconds between the server's protocol pings on every websocket; one unanswered as long closes it",
+    )
     starting_balances: Annotated[tuple[tuple[str, Decimal], ...], NoDecode] = Field(
         (),
         validation_alias="ORDERBOOK_STARTING_BALANCES",
