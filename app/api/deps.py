@@ -10,7 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app import services
 from app.accounts import throttle
-from app.accounts.service import API_KEY_PREFIX, Caller
+from app.accounts.api_keys import CALLER_SCOPE_KEY, caller_of_key
+from app.accounts.service import Caller
 from app.errors import InvalidInput, ServiceError, Unauthorized, Unavailable
 from app.exchange.service import Exchange
 
@@ -30,24 +31,13 @@ async def get_current_trader(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
+    if (caller := request.scope.get(CALLER_SCOPE_KEY)) is not None:
+        return caller  # a request the stream makes for its socket's trader (app/accounts/api_keys.py)
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         if request.headers.get("authorization"):  # a key sent some other way: say how to send it
             raise Unauthorized("the Authorization header must be 'Bearer <api_key>': the word Bearer, a space, the key")
         raise Unauthorized("missing API key: send 'Authorization: Bearer <api_key>'")
-    key = credentials.credentials
-    trader = await (await services.started()).accounts.by_api_key(key)
-    if trader is not None:
-        return trader  # a valid key is never refused by the wrong-key throttles
-    # A wrong key: past its address's limit, or for a key of our own format past its prefix's (one key guessed from
-    # many addresses), it gets a 429 naming the limit instead of a 401. A key of another format can never be valid.
-    address = client_address(request)
-    prefix = key[: throttle.KEY_PREFIX_LENGTH] if key.startswith(API_KEY_PREFIX) else None
-    await throttle.API_KEY_PER_ADDRESS.check(address)
-    if prefix is not None:
-        await throttle.API_KEY_PER_PREFIX.check(prefix)
-        await throttle.API_KEY_PER_PREFIX.fail(prefix)
-    await throttle.API_KEY_PER_ADDRESS.fail(address)
-    raise Unauthorized("invalid API key")
+    return await caller_of_key((await services.started()).accounts, credentials.credentials, client_address(request))
 
 
 def client_address(request: Request) -> str:

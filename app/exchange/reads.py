@@ -1,5 +1,6 @@
 """The exchange's reads: books from the writers' snapshots, the rest from the database in a worker thread."""
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from app.domain.rules import asset_places
@@ -87,13 +88,26 @@ class MarketReads:
         """The trader's available and held amount of every asset of the markets."""
         places = asset_places(self.registry.markets)
         found = await self.registry.run(lambda session: writes.lock_balances(session, [trader_id], places, lock=False))
-        stored = {asset: (available, held) for _, asset, available, held in found}
-        zero = (Decimal(0), Decimal(0))
-        return [
+        return balances_public([trader_id], found, places)[trader_id]
+
+
+def balances_public(
+    trader_ids: Iterable[int], found: list[tuple[int, str, Decimal, Decimal]], places: dict[str, int]
+) -> dict[int, list[BalancePublic]]:
+    """Each trader's balances from `found` (trader, asset, available, held) as the API shows them: one row per asset
+    of the markets (`places`: the decimals of each), what is not stored shown as zero."""
+    stored: dict[int, dict[str, tuple[Decimal, Decimal]]] = {trader_id: {} for trader_id in trader_ids}
+    for trader_id, asset, available, held in found:
+        stored.setdefault(trader_id, {})[asset] = (available, held)
+    zero = (Decimal(0), Decimal(0))
+    return {
+        trader_id: [
             BalancePublic(
                 asset=asset,
-                available=f"{stored.get(asset, zero)[0]:.{decimals}f}",
-                held=f"{stored.get(asset, zero)[1]:.{decimals}f}",
+                available=f"{assets.get(asset, zero)[0]:.{decimals}f}",
+                held=f"{assets.get(asset, zero)[1]:.{decimals}f}",
             )
             for asset, decimals in places.items()
         ]
+        for trader_id, assets in stored.items()
+    }

@@ -5,7 +5,7 @@ from starlette.websockets import WebSocket
 
 from app import services as running
 from app.errors import Unavailable
-from app.stream import public  # noqa: F401  (registers the public channels)
+from app.stream import private_channels, public, trading_ops  # noqa: F401  (register the channels and ops)
 from app.stream.connection import TRY_AGAIN_LATER, StreamConnection
 from app.stream.market_hub import hub_of
 
