@@ -296,3 +296,26 @@ def test_a_killed_client_s_resting_orders_are_cancelled_within_2_s(
         holder.wait()
     killed = time.monotonic()
     assert wait_until_cancelled(trader, [order_id], killed + DEAD_MAN_DEADLINE) == {order_id: "cancelled"}
+
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "stream_client.py"
+
+
+def test_the_example_client_keeps_a_checked_book_and_places_and_cancels_an_order(
+    server: ServerProcess, fresh: Callable[[], Trader]
+) -> None:
+    trader, maker = fresh(), fresh()
+    command = [sys.executable, str(EXAMPLE), "--url", stream_url(server.base_url), "--key", trader.api_key]
+    example = subprocess.Popen([*command, "--updates", "5", "--seconds", "20"], stdout=subprocess.PIPE, text=True)
+    # New best asks while it runs, so that the book it keeps gets updates to apply and check.
+    price, deadline = 60000, time.monotonic() + 30
+    while example.poll() is None and time.monotonic() < deadline:
+        maker.client.post("/api/orders", json=resting(f"{price}.00", "0.0100", side="sell"))
+        price -= 1
+        time.sleep(0.1)
+    output, _ = example.communicate(timeout=30)
+    maker.client.delete("/api/orders")
+    summary = json.loads(output.strip().splitlines()[-1])
+    assert example.returncode == 0, summary
+    assert summary["updates"] >= 5 and summary["checksums_ok"] > summary["updates"] and not summary["checksum_errors"]
+    assert (summary["auth"], summary["placed"], summary["cancelled"]) == (200, 201, 200)
