@@ -99,6 +99,20 @@ LOOP_LAG = Gauge(
     registry=REGISTRY,
 )
 
+STREAM_SOCKETS = Gauge("orderbook_stream_sockets", "Open sockets of the streaming API (/api/ws).", registry=REGISTRY)
+STREAM_CLOSES = Counter(
+    "orderbook_stream_closes",
+    "Streaming API sockets ended, by how: client (the client closed or went away), 1008 (over the frame rate), "
+    "1013 (too far behind: its send queue overflowed), or the server's other close codes.",
+    ["how"],
+    registry=REGISTRY,
+)
+STREAM_QUEUED_BYTES = Gauge(
+    "orderbook_stream_queued_bytes",
+    "Bytes queued for streaming clients and not yet handed to their sockets, all sockets together.",
+    registry=REGISTRY,
+)
+
 
 @functools.cache
 def _orders(market: str, outcome: str) -> Counter:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from app.observability.metrics import STREAM_CLOSES, STREAM_QUEUED_BYTES, STREAM_SOCKETS
 from app.stream import protocol
 
 if TYPE_CHECKING:
@@ -37,6 +38,10 @@ POLICY = 1008  # over the frame rate
 TRY_AGAIN_LATER = 1013  # too far behind: its queue overflowed
 
 CloseHook = Callable[["StreamConnection"], Awaitable[None] | None]
+
+OPEN: set["StreamConnection"] = set()  # the sockets being served, counted when /metrics is read
+STREAM_SOCKETS.set_function(lambda: len(OPEN))
+STREAM_QUEUED_BYTES.set_function(lambda: sum(conn.queued_bytes for conn in list(OPEN)))
 
 
 def dumps(message: dict) -> str:
@@ -103,10 +108,15 @@ class StreamConnection:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    @property
+    def queued_bytes(self) -> int:
+        return self._queued_bytes
+
     # The socket's life.
 
     async def serve(self) -> None:
         """Read and write until the client leaves or `close` is called; then free everything."""
+        OPEN.add(self)
         reader = asyncio.create_task(self._read(), name="stream reader")
         writer = asyncio.create_task(self._write(), name="stream writer")
         try:
@@ -117,6 +127,8 @@ class StreamConnection:
             await asyncio.gather(reader, writer, *self._tasks, return_exceptions=True)
             self._drop_queue()
             await self._send_close()
+            OPEN.discard(self)
+            STREAM_CLOSES.labels("client" if self._disconnected else str((self._closing or (NORMAL, ""))[0])).inc()
             await self._ended()
 
     async def _read(self) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from app.exchange.commands import BookSnapshot
-from app.feed.book_delta import Book, book_delta, checksum
+from app.stream.book_stream import BookStream
 from app.stream.connection import dumps
 
 if TYPE_CHECKING:
@@ -56,69 +56,31 @@ def hub_of(services: "Services") -> StreamHub:
 
 
 class BookGroup:
-    """The subscribers of one market's book at one depth, and the book they were last sent."""
+    """The subscribers of one market's book at one depth: each message made once, as text, for all of them."""
 
     def __init__(self, hub: "MarketHub", depth: int) -> None:
         self.hub = hub
         self.depth = depth
+        self.stream = BookStream(hub.symbol, depth)
         self.members: set[StreamConnection] = set()
-        self.book: Book | None = None  # as last sent: its sequence is the last update's (or the first read's)
-        self.seen = -1  # the newest sequence looked at
         self.snapshot_text: str | None = None
 
     def advance(self, snapshot: BookSnapshot) -> None:
-        """Bring the group to `snapshot`: one update text for every member when a level they see changed."""
-        if snapshot.sequence == self.seen or snapshot.sequence < 0:
+        if snapshot.sequence == self.stream.seen:
             return
-        self.seen = snapshot.sequence
         asks, bids = self.hub.levels(snapshot, self.depth)
-        new: Book = {"sequence": snapshot.sequence, "checksum": checksum(asks, bids), "asks": asks, "bids": bids}
-        old = self.book
-        if old is None or snapshot.sequence < old["sequence"]:  # first read, or a book reloaded from the database
-            self.book, self.snapshot_text = new, None
-            if old is not None:
-                self._resnapshot()
+        message = self.stream.advance(snapshot.sequence, asks, bids)
+        if message is None:
             return
-        delta = book_delta(old, new)
-        if "asks" not in delta and "bids" not in delta:
-            return  # nothing a member sees changed: the next update still applies on the sequence they have
-        self.book, self.snapshot_text = new, None
-        message = {
-            "channel": "book",
-            "market": self.hub.symbol,
-            "type": "update",
-            "from": delta["from"],
-            "sequence": delta["sequence"],
-            "checksum": delta["checksum"],
-            "asks": delta.get("asks", {}),
-            "bids": delta.get("bids", {}),
-        }
+        self.snapshot_text = None
         text = dumps(message)
         for member in self.members:
             member.put(text)
 
     def snapshot(self) -> str:
         if self.snapshot_text is None:
-            book = self.book
-            assert book is not None
-            self.snapshot_text = dumps(
-                {
-                    "channel": "book",
-                    "market": self.hub.symbol,
-                    "type": "snapshot",
-                    "depth": self.depth,
-                    "sequence": book["sequence"],
-                    "checksum": book["checksum"],
-                    "asks": book["asks"],
-                    "bids": book["bids"],
-                }
-            )
+            self.snapshot_text = dumps(self.stream.snapshot())
         return self.snapshot_text
-
-    def _resnapshot(self) -> None:
-        text = self.snapshot()
-        for member in self.members:
-            member.put(text)
 
     def join(self, conn: "StreamConnection") -> Callable[[], None]:
         self.advance(self.hub.writer.snapshot)
@@ -129,8 +91,8 @@ class BookGroup:
 
     def leave(self, conn: "StreamConnection") -> None:
         self.members.discard(conn)
-        if not self.members:
-            self.hub.books.pop(self.depth, None)
+        if not self.members and self.hub.books.get(self.depth) is self:
+            del self.hub.books[self.depth]
 
 
 class MarketHub:
