@@ -21,12 +21,25 @@ from pathlib import Path
 import websockets
 
 from bench.bench_rest import ClientResult, one_run, order_stream, profile
-from bench.common import cpu_seconds, median, percentile, print_table, register_traders, wait_for_markets
+from bench.common import (
+    cpu_seconds,
+    median,
+    percentile,
+    print_table,
+    register_traders,
+    wait_for_low_load,
+    wait_for_markets,
+)
 from tests.servers import ServerProcess, postgres_database, sqlite_url
 
 # The stream's frame budget is a per-client guard (1,000 a second by default): the bench measures what the server can
-# do, so its one client may send as fast as it is answered.
-UNLIMITED = {"ORDERBOOK_STREAM_FRAME_RATE": "1000000", "ORDERBOOK_STREAM_FRAME_BURST": "1000000"}
+# do, so its one client may send as fast as it is answered. One trader places every stream order, and its resting
+# orders would reach the per-market cap within seconds (REST spreads them over 20 traders): no cap for either.
+UNLIMITED = {
+    "ORDERBOOK_STREAM_FRAME_RATE": "1000000",
+    "ORDERBOOK_STREAM_FRAME_BURST": "1000000",
+    "ORDERBOOK_MAX_RESTING_ORDERS": "1000000",
+}
 
 
 async def pipeline(url: str, key: str, window: int, start: float, seconds: float, seed: int) -> ClientResult:
@@ -113,7 +126,9 @@ def main() -> None:
     parser.add_argument("--in-flight", type=int, default=48, help="REST requests in flight per client process")
     parser.add_argument("--traders", type=int, default=20)
     parser.add_argument("--py-spy", metavar="PREFIX", help="profile the server during the first run of each")
+    parser.add_argument("--wait-load", type=float, default=0.0, help="wait up to this many s for load < 1")
     options = parser.parse_args()
+    wait_for_low_load(timeout=options.wait_load)
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
         if options.postgres:
             with postgres_database() as url:
