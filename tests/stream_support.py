@@ -48,11 +48,14 @@ def rest_levels(client: httpx.Client, market: str, depth: int) -> tuple[int, lis
 
 
 class StreamClient:
-    """A synchronous WebSocket client of `/api/ws`; book messages of its market are applied to `book` as read."""
+    """A synchronous WebSocket client of `/api/ws`; book messages are applied to `book` as they are read.
+
+    Its library reads the socket in a thread of its own without bound (`max_queue=None`), as a program that pipelines
+    frames must: otherwise it stops reading while the test sends, and the server rightly closes it (1013)."""
 
     def __init__(self, base_url: str) -> None:
         self.url = base_url.replace("http://", "ws://") + "/api/ws"
-        self.socket: ClientConnection = connect(self.url, open_timeout=10, max_size=None)
+        self.socket: ClientConnection = connect(self.url, open_timeout=10, max_size=None, max_queue=None, legacy=True)
         self.book = LocalBook()
         self.messages: list[dict[str, Any]] = []  # everything read, in order
 
@@ -65,7 +68,7 @@ class StreamClient:
         except TimeoutError:
             return None
         self.messages.append(message)
-        if message.get("channel") == "book":
+        if message.get("channel") == "book" and "type" in message:
             self.book.apply(message)
         return message
 

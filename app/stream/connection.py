@@ -126,10 +126,10 @@ class StreamConnection:
                 task.cancel()
             await asyncio.gather(reader, writer, *self._tasks, return_exceptions=True)
             self._drop_queue()
-            await self._send_close()
             OPEN.discard(self)
             STREAM_CLOSES.labels("client" if self._disconnected else str((self._closing or (NORMAL, ""))[0])).inc()
-            await self._ended()
+            await self._ended()  # subscriptions and close hooks (e.g. cancel on disconnect) do not wait for the frame
+            await self._send_close()
 
     async def _read(self) -> None:
         try:
@@ -149,6 +149,10 @@ class StreamConnection:
                     await protocol.error(self, None, 413, f"frame over {MAX_FRAME_BYTES} bytes")
                 else:
                     await protocol.dispatch(self, text)
+                if self._queue:
+                    # Let the writer hand the answers on before the next frame: uvicorn's receive returns at once
+                    # while frames are buffered, so a pipelined burst would otherwise queue every answer first.
+                    await asyncio.sleep(0)
         except (WebSocketDisconnect, OSError, RuntimeError):
             pass
         self._disconnected = self._closing is None
