@@ -13,6 +13,7 @@ import json
 import multiprocessing
 import os
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -168,8 +169,9 @@ def one_run(base_url: str, pid: int, keys: list[str], options: argparse.Namespac
 
 
 def profile(pid: int, output: str, seconds: float) -> subprocess.Popen:
-    """Sample the server with py-spy (installed in the venv) during the window: collapsed stacks + an SVG."""
-    spy = Path(sys.executable).with_name("py-spy")
+    """Sample the server with py-spy (on the PATH or in the venv) during the window: collapsed stacks + an SVG."""
+    # py-spy on the PATH (e.g. a venv of its own), else beside this Python.
+    spy = shutil.which("py-spy") or Path(sys.executable).with_name("py-spy")
     command = [str(spy), "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "200"]
     # --gil: only the thread holding the GIL: waits for the GIL (and SQLite's fsync) do not count as work.
     command += ["--format", "raw", "--output", f"{output}.txt", "--nonblocking", "--gil"]

@@ -4,16 +4,16 @@ import asyncio
 import hashlib
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.accounts.funding import balance_available, move_money, open_accounts
+from app.accounts.key_lookups import Caller, KeyLookups
 from app.errors import Conflict
 from app.store.db import Database
 from models import Trader, TraderCreate, TraderCreated
@@ -62,21 +62,16 @@ def rotate_api_key(*, session: Session, trader_id: int) -> str:
     return api_key
 
 
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """The trader an API request is made for (all a route needs of it)."""
-
-    id: int
-    username: str
+# Every API request runs this (for all the keys that arrived together): a plain statement, compiled once, no ORM.
+_CALLERS_BY_KEY_HASH = text(
+    "SELECT id, username, api_key_hash FROM traders WHERE api_key_hash IN :key_hashes"
+).bindparams(bindparam("key_hashes", expanding=True))
 
 
-# Every API request runs this: a plain statement, compiled once, and no ORM object per request.
-_CALLER_BY_KEY_HASH = text("SELECT id, username FROM traders WHERE api_key_hash = :key_hash")
-
-
-def caller_by_api_key(*, connection: Connection, api_key: str) -> Caller | None:
-    row = connection.execute(_CALLER_BY_KEY_HASH, {"key_hash": hash_api_key(api_key)}).first()
-    return None if row is None else Caller(id=row.id, username=row.username)
+def callers_by_key_hash(*, connection: Connection, key_hashes: list[str]) -> dict[str, Caller]:
+    """The traders whose API key has one of these hashes, by hash (a hash no trader has is not in it)."""
+    rows = connection.execute(_CALLERS_BY_KEY_HASH, {"key_hashes": key_hashes})
+    return {row.api_key_hash: Caller(id=row.id, username=row.username) for row in rows}
 
 
 def trader_by_password(*, session: Session, username: str, password: str) -> Trader | None:
@@ -98,6 +93,7 @@ class Accounts:
     def __init__(self, database: Database, *, starting_balances: Sequence[tuple[str, Decimal]] = ()) -> None:
         self.database = database
         self.starting_balances = tuple(starting_balances)  # credited to each new trader (a testnet's faucet)
+        self.key_lookups = KeyLookups(self._callers_by_key_hash)
 
     async def register(self, trader_in: TraderCreate) -> TraderCreated:
         def work() -> TraderCreated:
@@ -140,9 +136,10 @@ class Accounts:
         return await asyncio.to_thread(work)
 
     async def by_api_key(self, api_key: str) -> Caller | None:
-        def work() -> Caller | None:
-            # A plain connection, not an ORM session: this runs on every API request.
-            with self.database.reader.connect() as connection:
-                return caller_by_api_key(connection=connection, api_key=api_key)
+        """The key's trader, read from the database after this call (no cache): the keys asked for together, at once."""
+        return await self.key_lookups.caller(hash_api_key(api_key))
 
-        return await asyncio.to_thread(work)
+    def _callers_by_key_hash(self, key_hashes: list[str]) -> dict[str, Caller]:
+        # A plain connection, not an ORM session: this runs for every API request.
+        with self.database.reader.connect() as connection:
+            return callers_by_key_hash(connection=connection, key_hashes=key_hashes)

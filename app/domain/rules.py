@@ -1,7 +1,7 @@
 """A market's money rules: Decimal <-> integer ticks and lots, formatting, and validation of order input."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, InvalidOperation, localcontext
 
 from app.errors import InvalidInput
@@ -46,27 +46,36 @@ class MarketRules:
             taker_fee_bps=market.taker_fee_bps,
         )
 
-    @property
-    def price_places(self) -> int:
-        return places_of(self.tick_size)
+    # Worked out once: every order's answer formats several prices and quantities (see __post_init__).
+    price_places: int = field(init=False, repr=False, compare=False)
+    quantity_places: int = field(init=False, repr=False, compare=False)
+    # The decimals of price x quantity (of tick_size x lot_size): amounts of the quote asset, fees included.
+    notional_places: int = field(init=False, repr=False, compare=False)
+    _price_format: str = field(init=False, repr=False, compare=False)
+    _quantity_format: str = field(init=False, repr=False, compare=False)
+    _notional_format: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def quantity_places(self) -> int:
-        return places_of(self.lot_size)
-
-    @property
-    def notional_places(self) -> int:
-        """The decimals of price x quantity (of tick_size x lot_size): amounts of the quote asset, fees included."""
-        return self.price_places + self.quantity_places
+    def __post_init__(self) -> None:
+        price_places, quantity_places = places_of(self.tick_size), places_of(self.lot_size)
+        derived = {
+            "price_places": price_places,
+            "quantity_places": quantity_places,
+            "notional_places": price_places + quantity_places,
+            "_price_format": f".{price_places}f",
+            "_quantity_format": f".{quantity_places}f",
+            "_notional_format": f".{price_places + quantity_places}f",
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)  # frozen: set once, here
 
     def notional_text(self, amount: Decimal) -> str:
-        return f"{amount:.{self.notional_places}f}"
+        return format(amount, self._notional_format)
 
     def price_text(self, price: Decimal) -> str:
-        return f"{price:.{self.price_places}f}"
+        return format(price, self._price_format)
 
     def quantity_text(self, quantity: Decimal) -> str:
-        return f"{quantity:.{self.quantity_places}f}"
+        return format(quantity, self._quantity_format)
 
     def price_of(self, ticks: int) -> Decimal:
         return ticks * self.tick_size
