@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+from nicegui import context
+
 from app.exchange.service import Exchange
 from components.toasts import toast
 from models import FillPublic, OrderPublic
@@ -33,6 +35,7 @@ class FillNotices:
         self.trader_id = trader_id
         self.seen: dict[int, set[int]] = {}  # resting order id -> the ids of its fills already told
         self.bases = {symbol: writer.rules.base for symbol, writer in exchange.writers.items()}
+        self.client = context.client  # the page: a live render runs in a background task, outside the page's slots
 
     async def refresh(self) -> None:
         reads = self.exchange.reads
@@ -51,7 +54,10 @@ class FillNotices:
                     if fill.id not in told and Decimal(fill.quantity)
                 ]
         self.seen = {order.id: {fill.id for fill in order.trades} for order in resting}
-        for message in news[:MOST_TOASTS]:
-            toast(message, "info")
-        if len(news) > MOST_TOASTS:
-            toast(f"and {len(news) - MOST_TOASTS} more fills of your orders", "info")
+        if self.client.is_deleted:
+            return
+        with self.client:
+            for message in news[:MOST_TOASTS]:
+                toast(message, "info")
+            if len(news) > MOST_TOASTS:
+                toast(f"and {len(news) - MOST_TOASTS} more fills of your orders", "info")
