@@ -6,6 +6,7 @@ from pydantic import ValidationError
 from app import services
 from app.accounts import throttle
 from app.errors import ServiceError
+from components.balances import credited, deposit_command
 from components.layout import frame, show_account
 from components.shared_css import add_shared_css
 from models import TraderCreate
@@ -97,8 +98,9 @@ def register_page() -> None:
                     field = str(problem["loc"][0])
                     fields[field].error = registration_problem(field, dict(problem))
                 return
+            running = await services.started()
             try:
-                created = await (await services.started()).accounts.register(trader_in)
+                created = await running.accounts.register(trader_in)
             except ServiceError as error:
                 username.error = error.message
                 return
@@ -109,6 +111,15 @@ def register_page() -> None:
                 ui.label(f"Welcome, {created.username}").classes("text-h6")
                 ui.label("Your API key, shown this once (Authorization: Bearer <key>):")
                 ui.code(created.api_key, language="text").classes("w-full api-key")
+                credits = running.settings.starting_balances
+                if credits:
+                    ui.label(f"You were credited {credited(credits)} to trade with.").classes("funds-welcome")
+                else:
+                    quote = next(iter(running.exchange.writers.values())).rules.quote
+                    ui.label(
+                        "Your balances start at 0: an operator deposits funds for you with "
+                        f"{deposit_command(created.username, quote)}"
+                    ).classes("funds-welcome").style("overflow-wrap: anywhere")
                 ui.button("Start trading", on_click=lambda: ui.navigate.to("/")).props("unelevated no-caps")
             dialog.open()
 

@@ -65,6 +65,13 @@ body.body--dark { background: #121212; }
 @media (min-width: 901px) {
   .market-tape { flex: 1 1 auto; position: relative; min-height: 160px; }
   .market-tape > * { position: absolute; inset: 0; overflow: hidden; }
+  /* The page is the screen's height at least, the grid filling what the stats leave; the trader's orders take what the
+     charts leave of it and scroll inside themselves, so that many orders never make the page scroll. */
+  .q-page:has(.market-grid) { display: flex; flex-direction: column; }
+  .q-page:has(.market-grid) > .nicegui-content { flex-grow: 1; }
+  .market-grid { flex-grow: 1; }
+  .market-charts > .m-orders { flex: 1 1 0; position: relative; min-height: 240px; }
+  .market-charts > .m-orders > .my-orders-card { position: absolute; inset: 0; overflow-y: auto; flex-wrap: nowrap; }
 }
 /* A phone: the logo's line leaves room for the connection indicator; the selector and account go on the next. */
 @media (max-width: 600px) {

@@ -7,13 +7,27 @@ from nicegui import ui
 
 from app.errors import ServiceError
 from app.exchange.service import Exchange
+from components.amend_dialog import AmendDialog
 from components.fast_rows import say_when_empty
-from components.order_columns import CANCEL_CELL, COLUMNS, CSS, PRICE_CELL, PRICE_HEADER, SIDE_CELL, order_row
+from components.order_columns import (
+    ACTIONS_COLUMN,
+    CANCEL_CELL,
+    COLUMNS,
+    CSS,
+    PRICE_CELL,
+    PRICE_HEADER,
+    SIDE_CELL,
+    closed_columns,
+    closed_row,
+    order_row,
+)
 from components.shared_css import add_shared_css
 from components.toasts import toast
 from models import OrderPublic
 
-CLOSED_ROWS = 10
+CLOSED_ROWS = 50  # the orders' part scrolls inside itself: a history, up to the full one (the API)
+# The full history: the API's list of orders, in its documentation (Swagger UI opens the operation).
+HISTORY_LINK = "/docs#/orders/list_orders_api_orders_get"
 # A cancelled row stays in place, greyed, until the pointer leaves the table (or this long at most), so that the
 # next row's Cancel does not slide under a pointer that may be about to click again.
 LINGER_SECONDS = 4.0
@@ -33,10 +47,13 @@ class MyOrders:
         self.on_open_orders = on_open_orders  # e.g. the book marking the levels the trader rests at
         self.symbol = symbol
         self.trader_id = trader_id
+        self.rules = exchange.writers[symbol].rules
+        self._open_orders: dict[int, OrderPublic] = {}
         self._open_rows: list[dict] = []  # as the database has them, without the lingering ones
         self._lingering: dict[int, tuple[int, dict]] = {}  # order id -> (row index when cancelled, greyed row)
         add_shared_css(CSS)
-        with ui.card().classes("w-full p-2 gap-1").props("flat bordered"):
+        self.amend_dialog: AmendDialog | None = None  # made when first used: most pages never amend
+        with ui.card().classes("w-full p-2 gap-1 my-orders-card").props("flat bordered") as self.card:
             with ui.row().classes("w-full items-center justify-between"):
                 ui.label("My open orders").classes("text-subtitle1 text-weight-medium")
                 self.cancel_all_button = (
@@ -45,7 +62,7 @@ class MyOrders:
                     .classes("cancel-all")
                 )
             self.open_table = (
-                ui.table(columns=[*COLUMNS, {"name": "cancel", "label": "", "field": "id"}], rows=[], row_key="id")
+                ui.table(columns=[*COLUMNS, ACTIONS_COLUMN], rows=[], row_key="id")
                 .props("dense flat")
                 .props(""":table-row-class-fn="row => row.cancelled ? 'cancelled-row' : ''" """)
                 .classes("w-full my-open-orders my-orders-table")
@@ -55,9 +72,12 @@ class MyOrders:
             self.open_table.add_slot("body-cell-cancel", CANCEL_CELL)
             self._add_cells(self.open_table)
             self.open_table.on("cancel", lambda event: self.cancel(int(event.args)))
-            ui.label("Recently closed").classes("text-subtitle2 text-grey-8 q-mt-sm")
+            self.open_table.on("amend", lambda event: self.amend(int(event.args)))
+            with ui.row().classes("w-full items-baseline justify-between q-mt-sm"):
+                ui.label("Recently closed").classes("text-subtitle2 text-grey-8")
+                ui.link("Full history (API)", HISTORY_LINK, new_tab=True).classes("text-caption order-history-link")
             self.closed_table = (
-                ui.table(columns=COLUMNS, rows=[], row_key="id")
+                ui.table(columns=closed_columns(self.rules.quote), rows=[], row_key="id")
                 .props("dense flat")
                 .classes("w-full my-closed-orders my-orders-table")
             )
@@ -82,13 +102,14 @@ class MyOrders:
     async def refresh(self) -> None:
         open_orders = await self.exchange.reads.orders(trader_id=self.trader_id, status="open", symbol=self.symbol)
         closed = await self.exchange.reads.orders(
-            trader_id=self.trader_id, status="closed", symbol=self.symbol, limit=CLOSED_ROWS
+            trader_id=self.trader_id, status="closed", symbol=self.symbol, limit=CLOSED_ROWS, newest="changed"
         )
+        self._open_orders = {order.id: order for order in open_orders}
         self._open_rows = [order_row(order) for order in open_orders]
         if self.on_open_orders is not None:
             self.on_open_orders(open_orders)
         self._show_open()
-        self._set(self.closed_table, [order_row(order) for order in closed])
+        self._set(self.closed_table, [closed_row(order, self.rules.price_places) for order in closed])
         self.cancel_all_button.set_enabled(bool(open_orders))
 
     def _show_open(self) -> None:
@@ -124,6 +145,15 @@ class MyOrders:
                 self._lingering[order.id] = (index, {**order_row(order), "cancelled": True})
                 asyncio.get_running_loop().call_later(LINGER_SECONDS, self._release, order.id)
         await self.refresh()
+
+    def amend(self, order_id: int) -> None:
+        order = self._open_orders.get(order_id)
+        if order is None:
+            return
+        if self.amend_dialog is None:
+            with self.card:
+                self.amend_dialog = AmendDialog(self.exchange, self.rules, self.trader_id, on_amended=self.refresh)
+        self.amend_dialog.open(order)
 
     def confirm_cancel_all(self) -> None:
         count = len(self._open_rows)

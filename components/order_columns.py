@@ -35,6 +35,18 @@ COLUMNS = [
     {"name": "filled_quantity", "label": "Filled", "field": "filled_quantity", "align": "right"},
     {"name": "status", "label": "Status", "field": "status", "align": "left", "classes": "order-status"},
 ]
+# The open orders' extra column: Amend and Cancel.
+ACTIONS_COLUMN = {"name": "cancel", "label": "", "field": "id"}
+
+
+def closed_columns(quote: str) -> list[dict]:
+    """A history's columns: when the order closed (its last change) instead of when it was placed, and its fees."""
+    columns = [dict(column) for column in COLUMNS]
+    columns[1] = {"name": "time", "label": "Closed", "field": "time", "align": "left"}
+    fee = {"name": "fee", "label": f"Fee ({quote})", "field": "fee", "align": "right", "classes": "order-fee"}
+    return [*columns[:-1], fee, columns[-1]]
+
+
 # A cancelled row keeps a (disabled) button of the same size, so no row below moves by a pixel either.
 # On a phone each button is its icon alone (the word takes a column's width there).
 CANCEL_CELL = r"""
@@ -42,14 +54,21 @@ CANCEL_CELL = r"""
   <q-btn v-if="props.row.cancelled" flat dense no-caps disable class="cancelled-mark" aria-label="cancelled">
     <span class="button-word">cancelled</span><q-icon name="block" size="16px" class="button-icon" />
   </q-btn>
-  <q-btn v-else flat dense no-caps color="negative" class="cancel-order" aria-label="Cancel"
-         @click="() => $parent.$emit('cancel', props.row.id)">
-    <span class="button-word">Cancel</span><q-icon name="close" size="16px" class="button-icon" />
-  </q-btn>
+  <template v-else>
+    <q-btn flat dense no-caps color="primary" class="amend-order" aria-label="Amend"
+           title="Change the price or the size" @click="() => $parent.$emit('amend', props.row.id)">
+      <span class="button-word">Amend</span><q-icon name="edit" size="16px" class="button-icon" />
+    </q-btn>
+    <q-btn flat dense no-caps color="negative" class="cancel-order" aria-label="Cancel"
+           @click="() => $parent.$emit('cancel', props.row.id)">
+      <span class="button-word">Cancel</span><q-icon name="close" size="16px" class="button-icon" />
+    </q-btn>
+  </template>
 </q-td>
 """
 CSS = """
 .my-open-orders tr.cancelled-row td { color: #9e9e9e !important; }
+.my-open-orders td:last-child { white-space: nowrap; }
 .my-open-orders .button-icon { display: none; }
 .my-orders-table .phone-only { display: none; }
 /* A phone: no Id (Cancel names the row) nor value, the average under the price, tighter cells, a smaller font, and a
@@ -61,7 +80,8 @@ CSS = """
   .my-orders-table td.order-status { white-space: normal; line-height: 1.1; }
   .my-open-orders .button-word { display: none; }
   .my-open-orders .button-icon { display: inline-flex; }
-  .my-open-orders .cancel-order, .my-open-orders .cancelled-mark { padding: 0 2px; min-height: 0; }
+  .my-open-orders .cancel-order, .my-open-orders .amend-order, .my-open-orders .cancelled-mark {
+    padding: 0 2px; min-height: 0; }
 }
 """
 # On a phone the average fill price goes under the price (two prices side by side take a third of the width).
@@ -101,3 +121,13 @@ def order_value(order: OrderPublic) -> str:
         return NO_PRICE
     places = len(order.price.partition(".")[2])
     return amount_text(f"{Decimal(order.price) * Decimal(order.quantity):f}", places)
+
+
+def closed_row(order: OrderPublic, quote_places: int) -> dict:
+    """A closed order's row: the time it closed (its last change), and the fees it paid (in the quote asset)."""
+    fees = sum((Decimal(fill.fee) for fill in order.trades), Decimal(0))
+    return {
+        **order_row(order),
+        "time": order.updated_at.strftime("%H:%M:%S"),
+        "fee": amount_text(f"{fees:f}", quote_places) if order.trades else NO_FILL,
+    }

@@ -9,6 +9,7 @@ from components import auth_pages  # noqa: F401  (registers /login, /register, /
 from components.balances import BalancesPanel
 from components.candles_chart import CandlesChart
 from components.depth_chart import DepthChart
+from components.fill_notices import FillNotices
 from components.layout import frame, signed_in
 from components.live import LiveMarket
 from components.market_rules import MarketRulesCard
@@ -60,8 +61,11 @@ async def market_page(symbol: str) -> None:
                 live.add(book.show)
                 if trader is not None:
                     with section("orders"):  # on a phone the balances show under Orders, above the open orders
-                        balances = BalancesPanel(exchange, rules, trader.trader_id)
+                        balances = BalancesPanel(
+                            exchange, rules, trader.trader_id, trader.username, running.settings.starting_balances
+                        )
                         live.add_funds_part(balances.refresh)
+                        live.add_funds_part(FillNotices(exchange, trader.trader_id).refresh)
             with stacked("market-charts", trader is not None):
                 with section("chart"):
                     live.add(CandlesChart(exchange, rules).show)

@@ -63,14 +63,20 @@ class MarketReads:
         )
 
     async def orders(
-        self, *, trader_id: int, status: queries.StatusFilter = "open", symbol: str | None = None, limit: int = 100
+        self,
+        *,
+        trader_id: int,
+        status: queries.StatusFilter = "open",
+        symbol: str | None = None,
+        limit: int = 100,
+        newest: queries.Newest = "placed",
     ) -> list[OrderPublic]:
-        """The trader's orders, newest first: `open` = resting, `closed` = everything else."""
+        """The trader's orders, newest first (placed, or last changed): `open` = resting, `closed` = everything else."""
         registry = self.registry
         market_id = registry.rules(symbol, field="symbol").id if symbol else None
         results = await registry.run(
             lambda session: queries.trader_orders(
-                session, trader_id=trader_id, status=status, market_id=market_id, limit=limit
+                session, trader_id=trader_id, status=status, market_id=market_id, limit=limit, newest=newest
             )
         )
         return [order_public(result, registry.rules_by_id[result.market_id]) for result in results]

@@ -11,6 +11,9 @@ from models import Order, Trade
 from models.enums import RESTING_STATUSES
 
 StatusFilter = Literal["open", "closed", "all"]
+# Newest first by when the order was placed (its id), or by its last change (`updated_at`: for a closed order, when it
+# closed), as a history of closed orders reads.
+Newest = Literal["placed", "changed"]
 
 
 def recent_trades(session: Session, rules: MarketRules, limit: int) -> list[Trade]:
@@ -21,9 +24,15 @@ def recent_trades(session: Session, rules: MarketRules, limit: int) -> list[Trad
 
 
 def trader_orders(
-    session: Session, *, trader_id: int, status: StatusFilter, market_id: int | None, limit: int
+    session: Session,
+    *,
+    trader_id: int,
+    status: StatusFilter,
+    market_id: int | None,
+    limit: int,
+    newest: Newest = "placed",
 ) -> list[OrderResult]:
-    """A trader's orders, newest first, each with its fills."""
+    """A trader's orders, newest first (placed, or last changed), each with its fills."""
     query = select(Order).where(Order.trader_id == trader_id)
     if status == "open":
         query = query.where(col(Order.status).in_(RESTING_STATUSES))
@@ -31,7 +40,8 @@ def trader_orders(
         query = query.where(col(Order.status).not_in(RESTING_STATUSES))
     if market_id is not None:
         query = query.where(Order.market_id == market_id)
-    orders = session.exec(query.order_by(col(Order.id).desc()).limit(limit)).all()
+    order = (col(Order.updated_at).desc(), col(Order.id).desc()) if newest == "changed" else (col(Order.id).desc(),)
+    orders = session.exec(query.order_by(*order).limit(limit)).all()
     fills = writes.fills_of(session, [order.id for order in orders if order.id is not None])
     return [OrderResult.of_row(order, fills[order.id]) for order in orders if order.id]
 

@@ -43,3 +43,13 @@ async def test_after_registering_the_header_behind_the_key_names_the_trader(user
 
     await user.should_see("Welcome, newbie", retries=50)  # argon2 hashes the password first, on purpose slowly
     await desk.shows(lambda: desk.header().trader, "newbie")  # the name and sign-out instead of the sign-in links
+
+
+async def test_registering_on_a_venue_with_starting_balances_says_what_the_trader_was_credited(user: User) -> None:
+    await user.open("/register")
+    user.find(kind=ui.input, content="Username").type("newbie")
+    user.find(kind=ui.input, content="Password").type(PASSWORD)
+
+    user.find(kind=ui.button, content="Register").click()
+
+    await user.should_see("You were credited 1000000 BTC, 1000000 ETH, 1000000000000 USD to trade with.", retries=50)

@@ -186,3 +186,18 @@ async def test_the_balances_panel_cuts_amounts_to_the_assets_places_and_keeps_th
     await desk.shows(lambda: desk.column("balances", "available"), ["0.5000", "4601.99"])
     assert desk.column("balances", "available_exact") == ["0.5000", "4601.999999"]
     assert desk.column("balances", "held_exact") == ["0.0000", "0.000000"]
+
+
+async def test_in_orders_says_which_markets_orders_hold_the_asset(user: User, desk: Desk) -> None:
+    alice = await desk.register("alice_holds")
+    await sign_in_as(desk, "alice_holds")  # on BTC-USD's page, with nothing resting in BTC-USD
+    await desk.shows(lambda: desk.column("balances", "held_where"), ["", ""])
+    eth_buy = OrderCreate(symbol="ETH-USD", side="buy", price=Decimal("100.00"), quantity=Decimal("1"))
+
+    await (await services.started()).exchange.commands.place_order(trader_id=alice, order_in=eth_buy)
+
+    await desk.shows(lambda: desk.column("balances", "held_where"), ["", "in ETH-USD bids"])
+    await desk.place(alice, "sell", "500.00", "0.1")
+    await desk.shows(lambda: desk.column("balances", "held_where"), ["in BTC-USD asks", "in ETH-USD bids"])
+    await desk.place(alice, "buy", "99.00", "0.1")
+    await desk.shows(lambda: desk.column("balances", "held_where")[1], "in BTC-USD bids, ETH-USD bids")

@@ -57,7 +57,8 @@ async def test_the_order_tables_show_each_orders_time_and_average_fill_price_at_
     assert desk.column("my-open-orders", "time") == [partly.created_at.strftime("%H:%M:%S")]
     await desk.shows(lambda: desk.column("my-closed-orders", "id"), [str(resting.id)])
     assert desk.column("my-closed-orders", "average_price") == ["99.00"]
-    assert desk.column("my-closed-orders", "time") == [resting.created_at.strftime("%H:%M:%S")]
+    [closed] = await desk.orders(alice, "closed")
+    assert desk.column("my-closed-orders", "time") == [closed.updated_at.strftime("%H:%M:%S")]  # when it closed
 
 
 async def test_an_order_with_no_fill_shows_a_dash_for_its_average_price(user: User, desk: Desk) -> None:
@@ -73,3 +74,33 @@ async def test_the_open_orders_show_each_orders_value_exactly_in_the_quote_curre
 
     # Newest first: 99.99 x 0.1234 needs every decimal; 99.50 x 0.2 is shown at the price's two.
     await desk.shows(lambda: desk.column("my-open-orders", "value"), ["12.338766", "19.90"])
+
+
+async def test_recently_closed_is_sorted_by_when_each_order_closed_and_shows_that_time_and_its_fees(
+    user: User, desk: Desk
+) -> None:
+    alice = await desk.sign_in("alice")
+    bob = await desk.register("bob")
+    placed_first = await desk.place(alice, "buy", "99.00", "0.1")
+    placed_last = await desk.place(alice, "buy", "98.00", "0.1")
+    desk.trigger(ui.table, "my-open-orders", "cancel", placed_last.id)  # closes first
+    await desk.shows(lambda: desk.column("my-closed-orders", "id"), [str(placed_last.id)])
+    await desk.place(bob, "sell", "99.00", "0.1")  # fills the order placed first: it closes last
+
+    await desk.shows(lambda: desk.column("my-closed-orders", "id"), [str(placed_first.id), str(placed_last.id)])
+    [filled] = [order for order in await desk.orders(alice, "closed") if order.id == placed_first.id]
+    assert desk.column("my-closed-orders", "time")[0] == filled.updated_at.strftime("%H:%M:%S")
+    assert filled.updated_at > placed_last.created_at
+    # The maker fee of 10 bps on 99.00 x 0.1 = 9.90 USD; the cancelled order paid none.
+    assert desk.column("my-closed-orders", "fee") == ["0.0099", "–"]
+    labels = [column["label"] for column in desk.one(ui.table, "my-closed-orders").columns]
+    assert "Closed" in labels and "Fee (USD)" in labels
+
+
+async def test_recently_closed_links_to_the_full_history_in_the_api(user: User, desk: Desk) -> None:
+    await desk.sign_in("alice")
+
+    [link] = user.find(kind=ui.link, content="Full history").elements
+    assert link.props["href"] == "/docs#/orders/list_orders_api_orders_get"
+    document = await user.http_client.get("/openapi.json")  # the link opens the API's own list of orders
+    assert document.json()["paths"]["/api/orders"]["get"]["operationId"] == "list_orders_api_orders_get"
