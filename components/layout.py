@@ -161,8 +161,10 @@ HEADER_LABELS = {
     "sign_in": "Sign in",
     "register": "Register",
     "sign_out": "Sign out",
+    "api_docs": "API",
+    "api_docs_title": "The REST API's documentation, to trade from a program",
 }
-HEADER_LINKS = {"sign_in": "/login", "register": "/register", "sign_out": "/logout"}
+HEADER_LINKS = {"sign_in": "/login", "register": "/register", "sign_out": "/logout", "api_docs": "/docs"}
 
 
 @cache
