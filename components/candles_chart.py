@@ -142,7 +142,12 @@ class CandlesChart(Element, component="market_chart.js"):
     """
 
     def __init__(
-        self, exchange: Exchange, rules: MarketRules, interval: Interval | None = None, *, title: str = "Price"
+        self,
+        exchange: Exchange,
+        rules: MarketRules,
+        interval: Interval | None = None,
+        *,
+        title: str = "Price · times in UTC",
     ) -> None:
         super().__init__()
         self.exchange = exchange

@@ -11,6 +11,7 @@ from components.fast_rows import say_when_empty
 from components.order_columns import CANCEL_CELL, COLUMNS, CSS, PRICE_CELL, PRICE_HEADER, SIDE_CELL, order_row
 from components.shared_css import add_shared_css
 from components.toasts import toast
+from components.wording import counted
 from models import OrderPublic
 
 CLOSED_ROWS = 10
@@ -139,6 +140,6 @@ class MyOrders:
         except ServiceError as error:
             toast(error.message, "warning")
         else:
-            toast(f"{len(cancelled)} order(s) cancelled", "positive")
+            toast(f"{counted(len(cancelled), 'order')} cancelled", "positive")
         self._lingering.clear()
         await self.refresh()
