@@ -25,6 +25,7 @@ from app.feed.market_data import TAPE_LENGTH, MarketState
 from app.store.candles import Interval
 from components.fast_rows import call_text, show_series
 from components.nicegui_internals import set_plain
+from components.preferences import chart_interval, keep_chart_interval
 from models.clock import aware
 
 INTERVALS: list[Interval] = ["1m", "5m", "1h", "1d"]  # shared by every chart's props: never changed in place
@@ -135,10 +136,18 @@ def shared_candles(exchange: Exchange, rules: MarketRules, interval: Interval) -
 
 
 class CandlesChart(Element, component="market_chart.js"):
-    """The candles of one interval at a time in a card titled `title`, with a button per interval."""
+    """The candles of one interval at a time in a card titled `title`, with a button per interval.
+
+    Without `interval`, the one this browser last chose (kept across reloads).
+    """
 
     def __init__(
-        self, exchange: Exchange, rules: MarketRules, interval: Interval = "1m", *, title: str = "Price"
+        self,
+        exchange: Exchange,
+        rules: MarketRules,
+        interval: Interval | None = None,
+        *,
+        title: str = "Price · times in UTC",
     ) -> None:
         super().__init__()
         self.exchange = exchange
@@ -148,7 +157,7 @@ class CandlesChart(Element, component="market_chart.js"):
         set_plain(self._props, "intervals", INTERVALS)  # one list for all pages, not an observable copy each
         self.classes("w-full candles-chart")
         self.on("interval", self._on_interval)
-        self._watch(interval)
+        self._watch(interval or chart_interval())
 
     @property
     def interval(self) -> Interval:
@@ -174,6 +183,7 @@ class CandlesChart(Element, component="market_chart.js"):
 
     def _on_interval(self, event: GenericEventArguments) -> None:
         self.choose(event.args)
+        keep_chart_interval(self.interval)
 
     def show(self, state: MarketState) -> None:
         """A new market state: its new trades go into the shared candles, which redraw every page showing them."""

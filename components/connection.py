@@ -20,7 +20,8 @@ INDICATOR_HTML = r"""
   let connectedOnce = false;
   const two = (n) => String(n).padStart(2, "0");
   function clock(date) {
-    return two(date.getHours()) + ":" + two(date.getMinutes()) + ":" + two(date.getSeconds());
+    // In UTC, as every other time on the page (the server's clock), and labelled so.
+    return two(date.getUTCHours()) + ":" + two(date.getUTCMinutes()) + ":" + two(date.getUTCSeconds()) + " UTC";
   }
   function show() {
     const element = document.getElementById("connection-indicator");
@@ -43,7 +44,8 @@ INDICATOR_HTML = r"""
 """
 
 CSS = """
-/* The header keeps 12rem free on its right for this, wide enough for "Offline since 12:34:56". */
+/* The header keeps 14rem free on its right for this (pr-56 in components/layout.py), wide enough for
+   "Offline since 12:34:56 UTC". */
 .conn { position: fixed; top: 14px; right: 16px; z-index: 3000; padding: 2px 10px; border-radius: 12px;
         font: 600 12px/20px Roboto, sans-serif; color: white; letter-spacing: .02em; }
 .conn::before { content: ""; display: inline-block; width: 8px; height: 8px; border-radius: 50%;

@@ -10,6 +10,9 @@ export default {
         <option v-for="known in symbols" :key="known" :value="known">{{ known }}</option>
       </select>
       <div class="q-space"></div>
+      <a :href="links.api_docs" class="nicegui-link api-docs hide-on-phone" :title="labels.api_docs_title">
+        {{ labels.api_docs }}
+      </a>
       <button type="button" class="theme-toggle shell-icon-button" :title="shownDark ? labels.light : labels.dark"
               :aria-label="shownDark ? labels.light : labels.dark" @click="toggle">
         <i class="q-icon notranslate material-icons" aria-hidden="true">{{ shownDark ? "light_mode" : "dark_mode" }}</i>

@@ -168,8 +168,10 @@ HEADER_LABELS = {
     "sign_in": "Sign in",
     "register": "Register",
     "sign_out": "Sign out",
+    "api_docs": "API",
+    "api_docs_title": "The REST API's documentation, to trade from a program",
 }
-HEADER_LINKS = {"sign_in": "/login", "register": "/register", "sign_out": "/logout"}
+HEADER_LINKS = {"sign_in": "/login", "register": "/register", "sign_out": "/logout", "api_docs": "/docs"}
 
 
 @cache
@@ -194,7 +196,7 @@ def frame(title: str, symbols: list[str] | None = None, symbol: str | None = Non
     ui.page_title(f"{title} · Live Orderbook")
     add_shared_css(CSS)
     connection_indicator()
-    with ui.header(elevated=False).classes("app-header items-center gap-4 px-4 py-1 pr-48"):
+    with ui.header(elevated=False).classes("app-header items-center gap-4 px-4 py-1 pr-56"):
         _HEADERS[context.client] = ShellHeader(symbols, symbol)
     # The page's own content element is the body (no column of its own: every element costs each tab memory).
     context.client.content.classes("page-body")

@@ -23,6 +23,7 @@ from components.order_columns import (
 )
 from components.shared_css import add_shared_css
 from components.toasts import toast
+from components.wording import counted
 from models import OrderPublic
 
 CLOSED_ROWS = 50  # the orders' part scrolls inside itself: a history, up to the full one (the API)
@@ -169,6 +170,6 @@ class MyOrders:
         except ServiceError as error:
             toast(error.message, "warning")
         else:
-            toast(f"{len(cancelled)} order(s) cancelled", "positive")
+            toast(f"{counted(len(cancelled), 'order')} cancelled", "positive")
         self._lingering.clear()
         await self.refresh()

@@ -12,7 +12,7 @@ NO_PRICE = "–"  # the value of a market order, which has no price of its own
 # no Id nor Value, and the average under the price (see CSS).
 COLUMNS = [
     {"name": "id", "label": "Id", "field": "id", "align": "left", "classes": "order-id", "headerClasses": "order-id"},
-    {"name": "time", "label": "Time", "field": "time", "align": "left"},
+    {"name": "time", "label": "Time (UTC)", "field": "time", "align": "left"},
     {"name": "side", "label": "Side", "field": "side", "align": "left"},
     {"name": "price", "label": "Price", "field": "price", "align": "right"},
     {

@@ -9,7 +9,7 @@ from app.domain.rules import MarketRules
 from app.errors import InvalidInput
 from app.exchange.commands import BookSnapshot
 from app.exchange.estimate import Estimate, limit_estimate, market_estimate
-from components.balances import amount_text
+from components.wording import Rounding, held, money
 
 
 def entered(text: str | None, check: Callable[[Decimal], int]) -> Decimal | None:
@@ -41,19 +41,20 @@ def describe(rules: MarketRules, order_type: str, estimate: Estimate) -> str:
     A limit order may fill at better prices and as a maker (the lower fee): its cost is at most, its proceeds at
     least, what it says. A market order's sums are the book's now, which moves: "about".
     """
-    quote = rules.price_places
+    places = rules.price_places  # the quote's: a sum in USD at the cent, however many decimals its fees carry
 
-    def money(amount: Decimal) -> str:
-        return f"{amount_text(rules.notional_text(amount), quote)} {rules.quote}"
+    def sum_text(amount: Decimal, rounding: Rounding) -> str:
+        return f"{money(amount, places, rounding)} {rules.quote}"
 
     market = order_type == "market"
     if not estimate.fillable:
         return f"Nothing in the book to {'buy from' if estimate.asset == rules.quote else 'sell to'} now"
-    fee = f"fee ≤ {money(estimate.fee)} ({Decimal(estimate.fee_bps) / 100:f}%)"
+    fee = f"fee ≤ {sum_text(estimate.fee, 'up')} ({Decimal(estimate.fee_bps) / 100:f}%)"
     if estimate.asset == rules.quote:
-        line = f"Cost {'≈' if market else 'at most'} {money(estimate.spend)}, {fee}"
+        line = f"Cost {'≈' if market else 'at most'} {sum_text(estimate.spend, 'nearest' if market else 'up')}, {fee}"
     else:
-        line = f"Receive {'≈' if market else 'at least'} {money(estimate.value - estimate.fee)}, {fee}"
+        proceeds = estimate.value - estimate.fee
+        line = f"Receive {'≈' if market else 'at least'} {sum_text(proceeds, 'nearest' if market else 'down')}, {fee}"
     if estimate.fillable < estimate.quantity:
         line += f"; the book has only {rules.quantity_text(estimate.fillable)} {rules.base}"
     return line
@@ -76,7 +77,7 @@ class EstimateView:
 
     def show_available(self, asset: str, amount: Decimal | None) -> None:
         places = self.rules.quantity_places if asset == self.rules.base else self.rules.price_places
-        shown = "–" if amount is None else amount_text(f"{amount:f}", places)
+        shown = "–" if amount is None else held(amount, places)  # as the balances panel shows it
         self.available.set_text(f"Available {shown} {asset}")
 
     def show(self, order_type: str, estimate: Estimate | None, available: Decimal | None) -> None:
@@ -96,7 +97,8 @@ class EstimateView:
             if cut:
                 line += "; more than is available: it buys only what the balance pays for"
             else:
-                line += f"; short by {amount_text(f'{estimate.spend - available:f}', places)} {estimate.asset}"
+                short_by = money(estimate.spend - available, places, "up")  # enough to add
+                line += f"; short by {short_by} {estimate.asset}"
         colour = "text-warning" if cut else "text-negative" if short else "text-grey-7"
         self.cost.classes(add=colour, remove="text-grey-7 text-negative text-warning")
         self.cost.set_text(line)

@@ -13,10 +13,11 @@ from app.exchange.commands import BookSnapshot
 from app.exchange.estimate import max_quantity
 from app.exchange.service import Exchange
 from app.feed.market_data import MarketState
-from components.balances import BalancesPanel, amount_text
+from components.balances import BalancesPanel
 from components.order_estimate import EstimateView, entered, estimate_of
 from components.shared_css import add_shared_css
 from components.toasts import Kind, toast
+from components.wording import held, order_told
 from models import OrderCreate, OrderPublic
 
 LIMIT_TIME_IN_FORCE = {"GTC": "GTC", "IOC": "IOC", "FOK": "FOK"}
@@ -28,18 +29,14 @@ CSS = """
 """
 
 
-def outcome(order: OrderPublic, base: str) -> tuple[str, Kind]:
-    """What the trader is told about an order just placed, and how it looks."""
-    head = f"{order.side.capitalize()} {order.quantity} {base}"
-    filled = Decimal(order.filled_quantity)
+def outcome(order: OrderPublic, rules: MarketRules) -> tuple[str, Kind]:
+    """What the trader is told about an order just placed (a sentence, components/wording.py), and how it looks."""
+    told = order_told(order, rules)
     if order.status == "rejected":
-        return f"{head}: rejected, post-only but it would have matched a resting order at once", "negative"
+        return told, "negative"
     if order.status == "expired":
-        if filled:
-            return f"{head}: filled {order.filled_quantity}, the rest expired ({order.time_in_force})", "info"
-        return f"{head}: expired, nothing could match at once ({order.time_in_force})", "warning"
-    fills = f", filled {order.filled_quantity}" if filled else ""
-    return f"{head}: {order.status.replace('_', ' ')}{fills}", "positive"
+        return told, "info" if Decimal(order.filled_quantity) else "warning"
+    return told, "positive"
 
 
 class OrderForm:
@@ -178,7 +175,7 @@ class OrderForm:
         elif not most and self.type.value == "market" and self.side.value == "buy" and not book.asks:
             self.quantity.error = "no asks in the book to buy from now"
         elif not most:
-            shown = amount_text(f"{available:f}", self._places(asset))
+            shown = held(available, self._places(asset))
             self.quantity.error = f"not enough for one lot: available {shown} {asset}"
         else:
             self.quantity.error = None
@@ -237,6 +234,6 @@ class OrderForm:
         except ServiceError as error:
             toast(error.message, "negative")
             return
-        toast(*outcome(order, self.rules.base))
+        toast(*outcome(order, self.rules))
         if self.on_placed is not None:
             await self.on_placed(order)

@@ -8,6 +8,7 @@ from app.feed.book_delta import Book, book_of
 from app.feed.book_view import BookLadder, group_ticks_of, grouped_places, ladder
 from app.feed.market_data import MarketState
 from components.ladder import OrderBookLadder
+from components.preferences import keep_price_grouping, price_grouping
 from models import OrderPublic
 
 DEPTH = 12  # levels a side
@@ -46,6 +47,7 @@ class OrderbookView:
             on_pick=on_pick,
             on_group=self._regroup,
         ).classes("ob-book")
+        self.ladder.group = price_grouping(rules.symbol, GROUPINGS)  # as this browser last chose, on this market
 
     @property
     def group_ticks(self) -> int:
@@ -56,6 +58,7 @@ class OrderbookView:
         if ticks not in GROUPINGS:
             return  # only the choices the page offers: each is a book computed once per state and shared
         self.ladder.group = ticks
+        keep_price_grouping(self.rules.symbol, ticks)
         if self.state is not None:
             self.show(self.state, whole=True)
 

@@ -17,7 +17,7 @@ NO_ROWS: list[TapeRow] = []
 COLUMNS = [
     {"name": "price", "label": "Price"},
     {"name": "quantity", "label": "Size"},
-    {"name": "time", "label": "Time"},
+    {"name": "time", "label": "Time (UTC)"},  # the server's clock, as every time the page shows
 ]
 
 

@@ -36,19 +36,21 @@ class OrderCreate(SQLModel):
     type: OrderTypeChoice = "limit"
     price: Decimal | None = Field(default=None, schema_extra={"examples": ["100.00"]})
     quantity: Decimal = Field(schema_extra={"examples": ["0.5000"]})
-    time_in_force: TimeInForceChoice = Field(
-        default="GTC",
-        description="When omitted: GTC for a limit order, IOC for a market order. A market order never rests, "
-        "so GTC is refused for one (422 naming time_in_force).",
+    # None (or omitted) is the order type's own default: a market order never rests, so GTC would be refused for one.
+    time_in_force: TimeInForceChoice | None = Field(
+        default=None,
+        description="GTC, IOC or FOK. Omitted or null: GTC for a limit order, IOC for a market order. A market order "
+        "never rests, so GTC is refused for one (422 naming time_in_force).",
     )
     post_only: StrictBool = False  # as documented: true or false, not 0, 1 or "yes"
     client_order_id: str | None = Field(default=None, min_length=1, max_length=64)
 
     @model_validator(mode="before")
     @classmethod
-    def _market_orders_default_to_ioc(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("type") == OrderType.MARKET and "time_in_force" not in data:
-            return {**data, "time_in_force": TimeInForce.IOC}
+    def _time_in_force_of_the_type(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("time_in_force") is None:
+            market = data.get("type") == OrderType.MARKET
+            return {**data, "time_in_force": TimeInForce.IOC if market else TimeInForce.GTC}
         return data
 
     @field_validator("time_in_force")

@@ -224,3 +224,15 @@ def test_an_order_that_no_longer_rests_cannot_be_changed(
     assert response.status_code == 409, response.text
     assert response.json()["detail"]
     assert maker.get(f"/api/orders/{order['id']}").json()["status"] == final
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
+@pytest.mark.parametrize("order_id", ["abc", "-1", "1.5"])
+def test_an_order_id_that_is_not_a_number_is_refused_naming_the_id(
+    trader: TraderFactory, method: str, order_id: str
+) -> None:
+    _, _, client = trader()
+    body = {"quantity": "0.05"} if method == "PATCH" else None
+    response = client.request(method, f"/api/orders/{order_id}", json=body)
+    assert_invalid(response, {"order_id"})
+    assert response.json()["detail"][0]["loc"] == ["path", "order_id"]

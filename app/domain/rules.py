@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, Decimal, InvalidOperation, localcontext
+from decimal import Decimal, InvalidOperation, localcontext
 
 from app.errors import InvalidInput
 from models import Market, MarketPublic
@@ -118,11 +118,13 @@ class MarketRules:
     def check_notional(self, price: Decimal, quantity: Decimal) -> None:
         value = price * quantity
         if value < self.min_notional:
-            # At the quote's precision, rounded down so that the value shown is never the minimum itself.
-            shown = value.quantize(self.tick_size, rounding=ROUND_DOWN)
+            # Exact, with as many places as it needs past the quote's (0.0001 USD, not 0.00): a value cut to the
+            # quote's places could read as zero, or as the minimum itself.
+            places = max(self.price_places, -value.normalize().as_tuple().exponent)  # type: ignore[operator]
+            shown = f"{value:.{places}f}"
             raise InvalidInput(
                 "quantity",
-                f"order value {self.price_text(shown)} {self.quote} is below the minimum notional "
+                f"order value {shown} {self.quote} is below the minimum notional "
                 f"{self.price_text(self.min_notional)} {self.quote}",
             )
 

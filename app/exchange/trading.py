@@ -62,7 +62,8 @@ class OrderCommands:
                 type=OrderType(order_in.type),
                 price=price,
                 quantity=quantity,
-                time_in_force=TimeInForce(order_in.time_in_force),
+                # Validation put the order type's own default in place of None (models/order.py).
+                time_in_force=TimeInForce(order_in.time_in_force or TimeInForce.GTC),
                 post_only=order_in.post_only,
                 client_order_id=order_in.client_order_id,
             ),

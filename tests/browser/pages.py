@@ -117,7 +117,7 @@ class MarketPage:
         return str(self.driver.execute_script(script))
 
     def connection_text(self) -> str:
-        """All the indicator says, e.g. "Offline since 12:34:56"."""
+        """All the indicator says, e.g. "Offline since 12:34:56 UTC"."""
         return str(self.driver.execute_script("return document.getElementById('connection-indicator').textContent;"))
 
     def page_opacity(self) -> float:

@@ -112,7 +112,7 @@ def test_offline_the_page_is_dimmed_and_says_since_when(
     proxy.cut()
 
     page.wait_for_connection("Offline")
-    assert re.fullmatch(r"Offline since \d\d:\d\d:\d\d", page.connection_text()), page.connection_text()
+    assert re.fullmatch(r"Offline since \d\d:\d\d:\d\d UTC", page.connection_text()), page.connection_text()
     eventually(page.page_opacity, lambda opacity: opacity < 0.6, "the stale page to dim")
     assert not overlap(rect(page, "#connection-indicator"), rect(page, "header .account button")), "covers Sign out"
     proxy.restore()

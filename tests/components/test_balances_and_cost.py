@@ -49,10 +49,11 @@ async def test_the_form_shows_a_limit_orders_cost_and_the_most_it_pays_in_fees(u
     desk.field("Price").value = "64906.96"
     desk.field("Quantity").value = "0.05"
 
-    # 3245.348 USD, and 20 bps of it (the higher fee: a limit order may take) rounded down to 6 decimals.
-    await desk.shows(lambda: cost_line(desk).text, "Cost at most 3251.838696 USD, fee ≤ 6.490696 USD (0.2%)")
+    # 3245.348 USD, and 20 bps of it (the higher fee: a limit order may take), 6.490696: 3251.838696 at most, shown
+    # at the quote's cents rounded up, as the fee; what a sell receives, 3238.857304 at least, rounded down.
+    await desk.shows(lambda: cost_line(desk).text, "Cost at most 3251.84 USD, fee ≤ 6.50 USD (0.2%)")
     choose(desk, "order-side", "sell")
-    await desk.shows(lambda: cost_line(desk).text, "Receive at least 3238.857304 USD, fee ≤ 6.490696 USD (0.2%)")
+    await desk.shows(lambda: cost_line(desk).text, "Receive at least 3238.85 USD, fee ≤ 6.50 USD (0.2%)")
     desk.field("Quantity").value = "0.00005"  # off the lot: no estimate until it is an order the market takes
     await desk.shows(lambda: cost_line(desk).text, "")
 
@@ -69,11 +70,11 @@ async def test_a_market_buys_cost_walks_the_asks_and_says_when_the_book_lacks(us
     await desk.place(maker, "sell", "100.00", "0.1")
     await desk.place(maker, "sell", "101.50", "0.2")
 
-    # 0.1 @ 100.00 + 0.15 @ 101.50 = 25.225, with the 20 bps taker fee 0.05045: what the exchange will hold.
-    await desk.shows(lambda: cost_line(desk).text, "Cost ≈ 25.27545 USD, fee ≤ 0.05045 USD (0.2%)")
+    # 0.1 @ 100.00 + 0.15 @ 101.50 = 25.225, with the 20 bps taker fee 0.05045: 25.27545, about 25.28.
+    await desk.shows(lambda: cost_line(desk).text, "Cost ≈ 25.28 USD, fee ≤ 0.06 USD (0.2%)")
     desk.field("Quantity").value = "1"
     await desk.shows(
-        lambda: cost_line(desk).text, "Cost ≈ 30.3606 USD, fee ≤ 0.0606 USD (0.2%); the book has only 0.3000 BTC"
+        lambda: cost_line(desk).text, "Cost ≈ 30.36 USD, fee ≤ 0.07 USD (0.2%); the book has only 0.3000 BTC"
     )
 
 
@@ -89,7 +90,7 @@ async def test_a_market_buy_beyond_the_balance_is_said_to_be_cut_to_it_not_refus
 
     await desk.shows(
         lambda: cost_line(desk).text,
-        "Cost ≈ 25.27545 USD, fee ≤ 0.05045 USD (0.2%); more than is available: it buys only what the balance pays for",
+        "Cost ≈ 25.28 USD, fee ≤ 0.06 USD (0.2%); more than is available: it buys only what the balance pays for",
     )
     assert "text-warning" in cost_line(desk).classes and "text-negative" not in cost_line(desk).classes
 
@@ -99,7 +100,7 @@ async def test_max_fills_the_most_whole_lots_the_balance_pays_for_with_the_fee(u
     await leave(alice, "USD", "12.36468")  # 0.1234 @ 100.00 is 12.34, and 0.02468 at 20 bps
     await leave(alice, "BTC", "0.5678")
     await sign_in_as(desk, "alice_max")
-    await desk.shows(lambda: desk.one(ui.label, "order-available").text, "Available 12.36468 USD")
+    await desk.shows(lambda: desk.one(ui.label, "order-available").text, "Available 12.36 USD")
 
     user.find(kind=ui.button, content="Max").click()
     assert desk.field("Price").error == "enter a price first: the most you can buy depends on it"
@@ -201,3 +202,15 @@ async def test_in_orders_says_which_markets_orders_hold_the_asset(user: User, de
     await desk.shows(lambda: desk.column("balances", "held_where"), ["in BTC-USD asks", "in ETH-USD bids"])
     await desk.place(alice, "buy", "99.00", "0.1")
     await desk.shows(lambda: desk.column("balances", "held_where")[1], "in BTC-USD bids, ETH-USD bids")
+
+
+async def test_the_forms_available_amount_is_the_balances_panels(user: User, desk: Desk) -> None:
+    alice = await desk.register("alice_agrees")
+    await leave(alice, "USD", "9368.242874")  # a quote balance carries the fees' six decimals
+    await leave(alice, "BTC", "0.5")
+    await sign_in_as(desk, "alice_agrees")
+
+    await desk.shows(lambda: desk.column("balances", "available"), ["0.5000", "9368.24"])
+    await desk.shows(lambda: desk.one(ui.label, "order-available").text, "Available 9368.24 USD")
+    choose(desk, "order-side", "sell")
+    await desk.shows(lambda: desk.one(ui.label, "order-available").text, "Available 0.5000 BTC")

@@ -5,6 +5,7 @@ from nicegui.testing import User
 
 from components.order_form import outcome
 from tests.components.conftest import Desk
+from tests.components.rules import btc_usd_rules
 
 
 def form_field(desk: Desk, name: str) -> ui.element:
@@ -53,7 +54,7 @@ async def test_a_market_order_from_the_form_is_immediate_or_cancel(user: User, d
 
     user.find(kind=ui.button, content="Buy BTC").click()
 
-    await user.should_see("Buy 0.5000 BTC: filled 0.2000, the rest expired (IOC)")
+    await user.should_see("Bought 0.2000 BTC at 101.00 USD; the other 0.3000 BTC expired (IOC)")
     [order] = await desk.orders(alice)
     assert (order.type, order.price, order.time_in_force, order.filled_quantity) == ("market", None, "IOC", "0.2000")
 
@@ -80,7 +81,7 @@ async def test_a_post_only_order_that_would_match_is_reported_rejected_with_the_
 
     user.find(kind=ui.button, content="Buy BTC").click()
 
-    await user.should_see("Buy 0.1000 BTC: rejected, post-only but it would have matched a resting order at once")
+    await user.should_see("Buy 0.1000 BTC at 101.00 USD not placed: it is post-only and would have traded at once")
     assert [order.status for order in await desk.orders(alice)] == ["rejected"]
 
 
@@ -91,7 +92,8 @@ async def test_placed_rejected_and_expired_orders_are_told_apart(user: User, des
     resting = await desk.place(alice, "buy", "99.00", "0.1")
     crossing = await desk.place(alice, "buy", "101.00", "0.1")
 
-    assert outcome(resting, "BTC") == ("Buy 0.1000 BTC: open", "positive")
-    assert outcome(crossing, "BTC") == ("Buy 0.1000 BTC: filled, filled 0.1000", "positive")
-    assert outcome(resting.model_copy(update={"status": "rejected"}), "BTC")[1] == "negative"
-    assert outcome(resting.model_copy(update={"status": "expired"}), "BTC")[1] == "warning"
+    rules = btc_usd_rules()
+    assert outcome(resting, rules) == ("Buy 0.1000 BTC at 99.00 USD placed: it rests in the book", "positive")
+    assert outcome(crossing, rules) == ("Bought 0.1000 BTC at 101.00 USD", "positive")
+    assert outcome(resting.model_copy(update={"status": "rejected"}), rules)[1] == "negative"
+    assert outcome(resting.model_copy(update={"status": "expired"}), rules)[1] == "warning"

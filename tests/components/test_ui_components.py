@@ -144,7 +144,7 @@ async def test_a_valid_order_is_placed_and_shows_in_my_open_orders_and_the_book(
     await desk.shows(lambda: desk.column("my-open-orders", "price"), ["100.00"])
     row = desk.one(ui.table, "my-open-orders").rows[0]
     assert (row["side"], row["quantity"], row["status"]) == ("buy", "0.5000", "open")
-    await user.should_see("Buy 0.5000 BTC: open")
+    await user.should_see("Buy 0.5000 BTC at 100.00 USD placed: it rests in the book")
     await desk.shows(lambda: desk.column("ob-bids", "price"), ["100.00"])
     assert [order.status for order in await desk.orders(alice)] == ["open"]
 
@@ -200,7 +200,7 @@ async def test_cancel_all_cancels_every_open_order(user: User, desk: Desk) -> No
 
     await desk.shows(lambda: desk.column("my-open-orders", "id"), [])
     assert [o.status for o in await desk.orders(alice)] == ["cancelled", "cancelled"]
-    await user.should_see("2 order(s) cancelled")
+    await user.should_see("2 orders cancelled")
     # The book re-renders on the next push (coalesced), so wait for it as the single-cancel test does.
     await desk.shows(lambda: (desk.column("ob-asks", "price"), desk.column("ob-bids", "price")), ([], []))
 

@@ -2,7 +2,9 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Body, Path, Query, Response, status
+from fastapi.exceptions import RequestValidationError
+from starlette.convertors import Convertor, register_url_convertor
 
 from app.api.body_limit import API_PREFIX, MAX_BODY_BYTES
 from app.api.deps import CurrentTrader, ExchangeDep
@@ -18,8 +20,21 @@ hot_router = APIRouter(
 )
 
 # Ids are 64-bit on every database: a larger one is refused here, not by the database driver (a 500). The routes
-# match digits only (`{order_id:int}`), so that /orders/batch is not taken for a bad id: a non-number is a 404.
+# match digits only (`{order_id:int}`), so that /orders/batch is not taken for a bad id; any other id that is not a
+# number is refused by `not_an_order_id`, last, as FastAPI refuses a bad parameter.
 OrderId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# The bodies Swagger's "Try it out" offers (/docs): each one places an order as it stands.
+ORDER_EXAMPLES = {
+    "limit": {
+        "summary": "A limit buy (rests until filled or cancelled)",
+        "value": {"symbol": "BTC-USD", "side": "buy", "type": "limit", "price": "100.00", "quantity": "0.5000"},
+    },
+    "market": {
+        "summary": "A market buy (takes from the book now; what cannot fill expires)",
+        "value": {"symbol": "BTC-USD", "side": "buy", "type": "market", "quantity": "0.0100"},
+    },
+}
+NewOrder = Annotated[OrderCreate, Body(openapi_examples=ORDER_EXAMPLES)]
 # One market's orders; empty or absent for all markets.
 SymbolFilter = Annotated[str | None, Query(examples=["BTC-USD"])]
 
@@ -40,7 +55,7 @@ TOO_MANY_RESTING: Responses = {409: error("The caller already has the most resti
     },
 )
 async def place_order(
-    exchange: ExchangeDep, trader: CurrentTrader, order_in: OrderCreate, response: Response
+    exchange: ExchangeDep, trader: CurrentTrader, order_in: NewOrder, response: Response
 ) -> OrderPublic:
     """Place an order; the response is the order after matching, sent only once it is committed."""
     order, created = await exchange.commands.place_order(trader_id=trader.id, order_in=order_in)
@@ -91,3 +106,30 @@ async def amend_order(
 async def cancel_order(exchange: ExchangeDep, trader: CurrentTrader, order_id: OrderId) -> OrderPublic:
     """Cancel a resting order."""
     return await exchange.commands.cancel_order(trader_id=trader.id, order_id=order_id)
+
+
+class NotAnOrderId(Convertor[str]):
+    """A path segment that is neither a number (the order routes') nor "batch" (POST /orders/batch's own path)."""
+
+    regex = r"(?!batch$)[^/]*[^/0-9][^/]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("not_an_order_id", NotAnOrderId())
+
+
+@router.api_route("/{order_id:not_an_order_id}", methods=["GET", "PATCH", "DELETE"], include_in_schema=False)
+async def not_an_order_id(order_id: str) -> None:
+    """/orders/abc: a 422 naming the id, as for any parameter that is not what the route takes (not a 404)."""
+    problem = {
+        "type": "int_parsing",
+        "loc": ("path", "order_id"),
+        "msg": "Input should be a valid integer, unable to parse string as an integer",
+        "input": order_id,
+    }
+    raise RequestValidationError([problem])

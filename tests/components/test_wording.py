@@ -1,0 +1,100 @@
+"""How the page writes numbers and what it tells a trader: one rule per kind of number, sentences a person writes."""
+
+import inspect
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from app.errors import InvalidInput
+from components.candles_chart import CandlesChart
+from components.order_columns import COLUMNS as ORDER_COLUMNS
+from components.trades_tape import COLUMNS as TAPE_COLUMNS
+from components.wording import counted, grouped, held, money, order_told
+from models import OrderPublic
+from tests.components.rules import btc_usd_rules
+
+RULES = btc_usd_rules()
+NOW = datetime(2026, 12, 7, 21, 0, tzinfo=UTC)
+
+
+def order(status: str, quantity: str, filled: str, average: str | None, fills: int = 1, **extra: str) -> OrderPublic:
+    fill = {"id": 1, "price": average or "0", "quantity": filled, "taker_side": "buy", "fee": "0", "fee_asset": "USD"}
+    fill |= {"created_at": NOW}
+    return OrderPublic.model_validate(
+        {
+            "id": 1, "client_order_id": None, "symbol": "BTC-USD", "side": "buy", "type": "limit",
+            "price": "65000.00", "quantity": quantity, "filled_quantity": filled,
+            "remaining_quantity": "0.0000", "average_price": average, "status": status, "time_in_force": "GTC",
+            "post_only": False, "created_at": NOW, "updated_at": NOW, "trades": [fill] * (fills if average else 0),
+        } | extra
+    )  # fmt: skip
+
+
+def test_an_amount_held_is_cut_to_the_assets_places_never_rounded_up() -> None:
+    assert held(Decimal("9368.242874"), 2) == "9368.24"
+    assert held(Decimal("9.999999"), 2) == "9.99"
+    assert held(Decimal("0.5"), 4) == "0.5000"
+
+
+def test_a_worked_out_sum_is_at_the_quotes_places_rounded_the_way_its_sentence_stays_true() -> None:
+    assert money(Decimal("969.60033"), 2, "up") == "969.61"  # "at most"
+    assert money(Decimal("969.60033"), 2, "down") == "969.60"  # "at least"
+    assert money(Decimal("969.60533"), 2, "nearest") == "969.61"  # "≈"
+
+
+def test_a_sentence_groups_the_thousands_and_keeps_the_places() -> None:
+    assert [grouped(text) for text in ("65000.00", "999.50", "1234567.0001", "0.0050")] == [
+        "65,000.00",
+        "999.50",
+        "1,234,567.0001",
+        "0.0050",
+    ]
+
+
+def test_a_count_says_order_or_orders() -> None:
+    assert (counted(1, "order"), counted(3, "order"), counted(0, "order")) == ("1 order", "3 orders", "0 orders")
+
+
+def test_an_order_below_the_minimum_is_refused_with_its_value_shown_exactly() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        RULES.check_notional(Decimal("1.00"), Decimal("0.0001"))  # 0.0001 USD: not "0.00 USD"
+    assert refused.value.reason == "order value 0.0001 USD is below the minimum notional 1.00 USD"
+    with pytest.raises(InvalidInput) as refused:
+        RULES.check_notional(Decimal("9.99"), Decimal("0.1"))  # 0.999 USD: not "1.00" (the minimum itself)
+    assert refused.value.reason == "order value 0.999 USD is below the minimum notional 1.00 USD"
+
+
+@pytest.mark.parametrize(
+    ("placed", "told"),
+    [
+        (order("filled", "0.0050", "0.0050", "65000.00"), "Bought 0.0050 BTC at 65,000.00 USD"),
+        (order("filled", "0.0050", "0.0050", "64999.50", fills=2), "Bought 0.0050 BTC at 64,999.50 USD on average"),
+        (order("open", "0.0050", "0.0000", None), "Buy 0.0050 BTC at 65,000.00 USD placed: it rests in the book"),
+        (
+            order("partially_filled", "0.0050", "0.0020", "65000.00"),
+            "Bought 0.0020 BTC at 65,000.00 USD; the other 0.0030 BTC rests in the book",
+        ),
+        (
+            order("expired", "0.0050", "0.0020", "65000.00", time_in_force="IOC"),
+            "Bought 0.0020 BTC at 65,000.00 USD; the other 0.0030 BTC expired (IOC)",
+        ),
+        (
+            order("expired", "0.0050", "0.0000", None, time_in_force="FOK"),
+            "Buy 0.0050 BTC at 65,000.00 USD expired: nothing matched at once (FOK)",
+        ),
+        (
+            order("filled", "1.0000", "1.0000", "64000.00", side="sell", type="market", price=None),
+            "Sold 1.0000 BTC at 64,000.00 USD",
+        ),
+    ],
+    ids=["filled", "filled on average", "rests", "part rests", "rest expired", "expired", "market sell"],
+)
+def test_a_placed_order_is_told_in_a_sentence(placed: OrderPublic, told: str) -> None:
+    assert order_told(placed, RULES) == told
+
+
+def test_every_time_the_page_shows_is_labelled_utc() -> None:
+    assert [c["label"] for c in TAPE_COLUMNS if c["name"] == "time"] == ["Time (UTC)"]
+    assert [c["label"] for c in ORDER_COLUMNS if c["name"] == "time"] == ["Time (UTC)"]
+    assert "UTC" in inspect.signature(CandlesChart).parameters["title"].default  # the candles' times
