@@ -39,7 +39,7 @@ from app.observability import prometheus_router
 from app.settings import Settings, hand_over
 from app.store.db import connect, create_schema
 from app.stream.asyncapi import asyncapi_route
-from app.stream.endpoint import stream_route
+from app.stream.endpoint import StreamFirst, stream_route
 
 log = logging.getLogger("orderbook")
 
@@ -49,7 +49,9 @@ API_INTRODUCTION = """The REST API of a real-time orderbook: place, amend and ca
 candles and balances. Money is exact: prices and quantities are decimal strings.
 
 **Authenticate** with `Authorization: Bearer <api_key>`: the key is given once, on registration (`POST /api/traders`
-or the [Register](/register) page). **[Back to the trading page](/)**."""
+or the [Register](/register) page). **Streaming**: one WebSocket at `/api/ws` for books, trades, tickers, candles
+and your own orders, described by its AsyncAPI document, [/asyncapi.json](/asyncapi.json).
+**[Back to the trading page](/)**."""
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # What `--reload` watches: the code of the app, its pages and its models (main.py only composes them).
 RELOAD_FOLDERS = ("app", "components", "models")
@@ -89,6 +91,7 @@ def create_app(settings: Settings) -> FastAPI:
     # Inside the body limit: placing and cancelling one order are answered by their routes from there.
     api.add_middleware(LeanRoutesFirst, routes=hot_routes, owner=api)
     api.add_middleware(DeclaredBodyLimit)
+    api.add_middleware(StreamFirst)  # outside the others: a long-lived socket holds no frame of theirs
     # The streaming API's socket and its AsyncAPI document (docs/streaming.md); a websocket passes the HTTP-only
     # middlewares and routes above untouched.
     api.router.routes.extend([stream_route, asyncapi_route])
