@@ -49,7 +49,9 @@ API_INTRODUCTION = """The REST API of a real-time orderbook: place, amend and ca
 candles and balances. Money is exact: prices and quantities are decimal strings.
 
 **Authenticate** with `Authorization: Bearer <api_key>`: the key is given once, on registration (`POST /api/traders`
-or the [Register](/register) page). **[Back to the trading page](/)**."""
+or the [Register](/register) page). **Streaming**: one WebSocket at `/api/ws` for books, trades, tickers, candles
+and your own orders, described by its AsyncAPI document, [/asyncapi.json](/asyncapi.json).
+**[Back to the trading page](/)**."""
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # What `--reload` watches: the code of the app, its pages and its models (main.py only composes them).
 RELOAD_FOLDERS = ("app", "components", "models")

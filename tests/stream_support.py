@@ -1,6 +1,7 @@
 """A client of the streaming API for tests: a local book kept from the book channel, every checksum verified."""
 
 import json
+import random
 import time
 from collections.abc import Callable
 from typing import Any
@@ -10,6 +11,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from app.feed.book_delta import Book, apply_delta, verified
+from tests.servers import Trader
 
 
 class LocalBook:
@@ -105,3 +107,31 @@ class StreamClient:
 
     def close(self) -> None:
         self.socket.close()
+
+
+def place(trader: Trader, market: str, side: str, price: str, quantity: str) -> dict:
+    body = {"symbol": market, "side": side, "price": price, "quantity": quantity}
+    response = trader.client.post("/api/orders", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def subscribe_book(client: StreamClient, market: str, depth: int) -> None:
+    client.send(op="subscribe", id="book", channel="book", market=market, depth=depth)
+    assert client.answer("book")["status"] == 200
+    client.until(lambda message: message.get("type") == "snapshot")
+
+
+def crossing_flow(trader: Trader, seed: int, orders: int, market: str = "BTC-USD") -> None:
+    """Limit orders around 100.00 that cross and rest, and cancels of what rested."""
+    rng = random.Random(seed)
+    resting: list[int] = []
+    for _ in range(orders):
+        if resting and rng.random() < 0.25:
+            trader.client.delete(f"/api/orders/{resting.pop(rng.randrange(len(resting)))}")
+            continue
+        side = rng.choice(["buy", "sell"])
+        price = f"{rng.randint(9_960, 10_040) / 100:.2f}"
+        order = place(trader, market, side, price, f"{rng.randint(110, 500) / 10_000:.4f}")  # >= 1 USD, the minimum
+        if order["status"] in ("open", "partially_filled"):
+            resting.append(order["id"])

@@ -1,4 +1,4 @@
-"""deploy/nginx.conf in front of a real server: the API, a page and NiceGUI's websocket all pass through it."""
+"""deploy/nginx.conf in front of a real server: the API, a page, NiceGUI's websocket and the stream pass through it."""
 
 import base64
 import os
@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.servers import REPO_ROOT, STARTUP_TIMEOUT, ServerProcess, free_port, serving, sqlite_url
+from tests.stream_support import StreamClient
 
 pytestmark = pytest.mark.process
 
@@ -110,6 +111,14 @@ def test_the_socketio_websocket_upgrades_through_nginx(proxy_url: str) -> None:
         assert headers.startswith(b"HTTP/1.1 101"), headers
         # engine.io's open packet in the first frame: the upgraded socket really carries the app's data.
         assert b'0{"sid"' in receive_until(sock, frames, lambda data: b'0{"sid"' in data)
+
+
+def test_the_streaming_api_answers_through_nginx(proxy_url: str) -> None:
+    stream = StreamClient(proxy_url)
+    stream.send(op="subscribe", id=1, channel="book", market="BTC-USD")
+    assert stream.answer(1)["status"] == 200
+    assert stream.until(lambda message: message.get("type") == "snapshot")["market"] == "BTC-USD"
+    stream.close()
 
 
 def receive_until(sock: socket.socket, received: bytes, done: Callable[[bytes], bool]) -> bytes:

@@ -3,7 +3,6 @@ hostile clients (garbage, huge frames, floods, churn, a socket that never reads)
 slow the others."""
 
 import json
-import random
 import socket
 import time
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from websockets.protocol import State
 from websockets.uri import parse_uri
 
 from tests.servers import ServerProcess, Trader, register_trader
-from tests.stream_support import StreamClient, rest_levels
+from tests.stream_support import StreamClient, crossing_flow, place, rest_levels, subscribe_book
 
 pytestmark = [pytest.mark.process, pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="module")]
 
@@ -53,34 +52,6 @@ def metric(server: ServerProcess, name: str, **labels: str) -> float:
             if sample.name == name and sample.labels == labels:
                 return sample.value
     return 0.0
-
-
-def place(trader: Trader, market: str, side: str, price: str, quantity: str) -> dict:
-    body = {"symbol": market, "side": side, "price": price, "quantity": quantity}
-    response = trader.client.post("/api/orders", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def subscribe_book(client: StreamClient, market: str, depth: int) -> None:
-    client.send(op="subscribe", id="book", channel="book", market=market, depth=depth)
-    assert client.answer("book")["status"] == 200
-    client.until(lambda message: message.get("type") == "snapshot")
-
-
-def crossing_flow(trader: Trader, seed: int, orders: int) -> None:
-    """Limit orders around 100.00 that cross and rest, and cancels of what rested."""
-    rng = random.Random(seed)
-    resting: list[int] = []
-    for _ in range(orders):
-        if resting and rng.random() < 0.25:
-            trader.client.delete(f"/api/orders/{resting.pop(rng.randrange(len(resting)))}")
-            continue
-        side = rng.choice(["buy", "sell"])
-        price = f"{rng.randint(9_960, 10_040) / 100:.2f}"
-        order = place(trader, BTC, side, price, f"{rng.randint(110, 500) / 10_000:.4f}")  # >= 1 USD, the minimum
-        if order["status"] in ("open", "partially_filled"):
-            resting.append(order["id"])
 
 
 def test_a_local_book_from_the_stream_equals_the_rest_book_after_a_crossing_flow_from_several_traders(

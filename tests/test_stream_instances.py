@@ -1,0 +1,59 @@
+"""The stream across instances: a subscriber on B keeps B's book equal to the REST book while orders go through A
+and B on one PostgreSQL database, and a client that reconnects resyncs from a new snapshot.
+
+The safety poll is set to an hour, so only the push (NOTIFY, then the journal) can explain what B streams."""
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from tests.servers import ServerProcess, Trader, register_trader, serving_pair
+from tests.stream_support import StreamClient, crossing_flow, place, rest_levels, subscribe_book
+
+pytestmark = [pytest.mark.process, pytest.mark.parametrize("backend", ["postgresql"], indirect=True, scope="module")]
+
+BTC = "BTC-USD"
+NO_POLL = {"ORDERBOOK_POLL_INTERVAL": "3600"}
+
+
+@pytest.fixture(scope="module")
+def pair(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    with serving_pair(database_url, tmp_path_factory.mktemp("logs"), NO_POLL) as servers:
+        yield servers
+
+
+def on(server: ServerProcess, trader: Trader) -> Trader:
+    """The same trader, talking to `server`."""
+    client = httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {trader.api_key}"}, timeout=20)
+    return Trader(trader.username, trader.api_key, client)
+
+
+def test_a_book_streamed_by_b_equals_the_rest_book_after_a_crossing_flow_through_a_and_b(
+    pair: tuple[ServerProcess, ServerProcess],
+) -> None:
+    a, b = pair
+    registered = [register_trader(a.base_url) for _ in range(3)]
+    traders = [registered[0], registered[1], on(b, registered[2])]
+    stream = StreamClient(b.base_url)
+    subscribe_book(stream, BTC, 100)
+    with ThreadPoolExecutor(len(traders)) as pool:
+        flows = [pool.submit(crossing_flow, trader, 100 + seed, 40) for seed, trader in enumerate(traders)]
+        for flow in flows:
+            flow.result()
+    place(traders[0], BTC, "buy", "90.00", "0.0200")  # through A, and visible: B's stream must reach its sequence
+    with a.client() as anonymous:
+        sequence, asks, bids = rest_levels(anonymous, BTC, 100)
+    stream.read_while(lambda: stream.book.sequence < sequence)
+    assert stream.book.sequence == sequence
+    assert stream.book.levels() == (asks, bids)
+    assert stream.book.updates > 30
+    stream.close()
+    again = StreamClient(b.base_url)  # a reconnecting client starts over from a snapshot
+    subscribe_book(again, BTC, 100)
+    assert again.book.sequence == sequence and again.book.levels() == (asks, bids)
+    again.close()
+    for trader in (*registered, traders[2]):
+        trader.client.delete("/api/orders")
+        trader.client.close()
