@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from tests.funds import credit
 from tests.servers import ServerProcess, Trader, register_trader, sqlite_url
 from tests.stream_support import StreamClient
 
@@ -280,6 +282,19 @@ def final_balances(stream: PrivateClient) -> list[dict]:
     for message in stream.of_channel("balances"):
         rows.update((row["asset"], row) for row in message["balances"])
     return list(rows.values())
+
+
+def test_a_deposit_reaches_the_traders_balances_channel(server: ServerProcess, fresh: Callable[[], Trader]) -> None:
+    trader = fresh()
+    with PrivateClient(server.base_url) as stream:
+        stream.auth(trader.api_key)
+        stream.call("subscribe", channel="balances")
+        snapshot = stream.wait_for(lambda message: message.get("type") == "snapshot")
+        usd = next(row for row in snapshot["balances"] if row["asset"] == "USD")
+        credit(server.database_url, trader.username, "USD", "12.50")
+        update = stream.wait_for(lambda message: message.get("type") == "update")
+    before = Decimal(usd["available"])
+    assert update["balances"] == [{**usd, "available": str((before + Decimal("12.50")).quantize(before))}]
 
 
 def order_status(trader: Trader, order_id: int) -> str:
