@@ -1,6 +1,7 @@
 """The streaming API's private side against a real server: order entry answered as REST answers, acknowledged orders
 stored, each trader's own orders, fills and balances, and the dead-man switch (cancel_on_disconnect)."""
 
+import itertools
 import json
 import os
 import re
@@ -10,6 +11,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +19,51 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from tests.funds import credit
 from tests.servers import ServerProcess, Trader, register_trader, sqlite_url
-from tests.stream_client import StreamClient, stream_url
+from tests.stream_support import StreamClient
 
 pytestmark = pytest.mark.process
+
+
+class PrivateClient(StreamClient):
+    """The tests' stream client, with a call that waits for its answer and a look at everything read so far."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(base_url)
+        self.ids = itertools.count(1)
+
+    def post(self, op: str, **fields: Any) -> int:
+        """Send a frame with a fresh id, without waiting for its answer; the id."""
+        ident = next(self.ids)
+        self.send(op=op, id=ident, **fields)
+        return ident
+
+    def call(self, op: str, **fields: Any) -> dict:
+        return self.answer(self.post(op, **fields))
+
+    def auth(self, api_key: str, **fields: Any) -> dict:
+        answer = self.call("auth", key=api_key, **fields)
+        assert answer["status"] == 200, answer
+        return answer
+
+    def wait_for(self, condition: Callable[[dict], bool]) -> dict:
+        """The first message read so far, or read within the deadline, for which `condition` holds."""
+        return next((message for message in self.messages if condition(message)), None) or self.until(condition)
+
+    def of_channel(self, channel: str) -> list[dict]:
+        return [message for message in self.messages if message.get("channel") == channel and "op" not in message]
+
+    def __enter__(self) -> "PrivateClient":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def stream_url(base_url: str) -> str:
+    return base_url.replace("http://", "ws://", 1) + "/api/ws"
+
 
 BTC = "BTC-USD"
 DEAD_MAN_DEADLINE = 2.0  # s: the contract's bound for cancelling a closed socket's orders
@@ -100,14 +143,14 @@ def test_placing_over_the_stream_answers_each_body_with_the_rest_routes_status_a
     for body in PLACE_TABLE:
         response = rest.client.post("/api/orders", json=body)
         by_rest.append((response.status_code, without_ids(response.json())))
-    with StreamClient(server.base_url) as stream:
+    with PrivateClient(server.base_url) as stream:
         stream.auth(ws_trader.api_key)
         by_stream = [(status, without_ids(body)) for status, body in map(streamed, map(place_on(stream), PLACE_TABLE))]
     assert {status for status, _ in by_rest} == {201, 200, 422}
     assert by_stream == by_rest
 
 
-def place_on(stream: StreamClient) -> Callable[[Any], dict]:
+def place_on(stream: PrivateClient) -> Callable[[Any], dict]:
     return lambda body: stream.call("place", order=body)
 
 
@@ -115,7 +158,7 @@ def test_cancel_cancel_all_and_amend_over_the_stream_answer_as_their_rest_routes
     server: ServerProcess, fresh: Callable[[], Trader]
 ) -> None:
     rest, ws_trader = fresh(), fresh()
-    with StreamClient(server.base_url) as stream:
+    with PrivateClient(server.base_url) as stream:
         stream.auth(ws_trader.api_key)
 
         def over_rest(method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
@@ -162,7 +205,7 @@ def test_order_entry_before_auth_and_a_wrong_key_are_refused_as_rest_refuses_the
     server: ServerProcess, fresh: Callable[[], Trader]
 ) -> None:
     rest_answer = server.client({"Authorization": "Bearer lob_not-a-key"}).get("/api/balances")
-    with StreamClient(server.base_url) as stream:
+    with PrivateClient(server.base_url) as stream:
         before = stream.call("place", order=resting("1.00"))
         wrong = stream.call("auth", key="lob_not-a-key")
     assert before["status"] == 401
@@ -176,9 +219,9 @@ def test_an_order_acknowledged_over_the_stream_is_stored_when_the_server_is_kill
     server = ServerProcess(url, tmp_path / "server.log").start()
     try:
         trader = register_trader(server.base_url)
-        with StreamClient(server.base_url) as stream:
+        with PrivateClient(server.base_url) as stream:
             stream.auth(trader.api_key)
-            ids = [stream.send("place", order=resting("30.00", "0.0500")) for _ in range(20)]
+            ids = [stream.post("place", order=resting("30.00", "0.0500")) for _ in range(20)]
             ack = stream.wait_for(lambda message: message.get("id") == ids[0] and message.get("status") == 201)
             assert server.process is not None
             os.killpg(server.process.pid, signal.SIGKILL)  # at once: no shutdown code runs
@@ -199,7 +242,7 @@ def test_a_trader_is_sent_their_own_orders_fills_and_balances_and_never_another_
     server: ServerProcess, fresh: Callable[[], Trader]
 ) -> None:
     me, other = fresh(), fresh()
-    with StreamClient(server.base_url) as mine, StreamClient(server.base_url) as theirs:
+    with PrivateClient(server.base_url) as mine, PrivateClient(server.base_url) as theirs:
         mine.auth(me.api_key)
         theirs.auth(other.api_key)
         for stream in (mine, theirs):
@@ -214,6 +257,9 @@ def test_a_trader_is_sent_their_own_orders_fills_and_balances_and_never_another_
         theirs.wait_for(lambda m: "fill" in m and m["fill"]["order_id"] == buy["id"])
         mine.wait_for(lambda m: m.get("channel") == "orders" and m.get("order", {}).get("status") == "filled")
         mine.wait_for(lambda m: m.get("channel") == "balances" and m.get("type") == "update")
+        theirs.wait_for(lambda m: m.get("channel") == "orders" and m.get("order", {}).get("id") == buy["id"])
+        balances = me.client.get("/api/balances").json()
+        mine.read_while(lambda: final_balances(mine) != balances)  # the updates after the trade, as they come
         my_orders = {m["order"]["id"] for m in mine.of_channel("orders")}
         my_fill = next(m["fill"] for m in mine.of_channel("fills"))
         their_orders = {m["order"]["id"] for m in theirs.of_channel("orders")}
@@ -227,15 +273,28 @@ def test_a_trader_is_sent_their_own_orders_fills_and_balances_and_never_another_
         "0.0100",
     ]
     assert my_fill["fee"] == me.client.get(f"/api/orders/{sell['id']}").json()["trades"][0]["fee"]
-    assert me.client.get("/api/balances").json() == final_balances(mine)
+    assert final_balances(mine) == balances
 
 
-def final_balances(stream: StreamClient) -> list[dict]:
+def final_balances(stream: PrivateClient) -> list[dict]:
     """The balances a subscriber holds after applying its snapshot and every update in order."""
     rows: dict[str, dict] = {}
     for message in stream.of_channel("balances"):
         rows.update((row["asset"], row) for row in message["balances"])
     return list(rows.values())
+
+
+def test_a_deposit_reaches_the_traders_balances_channel(server: ServerProcess, fresh: Callable[[], Trader]) -> None:
+    trader = fresh()
+    with PrivateClient(server.base_url) as stream:
+        stream.auth(trader.api_key)
+        stream.call("subscribe", channel="balances")
+        snapshot = stream.wait_for(lambda message: message.get("type") == "snapshot")
+        usd = next(row for row in snapshot["balances"] if row["asset"] == "USD")
+        credit(server.database_url, trader.username, "USD", "12.50")
+        update = stream.wait_for(lambda message: message.get("type") == "update")
+    before = Decimal(usd["available"])
+    assert update["balances"] == [{**usd, "available": str((before + Decimal("12.50")).quantize(before))}]
 
 
 def order_status(trader: Trader, order_id: int) -> str:
@@ -256,10 +315,10 @@ def test_closing_a_cancel_on_disconnect_socket_cancels_its_resting_orders_and_no
 ) -> None:
     trader = fresh()
     elsewhere_rest = trader.client.post("/api/orders", json=resting("1.00")).json()["id"]
-    with StreamClient(server.base_url) as plain:
+    with PrivateClient(server.base_url) as plain:
         plain.auth(trader.api_key)
         elsewhere_ws = plain.call("place", order=resting("1.00"))["order"]["id"]
-        with StreamClient(server.base_url) as dead_man:
+        with PrivateClient(server.base_url) as dead_man:
             dead_man.auth(trader.api_key, cancel_on_disconnect=True)
             placed = [dead_man.call("place", order=resting(f"1.{cents:02d}"))["order"]["id"] for cents in range(1, 4)]
         closed = time.monotonic()

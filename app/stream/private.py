@@ -11,8 +11,8 @@ never one per socket. Orders and balances are sent as the REST API shows them (`
 import asyncio
 import json
 import logging
-from collections.abc import Callable
-from typing import Literal
+from collections.abc import Callable, Coroutine
+from typing import Any, Literal
 
 from sqlmodel import Session
 
@@ -44,6 +44,7 @@ class PrivateFeed:
         self.newest: dict[str, int] = {}
         self.reading: dict[str, asyncio.Task] = {}
         self.shown: dict[int, dict[str, BalancePublic]] = {}  # the balances last sent to each trader's sockets
+        self.tasks: set[asyncio.Task] = set()  # balance reads under way (held, so that none is collected unfinished)
         self.stop_listening = exchange.subscribe(self.changed)
         ledger.subscribe(self.funds_changed)
 
@@ -51,7 +52,7 @@ class PrivateFeed:
         """Send `channel`'s messages for `trader_id` to `send`; returns the unsubscribe function."""
         self.sockets[channel].setdefault(trader_id, set()).add(send)
         if channel == "balances":
-            asyncio.get_running_loop().create_task(self._snapshot(trader_id, send))
+            self._start(self._snapshot(trader_id, send))
 
         def unsubscribe() -> None:
             sends = self.sockets[channel].get(trader_id)
@@ -63,6 +64,11 @@ class PrivateFeed:
                         self.shown.pop(trader_id, None)
 
         return unsubscribe
+
+    def _start(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     def listeners(self, *channels: Channel) -> frozenset[int]:
         return frozenset(trader for channel in channels for trader in self.sockets[channel])
@@ -82,7 +88,7 @@ class PrivateFeed:
         """Money moved outside the markets (a deposit, a withdrawal): the listening traders' balances again."""
         listening = traders & self.listeners("balances")
         if listening:
-            asyncio.get_running_loop().create_task(self._send_balances(listening))
+            self._start(self._send_balances(listening))
 
     async def _read(self, symbol: str) -> None:
         try:
@@ -151,5 +157,5 @@ class PrivateFeed:
 
     def close(self) -> None:
         self.stop_listening()
-        for task in self.reading.values():
+        for task in [*self.reading.values(), *self.tasks]:
             task.cancel()

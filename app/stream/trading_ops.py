@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from app.accounts.service import Caller
+from app.accounts.throttle import TooManyAttempts
 from app.errors import ServiceError
 from app.stream import order_entry, protocol
 from app.stream.auth import authenticate
@@ -61,7 +62,13 @@ AUTH_FIELDS = {
     "auth",
     summary="Authenticate the socket with an API key; refused as the REST API refuses a wrong key (401, 429).",
     fields=AUTH_FIELDS,
-    answer={"status": {"type": "integer"}, "trader": {"type": "object"}, "detail": {"type": "string"}},
+    answer={
+        "status": {"type": "integer", "description": "200, or REST's 401 or 429 for a wrong key"},
+        "trader": {"type": "object", "description": "the trader's id and username"},
+        "cancel_on_disconnect": {"type": "boolean"},
+        "detail": {"type": "string"},
+        "retry_after": {"type": "integer", "description": "with 429: seconds to wait (REST's Retry-After)"},
+    },
 )
 async def auth(conn: "StreamConnection", frame: dict) -> None:
     dead_man = frame.get("cancel_on_disconnect", False)
@@ -70,6 +77,9 @@ async def auth(conn: "StreamConnection", frame: dict) -> None:
         return
     try:
         caller = await authenticate(conn.services.accounts, frame.get("key"), conn.address or "unknown")
+    except TooManyAttempts as refused:  # REST's Retry-After header, as a field
+        await protocol.answer(conn, frame, status=429, detail=refused.message, retry_after=refused.retry_after)
+        return
     except ServiceError as refused:
         await protocol.answer(conn, frame, status=refused.status_code, detail=refused.message)
         return
