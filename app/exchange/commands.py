@@ -84,24 +84,27 @@ class Batch:
     OrderResult as committed (an order changed twice in one batch answers both times with its final state).
     """
 
-    def __init__(self, session: Any, rules: MarketRules, sequence: int, places: int, fees_collected: Decimal) -> None:
+    def __init__(self, session: Any, rules: MarketRules, locked: writes.MarketLock, places: int) -> None:
         self.session = session
         self.rules = rules
-        self.sequence = sequence
+        self.sequence = locked.sequence
         self.now = utcnow()
-        self.order_ids = writes.IdAllocator(session, writes.ORDERS, expected=places)
-        self.trade_ids = writes.IdAllocator(session, writes.TRADES)
+        self.order_ids = writes.IdAllocator(session, writes.ORDERS, expected=places, last=locked.last_order_id)
+        self.trade_ids = writes.IdAllocator(session, writes.TRADES, last=locked.last_trade_id)
         self.new_orders: dict[int, tuple[BookOrder, str | None, int]] = {}
         self.new_trades: list[dict] = []
         self.trades_of: defaultdict[int, list[dict]] = defaultdict(list)  # the new trades of each order
         self.changed: dict[int, BookOrder] = {}
-        self.client_order_ids: dict[tuple[int, str], int] = {}
+        self.client_order_ids: dict[tuple[int, str], int] = {}  # placed by this batch
+        # The batch's client order ids looked for among the stored orders (all at once), and those found.
+        self.client_order_ids_read: set[tuple[int, str]] = set()
+        self.stored_client_orders: dict[tuple[int, str], Order] = {}
         self.traders: set[int] = set()  # whose orders changed: their pages refresh their own orders
         # Orders stored before this batch that a command answers with: their rows, then as they were stored.
         self.stored_rows: dict[int, Order | None] = {}
         self.stored: dict[int, OrderResult] = {}
         self.balances = Balances()  # the balance rows this batch reads and writes, under lock
-        self.fees_collected = fees_collected
+        self.fees_collected = locked.fees_collected
         self.fees = Decimal(0)  # collected by this batch, in the quote asset
 
     def lock_balances(self, trader_ids: set[int]) -> None:
@@ -109,6 +112,17 @@ class Batch:
         assets = (self.rules.base, self.rules.quote)
         found = writes.lock_balances(self.session, trader_ids, assets)
         self.balances.load(found, [(trader_id, asset) for trader_id in trader_ids for asset in assets])
+
+    def read_client_orders(self, keys: set[tuple[int, str]]) -> None:
+        """Look for the batch's (trader id, client order id) among the stored orders: one query, before matching."""
+        self.stored_client_orders.update(writes.orders_by_client_order_id(self.session, sorted(keys)))
+        self.client_order_ids_read |= keys
+
+    def stored_client_order(self, key: tuple[int, str]) -> Order | None:
+        """The stored order with this (trader id, client order id), if any."""
+        if key not in self.client_order_ids_read:
+            self.read_client_orders({key})
+        return self.stored_client_orders.get(key)
 
     def lock_balances_moved(self) -> None:
         """Read the rows of the makers this batch filled but had not read: their moves were recorded meanwhile."""

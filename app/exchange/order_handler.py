@@ -47,7 +47,7 @@ class OrderHandler:
             earlier = batch.client_order_ids.get(key)
             if earlier is not None:
                 return earlier, False
-            stored = writes.find_by_client_order_id(batch.session, *key)
+            stored = batch.stored_client_order(key)
             if stored is not None:
                 assert stored.id is not None
                 batch.answers_with(stored.id, stored)

@@ -147,12 +147,16 @@ class MarketWriter:
         batch: Batch | None = None
         try:
             with self.database.write() as session:
-                stored, fees_collected = writes.lock_market(session, self.rules.id)
+                locked = writes.lock_market(session, self.rules.id)
+                stored = locked.sequence
                 if stored != market.sequence:
                     self.follower.catch_up(session, stored)
-                places = sum(isinstance(command, PlaceOrder) for command in commands)
-                batch = Batch(session, self.rules, stored, places, fees_collected)
+                places = [command for command in commands if isinstance(command, PlaceOrder)]
+                batch = Batch(session, self.rules, locked, len(places))
                 batch.lock_balances({command.trader_id for command in commands if not isinstance(command, Sync)})
+                batch.read_client_orders(
+                    {(c.trader_id, c.client_order_id) for c in places if c.client_order_id is not None}
+                )
                 answers = [self.orders.apply(batch, command) for command in commands]
                 batch.lock_balances_moved()
                 batch.read_stored()

@@ -1,11 +1,12 @@
 """The SQL a market's writer runs inside one transaction: lock, reload, allocate ids, write a batch."""
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, tuple_, update
 from sqlmodel import Session, col
 
 from app.domain.rules import MarketRules
@@ -23,13 +24,41 @@ BALANCES = Balance.__table__  # type: ignore[attr-defined]
 IS_RESTING = ORDERS.c.status.in_(bindparam("resting", list(RESTING_STATUSES), expanding=True, literal_execute=True))
 
 
-def lock_market(session: Session, market_id: int) -> tuple[int, Decimal]:
-    """The stored sequence and fees collected, with the market locked until commit (SQLite: BEGIN IMMEDIATE)."""
-    query = select(MARKETS.c.sequence, MARKETS.c.fees_collected).where(MARKETS.c.id == market_id)
+@dataclass(frozen=True, slots=True)
+class MarketLock:
+    """What a batch reads first, with the market locked until it commits."""
+
+    sequence: int
+    fees_collected: Decimal
+    # SQLite: the highest order and trade ids, from which the batch numbers its new rows. PostgreSQL: None (its
+    # sequences hand the ids out).
+    last_order_id: int | None = None
+    last_trade_id: int | None = None
+
+
+def _last_id(table: Any) -> Any:
+    # A bare max() inside: SQLite reads it off the end of the primary key.
+    return func.coalesce(select(func.max(table.c.id)).scalar_subquery(), 0)
+
+
+def lock_market(session: Session, market_id: int) -> MarketLock:
+    """The stored sequence and fees collected, with the market locked until commit (SQLite: BEGIN IMMEDIATE).
+
+    SQLite: the last order and trade ids come in the same statement; the write lock is held, so nobody else can take
+    the next ones before this batch commits.
+    """
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
+        query = select(MARKETS.c.sequence, MARKETS.c.fees_collected).where(MARKETS.c.id == market_id)
+        row = session.execute(query.with_for_update()).one()
+        return MarketLock(int(row.sequence), row.fees_collected)
+    query = select(
+        MARKETS.c.sequence,
+        MARKETS.c.fees_collected,
+        _last_id(ORDERS).label("last_order_id"),
+        _last_id(TRADES).label("last_trade_id"),
+    ).where(MARKETS.c.id == market_id)
     row = session.execute(query).one()
-    return int(row.sequence), row.fees_collected
+    return MarketLock(int(row.sequence), row.fees_collected, int(row.last_order_id), int(row.last_trade_id))
 
 
 def lock_balances(
@@ -102,10 +131,13 @@ def resting_orders(session: Session, rules: MarketRules) -> Iterator[BookOrder]:
         )
 
 
-def find_by_client_order_id(session: Session, trader_id: int, client_order_id: str) -> Order | None:
-    return session.exec(  # type: ignore[call-overload]
-        select(Order).where(col(Order.trader_id) == trader_id, col(Order.client_order_id) == client_order_id)
-    ).scalar_one_or_none()
+def orders_by_client_order_id(session: Session, keys: list[tuple[int, str]]) -> dict[tuple[int, str], Order]:
+    """The stored orders with these (trader id, client order id), in one query, by that key."""
+    if not keys:
+        return {}
+    query = select(Order).where(tuple_(ORDERS.c.trader_id, ORDERS.c.client_order_id).in_(keys))
+    rows = session.exec(query).scalars()  # type: ignore[call-overload]
+    return {(row.trader_id, row.client_order_id): row for row in rows}
 
 
 def find_order(session: Session, trader_id: int, order_id: int) -> Order | None:
@@ -124,13 +156,13 @@ def orders_by_id(session: Session, order_ids: list[int]) -> list[Order]:
 class IdAllocator:
     """Ids for new rows, taken inside the batch's transaction so that the batch can be written in bulk."""
 
-    def __init__(self, session: Session, table: Any, *, expected: int = 16) -> None:
+    def __init__(self, session: Session, table: Any, *, expected: int = 16, last: int | None = None) -> None:
         self.session = session
         self.table = table
         self.postgres = session.get_bind().dialect.name == "postgresql"
         self.block = max(1, expected)  # PostgreSQL: how many ids the first round trip takes
         self.free: list[int] = []
-        self.last: int | None = None
+        self.last = last  # SQLite: the highest id stored, if already read under the write lock
 
     def next(self) -> int:
         if self.postgres:
