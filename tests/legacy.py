@@ -1,9 +1,9 @@
 """A database made by the code from before migrations (LEGACY_COMMIT), with a trading history, and what it served."""
 
 import io
+import os
 import shutil
 import subprocess
-import sys
 import tarfile
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -15,6 +15,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy import create_engine, inspect, text
 
+from tests.preloaded_main import run_main
 from tests.servers import POSTGRES_ADMIN_URL, REPO_ROOT, ServerProcess, Trader, register_trader, serving
 
 # The last commit whose code created the schema with SQLModel.metadata.create_all (main before the reorganisation).
@@ -161,14 +162,7 @@ def _as_before(order: dict[str, Any]) -> dict[str, Any]:
 
 def deposit(url: str, username: str, asset: str, amount: str) -> subprocess.CompletedProcess[str]:
     """The operator's command, as a real process on the database: `python main.py deposit USERNAME ASSET AMOUNT`."""
-    return subprocess.run(
-        [sys.executable, "main.py", "deposit", username, asset, amount, "--database-url", url],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_main(["deposit", username, asset, amount, "--database-url", url], os.environ, REPO_ROOT, timeout=60)
 
 
 def copy_database(url: str, copy: str) -> str:

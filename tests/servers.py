@@ -19,6 +19,8 @@ import httpx
 import psycopg
 from psycopg import sql
 
+from tests.preloaded_main import PreloadedProcess
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres:postgres@127.0.0.1:5432/postgres")
 STARTUP_TIMEOUT = 30.0
@@ -88,7 +90,10 @@ class ServerProcess:
     port: int = field(default_factory=free_port)
     cwd: Path = REPO_ROOT  # another checkout's main.py (e.g. an older commit's) runs from its own folder
     environment: dict[str, str] = field(default_factory=dict)  # more variables for this process (ORDERBOOK_...)
-    process: subprocess.Popen[bytes] | None = None
+    # Forked from a process that has imported the app (tests/preloaded_main.py) rather than a fresh interpreter: the
+    # same main.py run, without importing the app again. Another checkout's code always starts afresh.
+    preloaded: bool = True
+    process: subprocess.Popen[bytes] | PreloadedProcess | None = None
     _log_file: IO[bytes] | None = None
 
     @property
@@ -109,19 +114,34 @@ class ServerProcess:
             raise
         return self
 
-    def launch(self) -> None:
-        """Start the process without waiting (start several, then wait for each)."""
+    def process_environment(self) -> dict[str, str]:
+        """The variables the process starts with."""
         # PYTEST_CURRENT_TEST goes for the older checkouts this may run (tests/legacy.py): their main.py read its flags
         # only without it. HOST and PORT go so that the flags below are all the server is told.
         env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_CURRENT_TEST", "HOST", "PORT"}}
         env.update(DATABASE_URL=self.database_url, STORAGE_SECRET="test-storage-secret", PYTHONUNBUFFERED="1")
         env.setdefault("ORDERBOOK_STARTING_BALANCES", STARTING_BALANCES)
         env.update(self.environment)
-        command = [sys.executable, "main.py", "--host", "127.0.0.1", "--port", str(self.port)]
-        command += ["--database-url", self.database_url]
+        return env
+
+    def arguments(self) -> list[str]:
+        """main.py's command-line flags."""
+        return ["--host", "127.0.0.1", "--port", str(self.port), "--database-url", self.database_url]
+
+    def launch(self) -> None:
+        """Start the process without waiting (start several, then wait for each)."""
+        env, arguments = self.process_environment(), self.arguments()
+        if self.preloaded and self.cwd == REPO_ROOT:
+            self.process = PreloadedProcess(arguments, env, self.cwd, self.log_path)
+            return
         self._log_file = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            command, cwd=self.cwd, env=env, stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True
+            [sys.executable, "main.py", *arguments],
+            cwd=self.cwd,
+            env=env,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def wait_until_healthy(self) -> None:

@@ -7,7 +7,6 @@ import os
 import re
 import stat
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,17 +35,16 @@ class ConfiguredServer(ServerProcess):
 
     environment: dict[str, str] = field(default_factory=dict)
 
-    def launch(self) -> None:
+    def process_environment(self) -> dict[str, str]:
         removed = {"PYTEST_CURRENT_TEST", "HOST", "PORT", "STORAGE_SECRET", "ORDERBOOK_MAX_RESTING_ORDERS"}
         env = {k: v for k, v in os.environ.items() if k not in removed}
         env.update(DATABASE_URL=self.database_url, PYTHONUNBUFFERED="1")
         env.setdefault("ORDERBOOK_STARTING_BALANCES", STARTING_BALANCES)
         env.update(self.environment)
-        command = [sys.executable, "main.py", "--host", "127.0.0.1", "--port", str(self.port)]
-        self._log_file = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            command, cwd=REPO_ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        return env
+
+    def arguments(self) -> list[str]:
+        return ["--host", "127.0.0.1", "--port", str(self.port)]
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ answers for bad amounts, unknown assets and orders short of funds (alone, in a b
 """
 
 import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import pytest
 from tests.conftest import TraderFactory
 from tests.funds import credit
 from tests.funds_support import api_balances, funds_problems, read_funds
+from tests.preloaded_main import run_main
 from tests.servers import REPO_ROOT, ServerProcess
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="module")
@@ -27,14 +27,8 @@ def server_environment() -> dict[str, str]:
 
 def deposit(database_url: str, *arguments: str) -> subprocess.CompletedProcess[str]:
     """`python main.py deposit ...` against the module's database, as an operator runs it."""
-    return subprocess.run(
-        [sys.executable, "main.py", "deposit", *arguments],
-        cwd=REPO_ROOT,
-        env={"DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    environment = {"DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"}
+    return run_main(["deposit", *arguments], environment, REPO_ROOT, timeout=60)
 
 
 def balances(client: httpx.Client) -> dict[str, tuple[Decimal, Decimal]]:
