@@ -51,13 +51,18 @@ class AmendDialog:
         self.trader_id = trader_id
         self.on_amended = on_amended
         self.order: OrderPublic | None = None
-        with ui.dialog() as self.dialog, ui.card().classes("p-4 gap-2 amend-dialog").style("min-width: 18rem"):
+        card = ui.card().classes("p-4 gap-2 amend-dialog").style("width: 22rem; max-width: 100%")
+        with ui.dialog() as self.dialog, card:
             self.title = ui.label().classes("text-subtitle1 text-weight-medium")
-            self.price = ui.input(f"Price ({rules.quote})").props(
-                'dense outlined inputmode="decimal" data-field="amend_price"'
+            self.price = (
+                ui.input(f"Price ({rules.quote})")
+                .props('dense outlined inputmode="decimal" data-field="amend_price"')
+                .classes("w-full")
             )
-            self.quantity = ui.input(f"Quantity ({rules.base})").props(
-                'dense outlined inputmode="decimal" data-field="amend_quantity"'
+            self.quantity = (
+                ui.input(f"Quantity ({rules.base})")
+                .props('dense outlined inputmode="decimal" data-field="amend_quantity"')
+                .classes("w-full")
             )
             self.note = ui.label().classes("text-caption text-grey-7")
             with ui.row().classes("w-full justify-end gap-2"):

@@ -20,6 +20,7 @@ from app import services
 from app.server import create_app
 from app.settings import Settings, load_settings
 from app.store.queries import StatusFilter
+from components import live
 from components.ladder import OrderBookLadder
 from components.layout import ShellHeader
 from components.market_stats import MarketStatsBar
@@ -66,6 +67,9 @@ async def user(settings: Settings, caplog: pytest.LogCaptureFixture) -> AsyncIte
                 yield User(client)
         finally:
             os.environ.pop("NICEGUI_USER_SIMULATION", None)
+            # A page this test left behind, maybe in the middle of a render (its lock held, bound to this test's event
+            # loop), must not be checked by the next test's app-wide timer.
+            live._live_pages.clear()
     errors = [record for record in caplog.get_records("call") if record.levelname == "ERROR"]
     assert not errors, f"the app logged errors: {[record.getMessage() for record in errors]}"
 

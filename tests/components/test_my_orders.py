@@ -104,3 +104,23 @@ async def test_recently_closed_links_to_the_full_history_in_the_api(user: User, 
     assert link.props["href"] == "/docs#/orders/list_orders_api_orders_get"
     document = await user.http_client.get("/openapi.json")  # the link opens the API's own list of orders
     assert document.json()["paths"]["/api/orders"]["get"]["operationId"] == "list_orders_api_orders_get"
+
+
+async def test_an_amend_the_exchange_refuses_shows_why_beside_the_field_and_changes_nothing(
+    user: User, desk: Desk
+) -> None:
+    alice = await desk.sign_in("alice")
+    order = await desk.place(alice, "buy", "99.00", "0.1")
+    await desk.shows(lambda: desk.column("my-open-orders", "id"), [str(order.id)])
+    desk.trigger(ui.table, "my-open-orders", "amend", order.id)
+    await user.should_see(f"Amend buy order {order.id}")
+    [quantity] = [e for e in user.find(kind=ui.input).elements if e.props.get("data-field") == "amend_quantity"]
+
+    quantity.set_value("0.5")  # more than the order has: a resting order's size only goes down in place
+    user.find(kind=ui.button, content="Amend").click()
+
+    await desk.shows(lambda: bool(quantity.error), True)
+    assert quantity.error == "must be less than the current quantity 0.1000: orders can only be reduced"
+    dialogs = [element for element in user.current_layout.descendants() if isinstance(element, ui.dialog)]
+    assert sum(dialog.value for dialog in dialogs) == 1  # the amend dialog stays open, for the trader to correct
+    assert [(o.price, o.quantity) for o in await desk.orders(alice, "open")] == [("99.00", "0.1000")]
