@@ -32,6 +32,7 @@ MIN_LEVELS = 5  # per side: a side thinner than this is quoted before anything e
 # candles: 2 hours of 1m, 10 of 5m, 5 days of 1h, 120 days of 1d) starts full, with a few trades in each candle.
 HISTORY = ((timedelta(hours=2), 15), (timedelta(hours=10), 60), (timedelta(days=5), 600), (timedelta(days=120), 3600))
 DAILY_VOLATILITY = 0.03  # of the seeded price walk
+TAKEN_PER_SECOND = Decimal("0.18")  # 12% of 3 orders a second take about half a quote's size
 # What each demo trader is topped up to at start (deposits in the ledger, like any operator's).
 DEMO_FUNDS = (("BTC", Decimal(100)), ("ETH", Decimal(2000)), ("USD", Decimal(10_000_000)))
 
@@ -169,7 +170,9 @@ def _history(rules: MarketRules, end_price: Decimal, now: datetime, rng: random.
         while age < older_than:
             age += timedelta(seconds=step)
             price = max(rules.tick_size * 100, price * Decimal(1 + rng.gauss(0, per_second * math.sqrt(step))))
-            quantity = max(rules.lot_size, (Decimal(rng.uniform(0.02, 1.5)) * 2000 / price).quantize(rules.lot_size))
+            # About what the simulator's takers trade in `step` seconds, so that old volume bars look like new ones.
+            size = Decimal(rng.uniform(0.02, 1.5)) * 2000 / price * TAKEN_PER_SECOND * step
+            quantity = min(rules.max_quantity, max(rules.lot_size, size.quantize(rules.lot_size)))
             trades.append(
                 {
                     "price": price.quantize(rules.tick_size),
