@@ -155,7 +155,7 @@ def seed_history(database: Database, rules: MarketRules, end_price: Decimal, now
     """
     rows = _history(rules, end_price, now, rng)
     with database.write() as session:
-        sequence, _ = lock_market(session, rules.id)
+        sequence = lock_market(session, rules.id).sequence
         if session.execute(select(exists().where(Trade.market_id == rules.id))).scalar():  # type: ignore[arg-type]
             return 0
         session.execute(insert(Trade), [{**row, "market_id": rules.id, "sequence": sequence} for row in rows])
