@@ -39,7 +39,7 @@ from app.observability import prometheus_router
 from app.settings import Settings, hand_over
 from app.store.db import connect, create_schema
 from app.stream.asyncapi import asyncapi_route
-from app.stream.endpoint import stream_route
+from app.stream.endpoint import StreamFirst, stream_route
 
 log = logging.getLogger("orderbook")
 
@@ -91,6 +91,7 @@ def create_app(settings: Settings) -> FastAPI:
     # Inside the body limit: placing and cancelling one order are answered by their routes from there.
     api.add_middleware(LeanRoutesFirst, routes=hot_routes, owner=api)
     api.add_middleware(DeclaredBodyLimit)
+    api.add_middleware(StreamFirst)  # outside the others: a long-lived socket holds no frame of theirs
     # The streaming API's socket and its AsyncAPI document (docs/streaming.md); a websocket passes the HTTP-only
     # middlewares and routes above untouched.
     api.router.routes.extend([stream_route, asyncapi_route])

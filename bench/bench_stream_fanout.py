@@ -7,6 +7,7 @@ connect (each subscribes to the book at depth 10) and the server's RSS per subsc
 no other order used, is placed every 0.2 s: from its API response to its update's receipt by every subscriber (p50,
 p99), and the bytes of every update a subscriber received; last, the place-and-cancel flow again, with them. The
 subscribers run in `--processes` client processes; times are CLOCK_MONOTONIC, the same in every process here.
+`--no-compress`: the subscribers do not ask for permessage-deflate, whose compressor costs the server memory per socket.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ TEST_ORDER_GAP = 0.2
 FLOW_THREADS = 8
 
 
-async def _subscribers(url: str, count: int, ready: Any, stop: EventType, results: Any) -> None:
+async def _subscribers(url: str, count: int, compress: bool, ready: Any, stop: EventType, results: Any) -> None:
     seen: dict[str, list[float]] = {}  # test price -> receipt times, one per subscriber that got it
     sizes: list[int] = []
     closed = 0
@@ -48,7 +49,10 @@ async def _subscribers(url: str, count: int, ready: Any, stop: EventType, result
     async def one() -> None:
         nonlocal closed
         try:
-            async with connect(url, max_size=None, max_queue=None, open_timeout=60, ping_timeout=None) as socket:
+            options: dict[str, Any] = {} if compress else {"compression": None}
+            async with connect(
+                url, max_size=None, max_queue=None, open_timeout=60, ping_timeout=None, **options
+            ) as socket:
                 await socket.send(json.dumps({"op": "subscribe", "channel": "book", "market": MARKET, "depth": 10}))
                 async for text in socket:
                     assert isinstance(text, str)
@@ -78,8 +82,8 @@ async def _subscribers(url: str, count: int, ready: Any, stop: EventType, result
     results.put((seen, sizes, closed))
 
 
-def subscriber_process(url: str, count: int, ready: Any, stop: EventType, results: Any) -> None:
-    asyncio.run(_subscribers(url, count, ready, stop, results))
+def subscriber_process(url: str, count: int, compress: bool, ready: Any, stop: EventType, results: Any) -> None:
+    asyncio.run(_subscribers(url, count, compress, ready, stop, results))
 
 
 def flow(base_url: str, keys: list[str], seconds: float, per_second: float | None) -> int:
@@ -118,6 +122,12 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=4, help="client processes the subscribers share")
     parser.add_argument("--steady", type=float, default=20.0, help="background book changes a second")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
+    parser.add_argument(
+        "--compress",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="subscribers ask for permessage-deflate, as the websockets package and browsers do by default",
+    )
     parser.add_argument("--wait-load", type=float, default=0.0, help="wait up to this many s for load < 1")
     options = parser.parse_args()
     wait_for_low_load(timeout=options.wait_load)
@@ -136,7 +146,7 @@ def main() -> None:
         url = server.base_url.replace("http://", "ws://") + "/api/ws"
         share = options.subscribers // options.processes
         processes = [
-            context.Process(target=subscriber_process, args=(url, share, ready, stop, results))
+            context.Process(target=subscriber_process, args=(url, share, options.compress, ready, stop, results))
             for _ in range(options.processes)
         ]
         for process in processes:

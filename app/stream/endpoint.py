@@ -1,6 +1,7 @@
 """The route `/api/ws`: accepts a socket once the services run, and serves it until it ends."""
 
 from starlette.routing import WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from app import services as running
@@ -24,3 +25,21 @@ async def stream_endpoint(websocket: WebSocket) -> None:
 
 
 stream_route = WebSocketRoute(STREAM_PATH, stream_endpoint, name="stream")
+
+
+class StreamFirst:
+    """ASGI: the stream's socket goes straight to its route, past the app's middlewares and router.
+
+    A socket lives as long as its program, and every layer it passed holds a frame for that long: FastAPI's error,
+    exception and exit-stack middlewares, the body limit, the lean routes, the router. None of them does anything for
+    a websocket. The route stays in the app's router too (it answers the same there).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == STREAM_PATH:
+            await stream_route.handle(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

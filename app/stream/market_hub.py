@@ -24,6 +24,7 @@ log = logging.getLogger("orderbook.stream")
 
 MAX_DEPTH = 100
 DEFAULT_DEPTH = 10
+ROUND_GAP = 0.02  # seconds at least between two rounds that publish: at most 50 messages a second per channel
 TICK = 1.0  # seconds between rounds with no change: candles close and the 24 h window moves on time
 TEXT_CACHE = 20_000  # price and size texts kept per market before the cache starts over
 
@@ -138,6 +139,10 @@ class MarketHub:
                 await self.publish()
             except Exception:
                 log.exception("%s: stream publish failed", self.symbol)
+            if self.members():
+                # Changes in the next ROUND_GAP coalesce into one update: under a fast flow every subscriber gets
+                # at most one message per channel per round, instead of one per change (each costs a send a socket).
+                await asyncio.sleep(ROUND_GAP)
 
     async def publish(self) -> None:
         snapshot = self.writer.snapshot
