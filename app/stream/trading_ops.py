@@ -206,6 +206,8 @@ def _track(session: TradingSession, frame: dict, result: RestAnswer) -> None:
     if not result.ok or op not in ("place", "amend"):
         return
     order = result.json()
+    if not isinstance(order, dict):
+        return
     if op == "amend" and order.get("id") != _as_int(frame.get("order_id")):
         session.resting.discard(_as_int(frame.get("order_id")))  # a price amend replaced it with a new order
     if order.get("status") in RESTING:
