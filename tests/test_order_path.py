@@ -23,6 +23,7 @@ from app.api.lean_route import LeanRoute
 from app.api.routes import orders
 from app.server import create_app
 from app.settings import load_settings
+from app.stream.endpoint import StreamFirst
 from tests.servers import STARTING_BALANCES, sqlite_url, unique_username
 
 in_the_apps_loop = pytest.mark.asyncio(loop_scope="module")  # the loop the app's lifespan started in
@@ -93,10 +94,11 @@ def test_placing_and_cancelling_are_each_declared_once_as_a_lean_route(app: Fast
 
 
 def test_no_middleware_of_the_app_answers_orders_itself(app: FastAPI) -> None:
-    # The declared body limit refuses an oversized body before any route (a 413 in JSON); inside it, the lean routes
-    # are handed their requests by the app's routes themselves, those the router also holds and documents.
-    assert [middleware.cls for middleware in app.user_middleware] == [DeclaredBodyLimit, LeanRoutesFirst]
-    handed_to = app.user_middleware[1].kwargs["routes"]
+    # The stream's layer hands on only its websocket; the declared body limit refuses an oversized body before any
+    # route (a 413 in JSON); inside it, the lean routes are handed their requests by the app's routes themselves,
+    # those the router also holds and documents.
+    assert [middleware.cls for middleware in app.user_middleware] == [StreamFirst, DeclaredBodyLimit, LeanRoutesFirst]
+    handed_to = app.user_middleware[2].kwargs["routes"]
     assert all(any(route is served for served in app.router.routes) for route in handed_to)
     assert {(route.endpoint, tuple(route.methods)) for route in handed_to} == {
         (endpoint, (method,)) for (method, _path), endpoint in ORDER_ROUTES.items()

@@ -4,6 +4,8 @@ slow the others."""
 
 import json
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +18,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 from websockets.uri import parse_uri
 
-from tests.servers import ServerProcess, Trader, register_trader
+from tests.servers import REPO_ROOT, ServerProcess, Trader, register_trader
 from tests.stream_support import StreamClient, crossing_flow, place, rest_levels, subscribe_book
 
 pytestmark = [pytest.mark.process, pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="module")]
@@ -190,3 +192,66 @@ def test_a_socket_that_never_reads_is_closed_with_1013_and_freed_while_others_ke
         protocol.events_received()
     sleeper.close()
     assert protocol.close_rcvd is not None and protocol.close_rcvd.code == 1013
+
+
+def test_the_example_client_keeps_a_book_whose_every_checksum_matches(
+    server: ServerProcess, traders: list[Trader]
+) -> None:
+    command = [sys.executable, "examples/stream_client.py", "--url", server.base_url.replace("http", "ws") + "/api/ws"]
+    example = subprocess.Popen(
+        [*command, "--updates", "5"], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while example.poll() is None and time.monotonic() < deadline:
+            order = place(traders[0], BTC, "sell", "150.00", "0.0100")  # each order and its cancel: an update
+            traders[0].client.delete(f"/api/orders/{order['id']}")
+        output, _ = example.communicate(timeout=15)
+    finally:
+        example.kill()
+    assert example.returncode == 0, output
+    assert "done: 5 updates checked, 0 resyncs" in output
+    assert output.count("(checksum ok)") >= 6  # the snapshot and each update
+
+
+def cross(traders: list[Trader], price: str) -> dict:
+    """A resting sell and a buy that takes it: one trade at `price`; the taker's order."""
+    place(traders[1], BTC, "sell", price, "0.0150")
+    return place(traders[2], BTC, "buy", price, "0.0150")
+
+
+def subscribed(client: StreamClient, channel: str, **fields: str) -> dict:
+    client.send(op="subscribe", id=channel, channel=channel, market=BTC, **fields)
+    assert client.answer(channel)["status"] == 200
+    return client.until(lambda message: message.get("channel") == channel)
+
+
+def test_the_trades_channel_sends_each_new_trade_with_its_price_quantity_and_taker_side(
+    traders: list[Trader], client: StreamClient
+) -> None:
+    assert subscribed(client, "trades")["type"] == "snapshot"
+    cross(traders, "101.11")
+    update = client.until(lambda message: message.get("channel") == "trades" and message["type"] == "update")
+    (trade,) = update["trades"]
+    assert (trade["price"], trade["quantity"], trade["side"]) == ("101.11", "0.0150", "buy")
+    (latest,) = traders[0].client.get(f"/api/markets/{BTC}/trades", params={"limit": 1}).json()
+    assert trade["id"] == latest["id"]
+
+
+def test_the_ticker_channel_sends_the_last_price_when_a_trade_moves_it(
+    traders: list[Trader], client: StreamClient
+) -> None:
+    subscribed(client, "ticker")
+    cross(traders, "102.22")
+    ticker = client.until(lambda message: message.get("channel") == "ticker" and message["last"] == "102.22")
+    assert ticker["high"] is not None and ticker["low"] is not None and ticker["volume"] != "0.0000"
+
+
+def test_the_candles_channel_sends_the_open_candle_as_a_trade_changes_it(
+    traders: list[Trader], client: StreamClient
+) -> None:
+    subscribed(client, "candles", interval="1m")
+    cross(traders, "103.33")
+    candle = client.until(lambda message: message.get("channel") == "candles" and message["close"] == "103.33")
+    assert candle["interval"] == "1m" and candle["closed"] is False
+    assert candle["high"] >= "103.33" and candle["volume"] != "0.0000"

@@ -67,11 +67,18 @@ def stream_url(base_url: str) -> str:
 
 BTC = "BTC-USD"
 DEAD_MAN_DEADLINE = 2.0  # s: the contract's bound for cancelling a closed socket's orders
+PING_INTERVAL = 1.0  # s: this module's server pings each socket this often, and waits as long for the pong
 
 
 @pytest.fixture(scope="module")
 def backend() -> str:
     return "sqlite"
+
+
+@pytest.fixture(scope="module")
+def server_environment() -> dict[str, str]:
+    # Protocol pings every second, so that a client that stops answering them is found out within seconds.
+    return {"ORDERBOOK_WS_PING_INTERVAL": str(PING_INTERVAL)}
 
 
 @pytest.fixture(scope="module")
@@ -339,22 +346,41 @@ time.sleep(600)
 """
 
 
+def start_holder(server: ServerProcess, trader: Trader, price: str) -> tuple[subprocess.Popen, int]:
+    """A client process that authenticates with cancel_on_disconnect, places a resting order and holds the socket."""
+    command = [sys.executable, "-c", textwrap.dedent(HOLDER), stream_url(server.base_url), trader.api_key]
+    holder = subprocess.Popen([*command, json.dumps(resting(price))], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None
+    order_id = int(holder.stdout.readline())
+    assert order_status(trader, order_id) == "open"
+    return holder, order_id
+
+
 def test_a_killed_client_s_resting_orders_are_cancelled_within_2_s(
     server: ServerProcess, fresh: Callable[[], Trader]
 ) -> None:
     trader = fresh()
-    command = [sys.executable, "-c", textwrap.dedent(HOLDER), stream_url(server.base_url), trader.api_key]
-    command.append(json.dumps(resting("1.07")))
-    holder = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    holder, order_id = start_holder(server, trader, "1.07")
+    holder.kill()
+    holder.wait()
+    killed = time.monotonic()
+    assert wait_until_cancelled(trader, [order_id], killed + DEAD_MAN_DEADLINE) == {order_id: "cancelled"}
+
+
+def test_a_client_that_stops_answering_pings_has_its_resting_orders_cancelled(
+    server: ServerProcess, fresh: Callable[[], Trader]
+) -> None:
+    trader = fresh()
+    holder, order_id = start_holder(server, trader, "1.08")
+    holder.send_signal(signal.SIGSTOP)  # its socket stays open, but nothing answers the server's pings any more
     try:
-        assert holder.stdout is not None
-        order_id = int(holder.stdout.readline())
-        assert order_status(trader, order_id) == "open"
+        stopped = time.monotonic()
+        # A ping may be sent up to an interval after the stop; it goes unanswered for another; then the cancel.
+        deadline = stopped + 2 * PING_INTERVAL + DEAD_MAN_DEADLINE
+        assert wait_until_cancelled(trader, [order_id], deadline) == {order_id: "cancelled"}
     finally:
         holder.kill()
         holder.wait()
-    killed = time.monotonic()
-    assert wait_until_cancelled(trader, [order_id], killed + DEAD_MAN_DEADLINE) == {order_id: "cancelled"}
 
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "stream_client.py"

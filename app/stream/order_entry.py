@@ -39,7 +39,11 @@ class RestAnswer:
         return 200 <= self.status < 300
 
     def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
+        """The body parsed; a body that is not JSON (none of the API's answers) as its text."""
+        try:
+            return json.loads(self.body) if self.body else None
+        except ValueError:
+            return self.body.decode(errors="replace")
 
 
 async def call_route(
@@ -90,9 +94,8 @@ async def call_route(
 
     try:
         await app(scope, receive, send)
-    except Exception:  # the app's server-error middleware answered 500 and re-raised: logged there
-        if status < 500 or not chunks:
-            return RestAnswer(500, b'{"detail":"Internal Server Error"}')
+    except Exception:  # the app's server-error middleware answered 500 (in plain text) and re-raised: logged there
+        return RestAnswer(500, b'{"detail":"Internal Server Error"}')
     return RestAnswer(status, b"".join(chunks))
 
 

@@ -27,6 +27,7 @@ log = logging.getLogger("orderbook.stream")
 STATE_KEY = "trading"  # the connection's `state` entry holding its TradingSession
 RESTING = frozenset({"open", "partially_filled"})
 DEAD_MAN_READ_LIMIT = 100_000  # a trader's resting orders at most: the resting cap times the markets, with room
+PRUNE_AT = 4096  # orders tracked for the dead-man switch before the filled ones among them are looked up and dropped
 DEAD_MAN_WAIT = 1.5  # s: how long a closed socket's orders still in flight are awaited before their cancels
 
 
@@ -37,6 +38,7 @@ class TradingSession:
     caller: Caller
     cancel_on_disconnect: bool
     resting: set[int] = field(default_factory=set)  # orders placed through this socket, last seen resting
+    prune_at: int = PRUNE_AT  # past this many, those filled since are forgotten (one read of the resting ones)
     in_flight: set[asyncio.Task] = field(default_factory=set)  # order ops not answered yet
 
 
@@ -168,6 +170,9 @@ async def _run(conn: "StreamConnection", frame: dict, call: Any) -> None:
             result = RestAnswer(500, b'{"detail":"Internal Server Error"}')
         if session.cancel_on_disconnect:
             _track(session, frame, result)
+            if len(session.resting) >= session.prune_at:
+                session.prune_at = 1 << 62  # one prune at a time
+                await _prune(conn, session)
         conn.put(answer_text(frame, result))
 
     # Not the connection's own tasks (cancelled when it ends): an order in flight when the socket closes is still
@@ -201,12 +206,33 @@ def _track(session: TradingSession, frame: dict, result: RestAnswer) -> None:
     if not result.ok or op not in ("place", "amend"):
         return
     order = result.json()
+    if not isinstance(order, dict):
+        return
     if op == "amend" and order.get("id") != _as_int(frame.get("order_id")):
         session.resting.discard(_as_int(frame.get("order_id")))  # a price amend replaced it with a new order
     if order.get("status") in RESTING:
         session.resting.add(int(order["id"]))
     else:
         session.resting.discard(int(order["id"]))
+
+
+async def _prune(conn: "StreamConnection", session: TradingSession) -> None:
+    """Forget the tracked orders that no longer rest (filled since they were placed): one read, not one per order."""
+    before = set(session.resting)  # orders placed while the read runs are kept whatever it finds
+    try:
+        still = await _resting_of(conn, session, before)
+    except Exception as error:  # kept as they are: the dead-man switch reads them again at the end
+        log.warning("cancel on disconnect: the resting orders could not be read: %s", error)
+        still = list(before)
+    session.resting -= before - set(still)
+    session.prune_at = max(PRUNE_AT, 2 * len(session.resting))
+
+
+async def _resting_of(conn: "StreamConnection", session: TradingSession, placed: set[int]) -> list[int]:
+    """Those of `placed` that rest now."""
+    reads = conn.services.exchange.reads
+    open_orders = await reads.orders(trader_id=session.caller.id, status="open", limit=DEAD_MAN_READ_LIMIT)
+    return [order.id for order in open_orders if order.id in placed]
 
 
 def _as_int(value: Any) -> int:
@@ -224,14 +250,16 @@ async def on_close(conn: "StreamConnection") -> None:
         return
     if session.in_flight:
         await asyncio.wait(list(session.in_flight), timeout=DEAD_MAN_WAIT)
-    exchange = conn.services.exchange
-    trader_id = session.caller.id
+    commands, trader_id = conn.services.exchange.commands, session.caller.id
     placed, session.resting = session.resting, set()
     # Those still resting (one read; some were filled since), so that only real cancels go to the writers.
-    open_orders = await exchange.reads.orders(trader_id=trader_id, status="open", limit=DEAD_MAN_READ_LIMIT)
-    resting = [order.id for order in open_orders if order.id in placed]
+    try:
+        resting = await _resting_of(conn, session, placed)
+    except Exception as error:  # the database is away: try every one (those no longer resting are refused, 409)
+        log.warning("cancel on disconnect: the resting orders could not be read: %s", error)
+        resting = list(placed)
     outcomes = await asyncio.gather(
-        *(exchange.commands.cancel_order(trader_id=trader_id, order_id=order_id) for order_id in resting),
+        *(commands.cancel_order(trader_id=trader_id, order_id=order_id) for order_id in resting),
         return_exceptions=True,
     )
     failed = [
