@@ -27,6 +27,7 @@ from websockets.asyncio.client import connect
 
 from bench.common import (
     MARKET,
+    cpu_seconds,
     median,
     percentile,
     print_table,
@@ -44,6 +45,7 @@ FLOW_THREADS = 8
 async def _subscribers(url: str, count: int, compress: bool, ready: Any, stop: EventType, results: Any) -> None:
     seen: dict[str, list[float]] = {}  # test price -> receipt times, one per subscriber that got it
     sizes: list[int] = []
+    moments: list[float] = []  # when each update came
     closed = 0
 
     async def one() -> None:
@@ -60,6 +62,7 @@ async def _subscribers(url: str, count: int, compress: bool, ready: Any, stop: E
                         continue
                     now = time.monotonic()
                     sizes.append(len(text))
+                    moments.append(now)
                     marker = text.find('"asks":{"3')
                     if marker >= 0:  # a test order's ask: the prices 30 4xx.xx are theirs alone
                         price = text[marker + 9 : text.index('"', marker + 9)]
@@ -79,7 +82,7 @@ async def _subscribers(url: str, count: int, compress: bool, ready: Any, stop: E
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    results.put((seen, sizes, closed))
+    results.put((seen, sizes, moments, closed))
 
 
 def subscriber_process(url: str, count: int, compress: bool, ready: Any, stop: EventType, results: Any) -> None:
@@ -157,6 +160,7 @@ def main() -> None:
         per_subscriber = (rss_after - rss_before) / subscribers
         print(f"# {subscribers} subscribers: RSS {rss_before} -> {rss_after} KiB, {per_subscriber:.1f} KiB each")
         acked: dict[str, float] = {}
+        cpu_before, steady_start = cpu_seconds(pid), time.monotonic()
         steady = threading.Thread(target=flow, args=(server.base_url, flowing, options.seconds, options.steady))
         steady.start()
         with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {tester}"}, timeout=30) as http:
@@ -171,14 +175,16 @@ def main() -> None:
                 time.sleep(TEST_ORDER_GAP)
         steady.join()
         time.sleep(2)
+        steady_cpu, steady_end = cpu_seconds(pid) - cpu_before, time.monotonic()
         loaded = flow(server.base_url, flowing, options.seconds, None)
         print(f"# orders/s with {subscribers} subscribers: {loaded}", flush=True)
         stop.set()
         latencies: list[float] = []
         sizes: list[int] = []
-        missed = closed = 0
+        missed = closed = steady_updates = 0
         for _ in processes:
-            seen, process_sizes, process_closed = results.get(timeout=120)
+            seen, process_sizes, moments, process_closed = results.get(timeout=120)
+            steady_updates += sum(steady_start <= moment <= steady_end for moment in moments)
             sizes += process_sizes
             closed += process_closed
             for price, times in seen.items():
@@ -196,6 +202,7 @@ def main() -> None:
             missed,
             closed,
             median(sizes),
+            f"{steady_cpu / max(1, steady_updates) * 1e6:.1f}",
             per_subscriber,
             alone,
             loaded,
@@ -203,6 +210,7 @@ def main() -> None:
         ]
     ]
     headers = ["subscribers", "test orders", "p50 ms", "p99 ms", "missed", "closed", "update bytes (median)"]
+    headers += ["server CPU µs per update sent (steady phase)"]
     headers += ["RSS KiB per subscriber", "orders/s alone", "orders/s with them", "ratio"]
     print_table(headers, rows)
 

@@ -4,8 +4,6 @@ slow the others."""
 
 import json
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +16,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 from websockets.uri import parse_uri
 
-from tests.servers import REPO_ROOT, ServerProcess, Trader, register_trader
+from tests.servers import ServerProcess, Trader, register_trader
 from tests.stream_support import StreamClient, crossing_flow, place, rest_levels, subscribe_book
 
 pytestmark = [pytest.mark.process, pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="module")]
@@ -192,26 +190,6 @@ def test_a_socket_that_never_reads_is_closed_with_1013_and_freed_while_others_ke
         protocol.events_received()
     sleeper.close()
     assert protocol.close_rcvd is not None and protocol.close_rcvd.code == 1013
-
-
-def test_the_example_client_keeps_a_book_whose_every_checksum_matches(
-    server: ServerProcess, traders: list[Trader]
-) -> None:
-    command = [sys.executable, "examples/stream_client.py", "--url", server.base_url.replace("http", "ws") + "/api/ws"]
-    example = subprocess.Popen(
-        [*command, "--updates", "5"], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while example.poll() is None and time.monotonic() < deadline:
-            order = place(traders[0], BTC, "sell", "150.00", "0.0100")  # each order and its cancel: an update
-            traders[0].client.delete(f"/api/orders/{order['id']}")
-        output, _ = example.communicate(timeout=15)
-    finally:
-        example.kill()
-    assert example.returncode == 0, output
-    assert "done: 5 updates checked, 0 resyncs" in output
-    assert output.count("(checksum ok)") >= 6  # the snapshot and each update
 
 
 def cross(traders: list[Trader], price: str) -> dict:

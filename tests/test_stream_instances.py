@@ -1,13 +1,18 @@
 """The stream across instances: a subscriber on B keeps B's book equal to the REST book while orders go through A
-and B on one PostgreSQL database, and a client that reconnects resyncs from a new snapshot.
+and B on one PostgreSQL database, and a client that reconnects resyncs from a new snapshot; and the servers' pings.
 
 The safety poll is set to an hour, so only the push (NOTIFY, then the journal) can explain what B streams."""
 
+import socket
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from websockets.client import ClientProtocol
+from websockets.protocol import State
+from websockets.uri import parse_uri
 
 from tests.servers import ServerProcess, Trader, register_trader, serving_pair
 from tests.stream_support import StreamClient, crossing_flow, place, rest_levels, subscribe_book
@@ -16,11 +21,13 @@ pytestmark = [pytest.mark.process, pytest.mark.parametrize("backend", ["postgres
 
 BTC = "BTC-USD"
 NO_POLL = {"ORDERBOOK_POLL_INTERVAL": "3600"}
+PING = 1.0  # the servers' protocol ping interval and timeout here (20 s by default)
 
 
 @pytest.fixture(scope="module")
 def pair(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    with serving_pair(database_url, tmp_path_factory.mktemp("logs"), NO_POLL) as servers:
+    environment = {**NO_POLL, "ORDERBOOK_WS_PING_INTERVAL": str(PING)}
+    with serving_pair(database_url, tmp_path_factory.mktemp("logs"), environment) as servers:
         yield servers
 
 
@@ -57,3 +64,22 @@ def test_a_book_streamed_by_b_equals_the_rest_book_after_a_crossing_flow_through
     for trader in (*registered, traders[2]):
         trader.client.delete("/api/orders")
         trader.client.close()
+
+
+def test_a_socket_that_does_not_answer_the_servers_pings_is_closed(pair: tuple[ServerProcess, ServerProcess]) -> None:
+    _a, b = pair
+    # A raw socket whose protocol object would answer each ping, but whose answers are never sent.
+    silent = socket.create_connection(("127.0.0.1", b.port), timeout=10)
+    protocol = ClientProtocol(parse_uri(b.base_url.replace("http://", "ws://") + "/api/ws"))
+    protocol.send_request(protocol.connect())
+    silent.sendall(b"".join(protocol.data_to_send()))
+    started = time.monotonic()
+    while protocol.state is State.CONNECTING:
+        protocol.receive_data(silent.recv(4096))
+    silent.settimeout(10)
+    while protocol.close_rcvd is None and (data := silent.recv(4096)):
+        protocol.receive_data(data)
+        protocol.events_received()
+    silent.close()
+    assert protocol.close_rcvd is not None and protocol.close_rcvd.code == 1011
+    assert time.monotonic() - started < 10 * PING

@@ -13,6 +13,7 @@ import httpx
 from tests.cluster.cluster import INSTANCE_HEADER
 from tests.redis_server import SHARED_REDIS_URL, forget, unique_prefix
 from tests.servers import REPO_ROOT, STARTUP_TIMEOUT, free_port, postgres_database
+from tests.stream_support import StreamClient
 
 
 def listening(port: int) -> bool:
@@ -43,6 +44,11 @@ def test_the_script_serves_two_instances_through_the_proxy_and_ctrl_c_stops_ever
                     pass
                 time.sleep(0.2)
             assert seen == {"instance1", "instance2"}, (tmp_path / "run.log").read_text()
+            stream = StreamClient(f"http://127.0.0.1:{port}")  # the streaming API's websocket passes the proxy too
+            stream.send(op="subscribe", id=1, channel="book", market="BTC-USD")
+            assert stream.answer(1)["status"] == 200
+            assert stream.until(lambda message: message.get("type") == "snapshot")["market"] == "BTC-USD"
+            stream.close()
 
             os.killpg(script.pid, signal.SIGINT)  # what Ctrl-C in its terminal sends to the whole group
             assert script.wait(timeout=30) == 0
