@@ -106,6 +106,7 @@ async def test_the_forms_available_amount_is_the_balances_panels(user: User, des
     choose(desk, "order-side", "sell")
     await desk.shows(lambda: desk.one(ui.label, "order-available").text, "Available 0.5000 BTC")
 
+
 async def test_max_fills_the_most_whole_lots_the_balance_pays_for_with_the_fee(user: User, desk: Desk) -> None:
     alice = await desk.register("alice_max")
     await leave(alice, "USD", "12.36468")  # 0.1234 @ 100.00 is 12.34, and 0.02468 at 20 bps
@@ -198,4 +199,3 @@ async def test_the_balances_panel_cuts_amounts_to_the_assets_places_and_keeps_th
     await desk.shows(lambda: desk.column("balances", "available"), ["0.5000", "4601.99"])
     assert desk.column("balances", "available_exact") == ["0.5000", "4601.999999"]
     assert desk.column("balances", "held_exact") == ["0.0000", "0.000000"]
-
