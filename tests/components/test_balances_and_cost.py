@@ -95,6 +95,18 @@ async def test_a_market_buy_beyond_the_balance_is_said_to_be_cut_to_it_not_refus
     assert "text-warning" in cost_line(desk).classes and "text-negative" not in cost_line(desk).classes
 
 
+async def test_the_forms_available_amount_is_the_balances_panels(user: User, desk: Desk) -> None:
+    alice = await desk.register("alice_agrees")
+    await leave(alice, "USD", "9368.242874")  # a quote balance carries the fees' six decimals
+    await leave(alice, "BTC", "0.5")
+    await sign_in_as(desk, "alice_agrees")
+
+    await desk.shows(lambda: desk.column("balances", "available"), ["0.5000", "9368.24"])
+    await desk.shows(lambda: desk.one(ui.label, "order-available").text, "Available 9368.24 USD")
+    choose(desk, "order-side", "sell")
+    await desk.shows(lambda: desk.one(ui.label, "order-available").text, "Available 0.5000 BTC")
+
+
 async def test_max_fills_the_most_whole_lots_the_balance_pays_for_with_the_fee(user: User, desk: Desk) -> None:
     alice = await desk.register("alice_max")
     await leave(alice, "USD", "12.36468")  # 0.1234 @ 100.00 is 12.34, and 0.02468 at 20 bps
@@ -203,14 +215,3 @@ async def test_in_orders_says_which_markets_orders_hold_the_asset(user: User, de
     await desk.place(alice, "buy", "99.00", "0.1")
     await desk.shows(lambda: desk.column("balances", "held_where")[1], "in BTC-USD bids, ETH-USD bids")
 
-
-async def test_the_forms_available_amount_is_the_balances_panels(user: User, desk: Desk) -> None:
-    alice = await desk.register("alice_agrees")
-    await leave(alice, "USD", "9368.242874")  # a quote balance carries the fees' six decimals
-    await leave(alice, "BTC", "0.5")
-    await sign_in_as(desk, "alice_agrees")
-
-    await desk.shows(lambda: desk.column("balances", "available"), ["0.5000", "9368.24"])
-    await desk.shows(lambda: desk.one(ui.label, "order-available").text, "Available 9368.24 USD")
-    choose(desk, "order-side", "sell")
-    await desk.shows(lambda: desk.one(ui.label, "order-available").text, "Available 0.5000 BTC")
