@@ -214,4 +214,3 @@ async def test_in_orders_says_which_markets_orders_hold_the_asset(user: User, de
     await desk.shows(lambda: desk.column("balances", "held_where"), ["in BTC-USD asks", "in ETH-USD bids"])
     await desk.place(alice, "buy", "99.00", "0.1")
     await desk.shows(lambda: desk.column("balances", "held_where")[1], "in BTC-USD bids, ETH-USD bids")
-
