@@ -11,7 +11,7 @@ What the stream saves is the HTTP stack (parsing, the connection, the per-reques
 import json
 import logging
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from starlette.types import ASGIApp, Message
 
@@ -22,7 +22,6 @@ log = logging.getLogger("orderbook.stream")
 
 ORDERS_PATH = "/api/orders"
 _JSON_HEADERS = [(b"content-type", b"application/json")]
-_ID_DIGITS = frozenset("0123456789")
 
 
 class RestAnswer:
@@ -66,7 +65,7 @@ async def call_route(
         "http_version": "1.1",
         "method": method,
         "scheme": "http",
-        "path": path,
+        "path": unquote(path),
         "raw_path": path.encode(),
         "root_path": "",
         "query_string": query.encode(),
@@ -100,12 +99,16 @@ async def call_route(
 
 
 def order_path(order_id: Any) -> str | None:
-    """`/api/orders/{order_id}` for an id the route's path would match (digits only, as `{order_id:int}`), else None:
-    REST answers any other text with 404 before its route runs."""
-    text = str(order_id) if isinstance(order_id, int) and not isinstance(order_id, bool) else order_id
-    if not isinstance(text, str) or not text or not set(text) <= _ID_DIGITS:
+    """`/api/orders/{order_id}` with the id as a path would carry it (a JSON number as its digits, any other value as
+    its JSON text): the route then answers as REST does (a 422 naming `order_id` when it is not an id). None for an
+    empty id, which no REST path can carry."""
+    if isinstance(order_id, int) and not isinstance(order_id, bool):
+        text = str(order_id)
+    else:
+        text = order_id if isinstance(order_id, str) else json.dumps(order_id)
+    if not text:
         return None
-    return f"{ORDERS_PATH}/{text}"
+    return f"{ORDERS_PATH}/{quote(text, safe='')}"
 
 
 def query_of(**params: Any) -> str:
@@ -147,5 +150,5 @@ async def amend(
 
 
 def not_an_order_id() -> RestAnswer:
-    # REST's answer to a path whose id is not digits: its route never matches, the API's 404.
+    # REST's answer to a path with no id: no route matches, the API's 404.
     return RestAnswer(404, b'{"detail":"Not Found"}')
