@@ -11,6 +11,8 @@ from app.exchange.service import Exchange
 from components.toasts import toast
 from models import OrderAmend, OrderPublic
 
+SIZE = "width: 22rem; max-width: 100%"  # a phone's screen at most
+
 
 def amend_request(order: OrderPublic, price_text: str, quantity_text: str) -> OrderAmend | tuple[str, str]:
     """What to ask the exchange for, or (field, why not).
@@ -51,8 +53,7 @@ class AmendDialog:
         self.trader_id = trader_id
         self.on_amended = on_amended
         self.order: OrderPublic | None = None
-        card = ui.card().classes("p-4 gap-2 amend-dialog").style("width: 22rem; max-width: 100%")
-        with ui.dialog() as self.dialog, card:
+        with ui.dialog() as self.dialog, ui.card().classes("p-4 gap-2 amend-dialog").style(SIZE):
             self.title = ui.label().classes("text-subtitle1 text-weight-medium")
             self.price = (
                 ui.input(f"Price ({rules.quote})")

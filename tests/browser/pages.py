@@ -202,9 +202,9 @@ class MarketPage:
 
     # --- balances -----------------------------------------------------------------------------------------------
     def balances(self) -> dict[str, tuple[str, str]]:
-        """The balances panel: asset -> (available, in orders), as shown."""
+        """The balances panel: asset -> (available, in orders), as shown (not the markets holding it, under it)."""
         rows = self.driver.execute_script(READ_ROWS, ".balances tbody tr")
-        return {cells[0]: (cells[1], cells[2]) for cells in rows if len(cells) == 3}
+        return {cells[0]: (cells[1], cells[2].split("\n")[0]) for cells in rows if len(cells) == 3}
 
     # --- my orders ----------------------------------------------------------------------------------------------
     def open_orders(self) -> list[OpenOrder]:

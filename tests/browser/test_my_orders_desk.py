@@ -137,9 +137,11 @@ def test_amending_a_resting_orders_price_and_size_from_its_row_shows_in_the_book
     assert str(resting["id"]) in row.text
 
     row.find_element(By.CSS_SELECTOR, ".amend-order").click()
+    dialog = ".q-dialog .amend-dialog"
+    eventually(lambda: page.driver.find_element(By.CSS_SELECTOR, dialog).is_displayed(), bool, "the amend dialog")
     page.fill("amend_price", "121.00")
     page.fill("amend_quantity", "0.0200")
-    page.driver.find_element(By.CSS_SELECTOR, ".confirm-amend").click()
+    page.driver.find_element(By.CSS_SELECTOR, f"{dialog} .confirm-amend").click()
 
     page.wait_for_level("bids", "121.00", "0.0200")
     page.wait_for_no_level("bids", "120.00")

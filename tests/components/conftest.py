@@ -20,7 +20,7 @@ from app import services
 from app.server import create_app
 from app.settings import Settings, load_settings
 from app.store.queries import StatusFilter
-from components import live
+from components import events, live
 from components.ladder import OrderBookLadder
 from components.layout import ShellHeader
 from components.market_stats import MarketStatsBar
@@ -68,8 +68,11 @@ async def user(settings: Settings, caplog: pytest.LogCaptureFixture) -> AsyncIte
         finally:
             os.environ.pop("NICEGUI_USER_SIMULATION", None)
             # A page this test left behind, maybe in the middle of a render (its lock held, bound to this test's event
-            # loop), must not be checked by the next test's app-wide timer.
+            # loop), must not be checked by the next test's app-wide timer nor hear its changes: the app-wide events
+            # outlive NiceGUI's reset (it forgets them after the first test), and so would their subscriptions.
             live._live_pages.clear()
+            events.market_changed.callbacks.clear()
+            events.funds_changed.callbacks.clear()
     errors = [record for record in caplog.get_records("call") if record.levelname == "ERROR"]
     assert not errors, f"the app logged errors: {[record.getMessage() for record in errors]}"
 
