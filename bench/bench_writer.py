@@ -1,16 +1,18 @@
 """A market's writer alone: CPU and SQL statements per batch of orders, on a real database, without HTTP.
 
-Run from the repo root: `.venv/bin/python -m bench.bench_writer [--postgres] [--batches 1,8,32,128] [--orders 4000]`.
+Run from the repo root: `.venv/bin/python -m bench.bench_writer [--postgres] [--batches 1,8,32,128] [--client-ids]`.
 The exchange runs in this process on a fresh temporary database (no watch, no pages); batches of crossing limit
 orders from 20 funded traders (prices a few ticks around 30,000.00, so about half trade) are handed to BTC-USD's
-writer whole, so each is one transaction. Per batch size: the process's CPU per order (the writer thread's SQL and
-matching, and the event loop's share of handing the commands over), the wall time per batch, and the statements a
-batch sends (an executemany counts once). Medians of `--runs` rounds.
+writer whole, so each is one transaction (`--client-ids`: each order with a client_order_id, as programs send). Per
+batch size: the process's CPU per order (the writer thread's SQL and matching, and the event loop's share of handing
+the commands over), the wall time per batch, and the statements a batch sends (an executemany counts once). Medians
+of `--runs` rounds.
 """
 
 import argparse
 import asyncio
 import contextlib
+import itertools
 import random
 import tempfile
 import time
@@ -31,6 +33,7 @@ from models.enums import OrderType, Side, TimeInForce
 from tests.servers import postgres_database, sqlite_url, unique_username
 
 TRADERS = 20
+CLIENT_IDS = itertools.count()
 FUNDS = [("BTC", Decimal(10) ** 6), ("USD", Decimal(10) ** 12)]
 
 
@@ -58,8 +61,10 @@ class StatementCounter:
         self.count += 1
 
 
-async def one_round(exchange: Exchange, traders: list[int], size: int, orders: int, rng: random.Random) -> list[Any]:
-    """`orders` orders in batches of `size`: (CPU ms per order, wall ms per batch) and the statements counted."""
+async def one_round(
+    exchange: Exchange, traders: list[int], size: int, orders: int, rng: random.Random, client_ids: bool
+) -> list[Any]:
+    """`orders` orders in batches of `size`: [CPU ms per order, wall ms per batch]."""
     writer = exchange.writers["BTC-USD"]
     loop = asyncio.get_running_loop()
     batches = max(1, orders // size)
@@ -78,7 +83,7 @@ async def one_round(exchange: Exchange, traders: list[int], size: int, orders: i
                     quantity=rng.randint(1, 50),
                     time_in_force=TimeInForce.GTC,
                     post_only=False,
-                    client_order_id=None,
+                    client_order_id=f"bench-{next(CLIENT_IDS)}" if client_ids else None,
                 )
             )
         # Queued together, before the writer wakes: one batch, one transaction.
@@ -87,7 +92,7 @@ async def one_round(exchange: Exchange, traders: list[int], size: int, orders: i
     return [cpu * 1000 / (batches * size), wall * 1000 / batches]
 
 
-async def measure(database: Database, sizes: list[int], orders: int, runs: int) -> list[list[Any]]:
+async def measure(database: Database, sizes: list[int], orders: int, runs: int, client_ids: bool) -> list[list[Any]]:
     accounts = Accounts(database, starting_balances=FUNDS)
     traders = [
         (await accounts.register(TraderCreate(username=unique_username(), password="bench password"))).id
@@ -101,11 +106,11 @@ async def measure(database: Database, sizes: list[int], orders: int, runs: int) 
     try:
         for size in sizes:
             count = min(orders, 50 * size)  # small batches wait on the disk: fewer of them say as much
-            await one_round(exchange, traders, size, min(count, 10 * size), rng)  # warm-up
+            await one_round(exchange, traders, size, min(count, 10 * size), rng, client_ids)  # warm-up
             figures, statements = [], []
             for _ in range(runs):
                 before = counter.count
-                figures.append(await one_round(exchange, traders, size, count, rng))
+                figures.append(await one_round(exchange, traders, size, count, rng, client_ids))
                 statements.append((counter.count - before) / max(1, count // size))
             rows.append(
                 [
@@ -126,12 +131,14 @@ def main() -> None:
     parser.add_argument("--batches", default="1,8,32,128", help="batch sizes, comma-separated")
     parser.add_argument("--orders", type=int, default=2000, help="orders per round (batches of n: at most 50 n)")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--client-ids", action="store_true", help="every order with a client_order_id, as bots send")
     options = parser.parse_args()
     sizes = [int(size) for size in options.batches.split(",")]
     with temporary_database(options.postgres) as database:
-        rows = asyncio.run(measure(database, sizes, options.orders, options.runs))
+        rows = asyncio.run(measure(database, sizes, options.orders, options.runs, options.client_ids))
     name = "PostgreSQL" if options.postgres else "SQLite"
-    print(f"\nBTC-USD's writer on {name}, crossing limit orders, {options.orders} a round, {options.runs} rounds")
+    ids = ", each with a client_order_id" if options.client_ids else ""
+    print(f"\nBTC-USD's writer on {name}, crossing limit orders{ids}, {options.orders} a round, {options.runs} rounds")
     print_table(["orders a batch", "µs CPU per order", "ms per batch", "statements a batch"], rows)
 
 
