@@ -9,6 +9,7 @@ import pytest
 from app.errors import Conflict, InvalidInput, NotFound, ServiceError
 from components.candles_chart import CandlesChart
 from components.order_columns import COLUMNS as ORDER_COLUMNS
+from components.order_columns import closed_columns
 from components.trades_tape import COLUMNS as TAPE_COLUMNS
 from components.wording import counted, error_told, fill_told, grouped, held, money, order_told
 from models import FillPublic, OrderPublic
@@ -97,6 +98,7 @@ def test_a_placed_order_is_told_in_a_sentence(placed: OrderPublic, told: str) ->
 def test_every_time_the_page_shows_is_labelled_utc() -> None:
     assert [c["label"] for c in TAPE_COLUMNS if c["name"] == "time"] == ["Time (UTC)"]
     assert [c["label"] for c in ORDER_COLUMNS if c["name"] == "time"] == ["Time (UTC)"]
+    assert [c["label"] for c in closed_columns("USD") if c["name"] == "time"] == ["Closed (UTC)"]  # when it closed
     assert "UTC" in inspect.signature(CandlesChart).parameters["title"].default  # the candles' times
 
 
