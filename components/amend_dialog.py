@@ -9,6 +9,7 @@ from app.domain.rules import MarketRules
 from app.errors import InvalidInput, ServiceError
 from app.exchange.service import Exchange
 from components.toasts import toast
+from components.wording import error_told
 from models import OrderAmend, OrderPublic
 
 SIZE = "width: 22rem; max-width: 100%"  # a phone's screen at most
@@ -105,7 +106,7 @@ class AmendDialog:
             self.fields.get(error.field, self.quantity).error = error.reason
             return
         except ServiceError as error:
-            toast(error.message, "warning")
+            toast(error_told(error), "warning")
             self.dialog.close()
             await self.on_amended()
             return

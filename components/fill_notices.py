@@ -6,20 +6,10 @@ from nicegui import context
 
 from app.exchange.service import Exchange
 from components.toasts import toast
-from models import FillPublic, OrderPublic
+from components.wording import fill_told
 
 MOST_TOASTS = 4  # one burst (a sweep through many of the trader's orders) says the rest in one more toast
 RESTING_READ = 500  # the API's largest page of orders; more resting orders than this are watched in part
-
-
-def fill_message(order: OrderPublic, fill: FillPublic, base: str) -> str:
-    """E.g. "Your sell order 12 filled 0.0100 BTC at 65000.00, 0.0200 left" (or ", now filled in full")."""
-    head = f"Your {order.side} order {order.id} filled {fill.quantity} {base} at {fill.price}"
-    if order.status == "filled":
-        return f"{head}, now filled in full"
-    if order.status in ("open", "partially_filled"):
-        return f"{head}, {order.remaining_quantity} left"
-    return head
 
 
 class FillNotices:
@@ -34,7 +24,7 @@ class FillNotices:
         self.exchange = exchange
         self.trader_id = trader_id
         self.seen: dict[int, set[int]] = {}  # resting order id -> the ids of its fills already told
-        self.bases = {symbol: writer.rules.base for symbol, writer in exchange.writers.items()}
+        self.rules = {symbol: writer.rules for symbol, writer in exchange.writers.items()}
         self.client = context.client  # the page: a live render runs in a background task, outside the page's slots
 
     async def refresh(self) -> None:
@@ -49,7 +39,7 @@ class FillNotices:
             told = self.seen.get(order_id)
             if told is not None:
                 news += [
-                    fill_message(order, fill, self.bases.get(order.symbol, ""))
+                    fill_told(order, fill, self.rules[order.symbol])
                     for fill in order.trades
                     if fill.id not in told and Decimal(fill.quantity)
                 ]

@@ -23,7 +23,7 @@ from components.order_columns import (
 )
 from components.shared_css import add_shared_css
 from components.toasts import toast
-from components.wording import counted
+from components.wording import counted, error_told
 from models import OrderPublic
 
 CLOSED_ROWS = 50  # the orders' part scrolls inside itself: a history, up to the full one (the API)
@@ -139,7 +139,7 @@ class MyOrders:
         try:
             order = await self.exchange.commands.cancel_order(trader_id=self.trader_id, order_id=order_id)
         except ServiceError as error:
-            toast(error.message, "warning")
+            toast(error_told(error), "warning")
         else:
             toast(f"Order {order.id} cancelled", "positive")
             if index is not None:
@@ -168,7 +168,7 @@ class MyOrders:
         try:
             cancelled = await self.exchange.commands.cancel_all(trader_id=self.trader_id, symbol=self.symbol)
         except ServiceError as error:
-            toast(error.message, "warning")
+            toast(error_told(error), "warning")
         else:
             toast(f"{counted(len(cancelled), 'order')} cancelled", "positive")
         self._lingering.clear()

@@ -42,7 +42,7 @@ ACTIONS_COLUMN = {"name": "cancel", "label": "", "field": "id"}
 def closed_columns(quote: str) -> list[dict]:
     """A history's columns: when the order closed (its last change) instead of when it was placed, and its fees."""
     columns = [dict(column) for column in COLUMNS]
-    columns[1] = {"name": "time", "label": "Closed", "field": "time", "align": "left"}
+    columns[1] = {"name": "time", "label": "Closed (UTC)", "field": "time", "align": "left"}
     fee = {"name": "fee", "label": f"Fee ({quote})", "field": "fee", "align": "right", "classes": "order-fee"}
     return [*columns[:-1], fee, columns[-1]]
 

@@ -17,7 +17,7 @@ from components.balances import BalancesPanel
 from components.order_estimate import EstimateView, entered, estimate_of
 from components.shared_css import add_shared_css
 from components.toasts import Kind, toast
-from components.wording import held, order_told
+from components.wording import error_told, held, order_told, refusal
 from models import OrderCreate, OrderPublic
 
 LIMIT_TIME_IN_FORCE = {"GTC": "GTC", "IOC": "IOC", "FOK": "FOK"}
@@ -198,7 +198,7 @@ class OrderForm:
             self.post_only_error.set_text(message)
             self.post_only_error.set_visibility(True)
         else:
-            toast(f"{field}: {message}", "negative")
+            toast(refusal(field, message), "negative")
 
     def order_in(self) -> OrderCreate | None:
         """The form as an order request, or None after showing what is wrong."""
@@ -232,7 +232,7 @@ class OrderForm:
             self.show_error(error.field, error.reason)
             return
         except ServiceError as error:
-            toast(error.message, "negative")
+            toast(error_told(error), "negative")
             return
         toast(*outcome(order, self.rules))
         if self.on_placed is not None:

@@ -8,13 +8,15 @@
 - In a sentence (a toast) the thousands are grouped, as a person writes them: 65,000.00 USD; tables and the form's
   lines, which the trader compares with each other, are not.
 - Times: the server's clock, in UTC, and labelled so wherever a time shows.
+- A refusal in a toast (one not shown beside its field) is a sentence, not the API's "field: reason" (`refusal`).
 """
 
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from typing import Literal
 
 from app.domain.rules import MarketRules
-from models import OrderPublic
+from app.errors import InvalidInput, ServiceError
+from models import FillPublic, OrderPublic
 
 Rounding = Literal["up", "down", "nearest"]
 ROUNDINGS = {"up": ROUND_CEILING, "down": ROUND_FLOOR, "nearest": ROUND_HALF_EVEN}
@@ -66,3 +68,45 @@ def order_told(order: OrderPublic, rules: MarketRules) -> str:
     if order.status == "expired":
         return f"{sentence}; the other {rest} expired ({order.time_in_force})"
     return sentence
+
+
+# A field of a request as a sentence names it; a reason that starts with one of these verbs goes on from its name.
+FIELD_NAMES = {
+    "price": "The price",
+    "quantity": "The quantity",
+    "time_in_force": "The time in force",
+    "post_only": "Post-only",
+    "symbol": "The market",
+    "side": "The side",
+    "type": "The order type",
+}
+CONTINUES_THE_NAME = ("must ", "is ", "are ", "needs ", "would ", "cannot ", "can ")
+
+
+def refusal(field: str | None, reason: str) -> str:
+    """A refusal as a person writes it, for a toast: ("quantity", "must be greater than 0") -> "The quantity must be
+    greater than 0"; ("quantity", "insufficient funds: ...") -> "Insufficient funds: ..."; "order 12 not found" ->
+    "Order 12 not found"."""
+    name = FIELD_NAMES.get(field or "")
+    if name is not None and reason.startswith(CONTINUES_THE_NAME):
+        return f"{name} {reason}"
+    return reason[:1].upper() + reason[1:]
+
+
+def error_told(error: ServiceError) -> str:
+    """What a toast says of a refused request: a sentence (`refusal`), never the API's "field: reason"."""
+    if isinstance(error, InvalidInput):
+        return refusal(error.field, error.reason)
+    return refusal(None, error.message)
+
+
+def fill_told(order: OrderPublic, fill: FillPublic, rules: MarketRules) -> str:
+    """A fill of a resting order, as a sentence: "Your sell order 12 filled 0.0100 BTC at 65,000.00 USD, 0.0200 BTC
+    left" (or ", now filled in full")."""
+    base, quote = rules.base, rules.quote
+    head = f"Your {order.side} order {order.id} filled {grouped(fill.quantity)} {base} at {grouped(fill.price)} {quote}"
+    if order.status == "filled":
+        return f"{head}, now filled in full"
+    if order.status in ("open", "partially_filled"):
+        return f"{head}, {grouped(order.remaining_quantity)} {base} left"
+    return head

@@ -57,12 +57,25 @@ def test_a_trader_without_funds_is_refused_with_the_shortfall_and_nothing_is_sto
     (detail,) = answer.json()["detail"]
     assert detail["loc"] == ["body", "quantity"]
     # 0.5 x 100 = 50, plus the higher fee (taker, 20 bps) 0.10: 50.10 needed, 10 there.
-    assert detail["msg"] == ("insufficient funds: needs 50.100000 USD, available 10.000000 USD, short by 40.100000 USD")
+    assert detail["msg"] == "insufficient funds: needs 50.10 USD, available 10.00 USD, short by 40.10 USD"
     sell = trader.client.post("/api/orders", json={**BTC, "side": "sell", "price": "100.00", "quantity": "0.0100"})
     assert sell.status_code == 422 and "needs 0.0100 BTC, available 0.0000 BTC" in sell.text
     assert trader.client.get("/api/orders", params={"status": "all"}).json() == []
     assert balances(trader)["USD"] == ("10.000000", "0.000000")
     check_invariants(server.database_url)
+
+
+def test_insufficient_funds_shows_the_assets_places_rounded_so_that_the_sentence_stays_true(
+    server: InProcessServer,
+) -> None:
+    trader = funded(server, USD="5.009")
+    answer = trader.client.post("/api/orders", json={**BTC, "side": "buy", "price": "100.01", "quantity": "0.1000"})
+    assert answer.status_code == 422, answer.text
+    # 10.001 + 20 bps (0.020002) = 10.021002 needed, 5.009 there: the need and the shortfall (5.012002) rounded up,
+    # so that paying in as much is enough; what is available rounded down, so that it is there.
+    assert answer.json()["detail"][0]["msg"] == (
+        "insufficient funds: needs 10.03 USD, available 5.00 USD, short by 5.02 USD"
+    )
 
 
 def test_a_sell_holds_its_base_and_a_buy_holds_its_value_plus_the_maker_fee(server: InProcessServer) -> None:

@@ -5,7 +5,7 @@ the parts of a fill is never more than the fee of the whole, so every hold taken
 """
 
 from collections.abc import Iterable
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
 from functools import lru_cache
 
 from app.domain.rules import MarketRules, places_of
@@ -44,21 +44,25 @@ def limit_buy_need(rules: MarketRules, price: Decimal, quantity: Decimal) -> Dec
 
 
 class InsufficientFunds(InvalidInput):
-    """An order the trader cannot pay for (422 naming the quantity): says the asset, the need and the shortfall."""
+    """An order the trader cannot pay for (422 naming the quantity): says the asset, the need and the shortfall.
 
-    def __init__(self, asset: str, needed: Decimal, available: Decimal, places: int) -> None:
+    The amounts are at the asset's places as the page shows them (a quote at its price's places, 50.10 USD; a base at
+    its lot's), rounded so that the sentence stays true: the need and the shortfall up, what is available down.
+    """
+
+    def __init__(self, rules: MarketRules, asset: str, needed: Decimal, available: Decimal) -> None:
         self.asset = asset
         self.needed = needed
         self.available = available
-        shortfall = needed - available
+        step = Decimal(1).scaleb(-(rules.price_places if asset == rules.quote else rules.quantity_places))
 
-        def shown(amount: Decimal) -> str:
-            return f"{amount:.{places}f}"
+        def shown(amount: Decimal, rounding: str) -> str:
+            return f"{amount.quantize(step, rounding=rounding):f} {asset}"
 
         super().__init__(
             "quantity",
-            f"insufficient funds: needs {shown(needed)} {asset}, available {shown(available)} {asset}, "
-            f"short by {shown(shortfall)} {asset}",
+            f"insufficient funds: needs {shown(needed, ROUND_CEILING)}, available {shown(available, ROUND_FLOOR)}, "
+            f"short by {shown(needed - available, ROUND_CEILING)}",
         )
 
 

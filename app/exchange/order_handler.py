@@ -166,8 +166,7 @@ class OrderHandler:
         _, released = settlement.resting_hold(rules, old)
         available = batch.balances.available((old.trader_id, asset)) + released
         if need > available:
-            places = rules.notional_places if asset == rules.quote else rules.quantity_places
-            raise InsufficientFunds(asset, need, available, places)
+            raise InsufficientFunds(rules, asset, need, available)
         self._cancel(batch, command.trader_id, old.id)
         place = PlaceOrder(
             trader_id=old.trader_id,

@@ -79,8 +79,7 @@ def place_hold(
                 need = market_buy_cost(rules, asks, affordable)[1]
     available = balances.available((trader, asset))
     if need > available:
-        places = rules.notional_places if asset == rules.quote else rules.quantity_places
-        raise InsufficientFunds(asset, need, available, places)
+        raise InsufficientFunds(rules, asset, need, available)
     balances.hold((trader, asset), need)
     return asset, need
 

@@ -108,8 +108,8 @@ def test_each_fill_of_a_resting_order_is_told_once_on_every_tab_of_the_trader(
     for tab in tabs:
         tab.wait_for_open_order("171.37")
         tab.driver.execute_script(RECORD_TOASTS)
-    first = f"Your sell order {resting['id']} filled 0.0100 BTC at 171.37, 0.0200 left"
-    last = f"Your sell order {resting['id']} filled 0.0200 BTC at 171.37, now filled in full"
+    first = f"Your sell order {resting['id']} filled 0.0100 BTC at 171.37 USD, 0.0200 BTC left"
+    last = f"Your sell order {resting['id']} filled 0.0200 BTC at 171.37 USD, now filled in full"
 
     place(taker, "buy", "171.37", "0.0100")
     for tab in tabs:

@@ -141,7 +141,7 @@ async def test_an_order_beyond_the_balance_shows_insufficient_funds_beside_the_q
 
     await desk.shows(
         lambda: desk.field("Quantity").error,
-        "insufficient funds: needs 50.100000 USD, available 10.000000 USD, short by 40.100000 USD",
+        "insufficient funds: needs 50.10 USD, available 10.00 USD, short by 40.10 USD",
     )
     assert await desk.orders(alice) == []
 

@@ -94,7 +94,7 @@ async def test_recently_closed_is_sorted_by_when_each_order_closed_and_shows_tha
     # The maker fee of 10 bps on 99.00 x 0.1 = 9.90 USD; the cancelled order paid none.
     assert desk.column("my-closed-orders", "fee") == ["0.0099", "–"]
     labels = [column["label"] for column in desk.one(ui.table, "my-closed-orders").columns]
-    assert "Closed" in labels and "Fee (USD)" in labels
+    assert "Closed (UTC)" in labels and "Fee (USD)" in labels
 
 
 async def test_recently_closed_links_to_the_full_history_in_the_api(user: User, desk: Desk) -> None:

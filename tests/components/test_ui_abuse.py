@@ -195,7 +195,7 @@ async def test_a_cancel_event_with_another_traders_order_id_does_not_cancel_it(u
     desk.trigger(ui.table, "my-open-orders", "mouseleave", None)  # the cancelled row lingers until the pointer leaves
 
     await desk.shows(lambda: desk.column("my-open-orders", "id"), [])
-    assert user.notify.contains(f"order {theirs.id} not found")
+    assert user.notify.contains(f"Order {theirs.id} not found")
     assert [order.status for order in await desk.orders(alice)] == ["open"]
 
 

@@ -6,12 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from app.errors import InvalidInput
+from app.errors import Conflict, InvalidInput, NotFound, ServiceError
 from components.candles_chart import CandlesChart
 from components.order_columns import COLUMNS as ORDER_COLUMNS
+from components.order_columns import closed_columns
 from components.trades_tape import COLUMNS as TAPE_COLUMNS
-from components.wording import counted, grouped, held, money, order_told
-from models import OrderPublic
+from components.wording import counted, error_told, fill_told, grouped, held, money, order_told
+from models import FillPublic, OrderPublic
 from tests.components.rules import btc_usd_rules
 
 RULES = btc_usd_rules()
@@ -97,4 +98,42 @@ def test_a_placed_order_is_told_in_a_sentence(placed: OrderPublic, told: str) ->
 def test_every_time_the_page_shows_is_labelled_utc() -> None:
     assert [c["label"] for c in TAPE_COLUMNS if c["name"] == "time"] == ["Time (UTC)"]
     assert [c["label"] for c in ORDER_COLUMNS if c["name"] == "time"] == ["Time (UTC)"]
+    assert [c["label"] for c in closed_columns("USD") if c["name"] == "time"] == ["Closed (UTC)"]  # when it closed
     assert "UTC" in inspect.signature(CandlesChart).parameters["title"].default  # the candles' times
+
+
+@pytest.mark.parametrize(
+    ("refused", "told"),
+    [
+        (InvalidInput("quantity", "must be greater than 0"), "The quantity must be greater than 0"),
+        (InvalidInput("time_in_force", "is required"), "The time in force is required"),
+        (InvalidInput("post_only", "needs time_in_force GTC, not IOC"), "Post-only needs time_in_force GTC, not IOC"),
+        (
+            InvalidInput("quantity", "insufficient funds: needs 50.10 USD, available 10.00 USD, short by 40.10 USD"),
+            "Insufficient funds: needs 50.10 USD, available 10.00 USD, short by 40.10 USD",
+        ),
+        (InvalidInput("symbol", "unknown market 'XYZ'"), "Unknown market 'XYZ'"),
+        (NotFound("order 12 not found"), "Order 12 not found"),
+        (
+            Conflict("order 12 is filled, not resting: it cannot be changed"),
+            "Order 12 is filled, not resting: it cannot be changed",
+        ),
+    ],
+    ids=["must", "is", "needs", "insufficient funds", "another field", "not found", "conflict"],
+)
+def test_a_refusal_in_a_toast_is_a_sentence_not_field_colon_reason(refused: ServiceError, told: str) -> None:
+    assert error_told(refused) == told
+
+
+@pytest.mark.parametrize(
+    ("status", "remaining", "told"),
+    [
+        ("partially_filled", "1.2500", "Your sell order 1 filled 0.0050 BTC at 65,000.00 USD, 1.2500 BTC left"),
+        ("filled", "0.0000", "Your sell order 1 filled 0.0050 BTC at 65,000.00 USD, now filled in full"),
+    ],
+    ids=["part", "whole"],
+)
+def test_a_fill_of_a_resting_order_groups_its_price_and_names_the_quote(status: str, remaining: str, told: str) -> None:
+    resting = order(status, "1.2550", "0.0050", "65000.00", side="sell", remaining_quantity=remaining)
+    fill = FillPublic.model_validate(resting.trades[0].model_dump() | {"quantity": "0.0050"})
+    assert fill_told(resting, fill, RULES) == told
