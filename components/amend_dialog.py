@@ -9,7 +9,7 @@ from app.domain.rules import MarketRules
 from app.errors import InvalidInput, ServiceError
 from app.exchange.service import Exchange
 from components.toasts import toast
-from components.wording import error_told
+from components.wording import amend_told, error_told
 from models import OrderAmend, OrderPublic
 
 SIZE = "width: 22rem; max-width: 100%"  # a phone's screen at most
@@ -111,9 +111,5 @@ class AmendDialog:
             await self.on_amended()
             return
         self.dialog.close()
-        now = f"{amended.side} {amended.quantity} {self.rules.base} at {amended.price}"
-        if amended.id == order.id:
-            toast(f"Order {order.id} amended: {now}", "positive")
-        else:
-            toast(f"Order {order.id} replaced by order {amended.id}: {now}", "positive")
+        toast(amend_told(order, amended, self.rules), "positive")
         await self.on_amended()

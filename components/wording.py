@@ -110,3 +110,13 @@ def fill_told(order: OrderPublic, fill: FillPublic, rules: MarketRules) -> str:
     if order.status in ("open", "partially_filled"):
         return f"{head}, {grouped(order.remaining_quantity)} {base} left"
     return head
+
+
+def amend_told(before: OrderPublic, after: OrderPublic, rules: MarketRules) -> str:
+    """An amend from the page, as a sentence: "Order 12 now buys 0.0300 BTC at 65,000.00 USD" when it kept its place,
+    "Order 12 replaced by order 13, buying 0.0300 BTC at 64,900.00 USD" when a new price cancelled and replaced it."""
+    verb = {"buy": ("buys", "buying"), "sell": ("sells", "selling")}[after.side]
+    terms = f"{grouped(after.remaining_quantity)} {rules.base} at {grouped(after.price or '')} {rules.quote}"
+    if after.id == before.id:
+        return f"Order {before.id} now {verb[0]} {terms}"
+    return f"Order {before.id} replaced by order {after.id}, {verb[1]} {terms}"

@@ -54,8 +54,9 @@ class OrderHandler:
                 return stored.id, False
         may_rest = command.type == LIMIT and command.time_in_force == GTC
         if may_rest and self.market.resting_by_trader[command.trader_id] >= self.max_resting_per_trader:
+            cap = self.max_resting_per_trader
             raise Conflict(
-                f"you have {self.max_resting_per_trader} resting orders in {self.rules.symbol}, the most allowed: "
+                f"you have {cap} resting order{'' if cap == 1 else 's'} in {self.rules.symbol}, the most allowed: "
                 "cancel some before placing more"
             )
         order = BookOrder(

@@ -11,7 +11,7 @@ from components.candles_chart import CandlesChart
 from components.order_columns import COLUMNS as ORDER_COLUMNS
 from components.order_columns import closed_columns
 from components.trades_tape import COLUMNS as TAPE_COLUMNS
-from components.wording import counted, error_told, fill_told, grouped, held, money, order_told
+from components.wording import amend_told, counted, error_told, fill_told, grouped, held, money, order_told
 from models import FillPublic, OrderPublic
 from tests.components.rules import btc_usd_rules
 
@@ -137,3 +137,11 @@ def test_a_fill_of_a_resting_order_groups_its_price_and_names_the_quote(status: 
     resting = order(status, "1.2550", "0.0050", "65000.00", side="sell", remaining_quantity=remaining)
     fill = FillPublic.model_validate(resting.trades[0].model_dump() | {"quantity": "0.0050"})
     assert fill_told(resting, fill, RULES) == told
+
+
+def test_an_amend_says_what_the_order_now_does_with_its_thousands_grouped() -> None:
+    before = order("open", "1.2550", "0", None, remaining_quantity="1.2550")
+    kept = order("open", "0.0300", "0", None, remaining_quantity="0.0300")
+    replaced = order("open", "0.0300", "0", None, id=13, price="64900.00", remaining_quantity="0.0300")
+    assert amend_told(before, kept, RULES) == "Order 1 now buys 0.0300 BTC at 65,000.00 USD"
+    assert amend_told(before, replaced, RULES) == "Order 1 replaced by order 13, buying 0.0300 BTC at 64,900.00 USD"
