@@ -97,11 +97,18 @@ def server(database_url: str, server_environment: dict[str, str]) -> Iterator[Se
 
 @pytest.fixture(scope="module")
 def server_process(
-    database_url: str, server_environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+    database_url: str,
+    server_environment: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
 ) -> Iterator[ServerProcess]:
     """One `python main.py` shared by the tests of a module, for what crosses processes."""
     log = tmp_path_factory.mktemp("log") / "server.log"
-    with serving(ServerProcess(database_url, log, environment=server_environment).start()) as process:
+    # The modules marked `alone` measure the server's memory: a fresh interpreter's, not one that shares the fork
+    # server's pages and holds what it imported besides the app.
+    preloaded = request.node.get_closest_marker("alone") is None
+    server = ServerProcess(database_url, log, environment=server_environment, preloaded=preloaded)
+    with serving(server.start()) as process:
         yield process
 
 
