@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from argon2 import PasswordHasher
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
@@ -135,7 +136,8 @@ async def start_services(settings: Settings) -> services.Services:
     exchange = Exchange(
         database, max_resting_per_trader=settings.max_resting_orders, journal_keep=settings.journal_keep
     )
-    accounts = Accounts(database, starting_balances=settings.starting_balances)
+    hasher = PasswordHasher(time_cost=settings.password_hash_time_cost, memory_cost=settings.password_hash_memory_kib)
+    accounts = Accounts(database, starting_balances=settings.starting_balances, hasher=hasher)
     ledger = LedgerFollower(database)
     await ledger.start()
     await exchange.start(watch_interval=settings.poll_interval, funds=ledger)

@@ -62,6 +62,17 @@ class Settings(BaseSettings):
     storage_secret: str | None = Field(
         None, validation_alias="STORAGE_SECRET", description="signs the session cookie; else generated in a file"
     )
+    # argon2id's cost for each password hashed and checked: the defaults are argon2-cffi's own (RFC 9106's low-memory
+    # choice); tests lower them so that the hundreds of traders they register do not spend minutes hashing.
+    password_hash_time_cost: int = Field(
+        3, validation_alias="ORDERBOOK_PASSWORD_HASH_TIME_COST", ge=1, description="argon2 passes over the memory"
+    )
+    password_hash_memory_kib: int = Field(
+        65536,
+        validation_alias="ORDERBOOK_PASSWORD_HASH_MEMORY_KIB",
+        ge=32,
+        description="argon2 memory per password hashed or checked, in KiB",
+    )
     demo: bool = Field(
         False,
         validation_alias="ORDERBOOK_DEMO",

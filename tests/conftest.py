@@ -15,10 +15,24 @@ import pytest
 
 from app.store.db import Database, connect, create_schema
 from tests.in_process import serving_in_process
-from tests.servers import Served, ServerProcess, Trader, postgres_database, register_trader, serving, sqlite_url
+from tests.servers import (
+    CHEAP_PASSWORD_HASHES,
+    TEST_SESSION,
+    Served,
+    ServerProcess,
+    Trader,
+    postgres_database,
+    register_trader,
+    serving,
+    sqlite_url,
+)
 
 ServerFactory = Callable[[str], ServerProcess]
 TraderFactory = Callable[..., Trader]
+# The tests' servers: forked from a process that has imported the app (tests/preloaded_main.py), hashing passwords
+# cheaply. A test of the costs' settings or of a fresh interpreter's start says so itself.
+TEST_SESSION.preloaded = True
+TEST_SESSION.environment.update(CHEAP_PASSWORD_HASHES)
 # What every test in a folder needs (the marks are described in pyproject.toml): marked here rather than in each file.
 FOLDER_MARKS = {"browser": ("browser", "process"), "cluster": ("cluster", "process", "postgres")}
 
@@ -83,11 +97,18 @@ def server(database_url: str, server_environment: dict[str, str]) -> Iterator[Se
 
 @pytest.fixture(scope="module")
 def server_process(
-    database_url: str, server_environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+    database_url: str,
+    server_environment: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
 ) -> Iterator[ServerProcess]:
     """One `python main.py` shared by the tests of a module, for what crosses processes."""
     log = tmp_path_factory.mktemp("log") / "server.log"
-    with serving(ServerProcess(database_url, log, environment=server_environment).start()) as process:
+    # The modules marked `alone` measure the server's memory: a fresh interpreter's, not one that shares the fork
+    # server's pages and holds what it imported besides the app.
+    preloaded = request.node.get_closest_marker("alone") is None
+    server = ServerProcess(database_url, log, environment=server_environment, preloaded=preloaded)
+    with serving(server.start()) as process:
         yield process
 
 

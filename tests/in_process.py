@@ -23,7 +23,7 @@ from app.accounts import throttle
 from app.server import create_app
 from app.settings import Settings, load_settings
 from components.mount import mount
-from tests.servers import ERROR_LINE, STARTING_BALANCES
+from tests.servers import ERROR_LINE, STARTING_BALANCES, TEST_SESSION
 
 BASE_URL = "http://app.test"
 START_TIMEOUT = 30.0
@@ -109,6 +109,7 @@ def serving_in_process(database_url: str, environment: Mapping[str, str] | None 
     fails if the app logged an error."""
     server = InProcessServer(database_url, dict(environment or {}))
     variables = {"STORAGE_SECRET": "test-storage-secret", "ORDERBOOK_STARTING_BALANCES": STARTING_BALANCES}
+    variables.update(TEST_SESSION.environment)
     variables.update(server.environment, DATABASE_URL=database_url)
     server.settings = load_settings([], {name: value for name, value in variables.items() if value})
     # The failure counts live in the process: a fresh app starts with none, as a fresh server process would.

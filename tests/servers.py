@@ -50,6 +50,21 @@ STARTING_CREDITS = tuple(
     (asset, Decimal(amount)) for asset, amount in (part.split("=") for part in STARTING_BALANCES.split(","))
 )
 ERROR_LINE = re.compile(r"Traceback|(^|\s)ERROR\b")
+# argon2 at a low cost for the tests' servers, which register hundreds of traders (the app's default costs ~0.2 s of
+# CPU a password); tests/conftest.py sets them for the test session only.
+CHEAP_PASSWORD_HASHES = {"ORDERBOOK_PASSWORD_HASH_TIME_COST": "1", "ORDERBOOK_PASSWORD_HASH_MEMORY_KIB": "1024"}
+
+
+@dataclass
+class SessionDefaults:
+    """How the test session starts servers, set by tests/conftest.py. The benchmarks (bench/) compare servers with older
+    checkouts' ones: theirs start as a fresh `python main.py` and hash passwords at the app's own cost."""
+
+    preloaded: bool = False  # servers of this checkout forked from a process that has imported the app
+    environment: dict[str, str] = field(default_factory=dict)  # variables every server starts with unless told
+
+
+TEST_SESSION = SessionDefaults()
 
 
 def free_port() -> int:
@@ -92,7 +107,7 @@ class ServerProcess:
     environment: dict[str, str] = field(default_factory=dict)  # more variables for this process (ORDERBOOK_...)
     # Forked from a process that has imported the app (tests/preloaded_main.py) rather than a fresh interpreter: the
     # same main.py run, without importing the app again. Another checkout's code always starts afresh.
-    preloaded: bool = True
+    preloaded: bool = field(default_factory=lambda: TEST_SESSION.preloaded)
     process: subprocess.Popen[bytes] | PreloadedProcess | None = None
     _log_file: IO[bytes] | None = None
 
@@ -121,6 +136,7 @@ class ServerProcess:
         env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_CURRENT_TEST", "HOST", "PORT"}}
         env.update(DATABASE_URL=self.database_url, STORAGE_SECRET="test-storage-secret", PYTHONUNBUFFERED="1")
         env.setdefault("ORDERBOOK_STARTING_BALANCES", STARTING_BALANCES)
+        env.update({name: value for name, value in TEST_SESSION.environment.items() if name not in env})
         env.update(self.environment)
         return env
 

@@ -18,7 +18,15 @@ from itsdangerous import BadSignature, TimestampSigner
 
 from app.settings import Settings, storage_secret
 from tests.conftest import TraderFactory
-from tests.servers import REPO_ROOT, STARTING_BALANCES, ServerProcess, register_trader, sqlite_url, unique_username
+from tests.servers import (
+    REPO_ROOT,
+    STARTING_BALANCES,
+    TEST_SESSION,
+    ServerProcess,
+    register_trader,
+    sqlite_url,
+    unique_username,
+)
 
 pytestmark = pytest.mark.process
 
@@ -40,6 +48,7 @@ class ConfiguredServer(ServerProcess):
         env = {k: v for k, v in os.environ.items() if k not in removed}
         env.update(DATABASE_URL=self.database_url, PYTHONUNBUFFERED="1")
         env.setdefault("ORDERBOOK_STARTING_BALANCES", STARTING_BALANCES)
+        env.update(TEST_SESSION.environment)
         env.update(self.environment)
         return env
 

@@ -1,6 +1,7 @@
 """Trader accounts: registration with an argon2-hashed password, API keys kept only as SHA-256 hashes."""
 
 import asyncio
+import functools
 import hashlib
 import secrets
 from collections.abc import Sequence
@@ -18,8 +19,8 @@ from app.errors import Conflict
 from app.store.db import Database
 from models import Trader, TraderCreate, TraderCreated
 
-_hasher = PasswordHasher()
 API_KEY_PREFIX = "lob_"
+DEFAULT_HASHER = PasswordHasher()  # argon2-cffi's default cost; a server hashes at the cost its settings give
 
 
 def hash_api_key(api_key: str) -> str:
@@ -32,13 +33,17 @@ def new_api_key() -> str:
 
 
 def register(
-    *, session: Session, trader_in: TraderCreate, starting_balances: Sequence[tuple[str, Decimal]] = ()
+    *,
+    session: Session,
+    trader_in: TraderCreate,
+    starting_balances: Sequence[tuple[str, Decimal]] = (),
+    hasher: PasswordHasher = DEFAULT_HASHER,
 ) -> TraderCreated:
     """Create a trader with its balances (credited `starting_balances`); the API key is returned here once only."""
     api_key = new_api_key()
     trader = Trader(
         username=trader_in.username,
-        password_hash=_hasher.hash(trader_in.password),
+        password_hash=hasher.hash(trader_in.password),
         api_key_hash=hash_api_key(api_key),
     )
     session.add(trader)
@@ -74,31 +79,45 @@ def callers_by_key_hash(*, connection: Connection, key_hashes: list[str]) -> dic
     return {row.api_key_hash: Caller(id=row.id, username=row.username) for row in rows}
 
 
-def trader_by_password(*, session: Session, username: str, password: str) -> Trader | None:
+def trader_by_password(
+    *, session: Session, username: str, password: str, hasher: PasswordHasher = DEFAULT_HASHER
+) -> Trader | None:
     """The trader if the password is right; the same slow hash runs for unknown users, so timing says nothing."""
     trader = session.exec(select(Trader).where(Trader.username == username)).first()
     try:
-        _hasher.verify(trader.password_hash if trader else _DUMMY_HASH, password)
+        hasher.verify(trader.password_hash if trader else _dummy_hash(hasher), password)
     except (VerificationError, InvalidHashError):
         return None
     return trader
 
 
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+@functools.cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash of no one's password, as costly to check as a trader's: made at the first unknown name, not at import."""
+    return hasher.hash(secrets.token_urlsafe(16))
 
 
 class Accounts:
     """Async account operations for routes and pages: each runs in a worker thread (argon2 is slow on purpose)."""
 
-    def __init__(self, database: Database, *, starting_balances: Sequence[tuple[str, Decimal]] = ()) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        starting_balances: Sequence[tuple[str, Decimal]] = (),
+        hasher: PasswordHasher = DEFAULT_HASHER,
+    ) -> None:
         self.database = database
         self.starting_balances = tuple(starting_balances)  # credited to each new trader (a testnet's faucet)
         self.key_lookups = KeyLookups(self._callers_by_key_hash)
+        self.hasher = hasher
 
     async def register(self, trader_in: TraderCreate) -> TraderCreated:
         def work() -> TraderCreated:
             with self.database.write() as session:
-                return register(session=session, trader_in=trader_in, starting_balances=self.starting_balances)
+                return register(
+                    session=session, trader_in=trader_in, starting_balances=self.starting_balances, hasher=self.hasher
+                )
 
         return await asyncio.to_thread(work)
 
@@ -117,7 +136,7 @@ class Accounts:
     async def sign_in(self, username: str, password: str) -> Trader | None:
         def work() -> Trader | None:
             with self.database.read() as session:
-                return trader_by_password(session=session, username=username, password=password)
+                return trader_by_password(session=session, username=username, password=password, hasher=self.hasher)
 
         return await asyncio.to_thread(work)
 

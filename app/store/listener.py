@@ -27,7 +27,12 @@ log = logging.getLogger(__name__)
 # late another instance's change reaches this one's pages, and an ask costs next to nothing (docs/performance.md).
 DATA_VERSION_INTERVAL = 0.025
 FIRST_RETRY, LAST_RETRY = 0.1, 5.0  # seconds between reconnects, doubling up to the last
-APPLICATION_NAME = f"orderbook-listener-{os.getpid()}"
+
+
+def application_name() -> str:
+    """How PostgreSQL lists this process's listener connection: read at each connect (a forked process has its own)."""
+    return f"orderbook-listener-{os.getpid()}"
+
 
 Notice = Callable[[str, int], None]  # (market symbol, sequence stored by someone)
 CatchUp = Callable[[], Awaitable[None]]  # bring every market up to its stored sequence
@@ -90,7 +95,7 @@ class ChangeWatcher:
         while True:
             try:
                 connection = await psycopg.AsyncConnection.connect(
-                    conninfo, autocommit=True, application_name=APPLICATION_NAME, connect_timeout=5
+                    conninfo, autocommit=True, application_name=application_name(), connect_timeout=5
                 )
                 async with connection:
                     await connection.execute(f"LISTEN {CHANNEL}")

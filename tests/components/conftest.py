@@ -28,7 +28,7 @@ from components.mount import mount
 from components.trades_tape import TapeTable
 from models import OrderCreate, OrderPublic, TraderCreate
 from models.enums import Side
-from tests.servers import STARTING_BALANCES
+from tests.servers import STARTING_BALANCES, TEST_SESSION
 
 PASSWORD = "correct-horse-battery"
 SYMBOL = "BTC-USD"
@@ -45,6 +45,7 @@ def settings(tmp_path: Path) -> Settings:
             "DATABASE_URL": f"sqlite:///{(tmp_path / 'orderbook.db').resolve()}",
             "STORAGE_SECRET": "component-tests-secret",
             "ORDERBOOK_STARTING_BALANCES": STARTING_BALANCES,
+            **TEST_SESSION.environment,
         },
     )
 
