@@ -82,3 +82,20 @@ class RawSocket:
 
     def write(self, frames: bytes) -> None:
         self.transport.write(frames)
+
+
+def decline_compression(send: Any) -> None:
+    """Before `accept`: answer the handshake without permessage-deflate, even if the client asked for it.
+
+    uvicorn negotiates it for every websocket of the server (`ws_per_message_deflate`, on for the pages' sockets);
+    the stream never compresses what it sends (above), so on its sockets it would only cost the server a compressor
+    and a decompressor each (about 34 KiB a socket) and the client's frames their inflating. A client that asked for
+    it gets a plain socket: the extension is optional (RFC 7692, 5)."""
+    protocol = getattr(send, "__self__", None)
+    if type(protocol) is not WebSocketsSansIOProtocol or protocol.handshake_complete:
+        return
+    response = getattr(protocol, "response", None)
+    if response is None or "Sec-WebSocket-Extensions" not in response.headers:
+        return
+    del response.headers["Sec-WebSocket-Extensions"]
+    protocol.conn.extensions = []
