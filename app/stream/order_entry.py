@@ -216,5 +216,5 @@ async def amend(
 
 
 def not_an_order_id() -> RestAnswer:
-    # REST's answer to a path whose id is not digits: its route never matches, the API's 404.
+    # An order_id that is neither a number nor text: no path REST could be sent, the API's 404.
     return RestAnswer(404, b'{"detail":"Not Found"}')
