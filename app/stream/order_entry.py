@@ -33,7 +33,9 @@ from app.accounts.service import Caller
 log = logging.getLogger("orderbook.stream")
 
 ORDERS_PATH = "/api/orders"
-_lean_routes: "weakref.WeakKeyDictionary[Any, list]" = weakref.WeakKeyDictionary()  # an app's lean routes
+# An app's lean routes, in the order it matches them first, and what a request of a path with no parameter matched
+# (`POST /api/orders`: matched once, not per order). Both are made once with the app.
+_lean_routes: "weakref.WeakKeyDictionary[Any, tuple[list, dict]]" = weakref.WeakKeyDictionary()
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 
 
@@ -120,19 +122,29 @@ async def call_route(
 def _lean_route(app: Any, scope: dict, body: bytes | None) -> Any:
     """The lean route that answers the request first, its match put in `scope`; None when the app would answer it
     otherwise (no lean route, or the body limit's 413 comes first)."""
-    routes = _lean_routes.get(app)
-    if routes is None:  # made once with the app; its own list, in the order the app matches them first
-        routes = _lean_routes[app] = [route for route in app.router.routes if hasattr(route, "lean_handler")]
-    for route in routes:
-        match, child_scope = route.matches(scope)
-        if match == Match.FULL:
-            limit = route.max_body_size
-            if body is not None and (limit is None or len(body) > limit):
-                return None
-            scope["router"] = app.router
-            _update_scope(scope, child_scope)
-            return route
-    return None
+    known = _lean_routes.get(app)
+    if known is None:
+        known = _lean_routes[app] = ([route for route in app.router.routes if hasattr(route, "lean_handler")], {})
+    routes, matched = known
+    key = (scope["method"], scope["path"])
+    found = matched.get(key)
+    if found is None:
+        for route in routes:
+            match, child_scope = route.matches(scope)
+            if match == Match.FULL:
+                found = (route, child_scope)
+                if not child_scope.get("path_params"):
+                    matched[key] = found
+                break
+        else:
+            return None
+    route, child_scope = found
+    limit = route.max_body_size
+    if body is not None and (limit is None or len(body) > limit):
+        return None
+    scope["router"] = app.router
+    _update_scope(scope, child_scope)
+    return route
 
 
 async def _call_lean(app: Any, route: Any, scope: dict, parsed: dict | None) -> RestAnswer:
