@@ -7,7 +7,8 @@ connect (each subscribes to the book at depth 10) and the server's RSS per subsc
 no other order used, is placed every 0.2 s: from its API response to its update's receipt by every subscriber (p50,
 p99), and the bytes of every update a subscriber received; last, the place-and-cancel flow again, with them. The
 subscribers run in `--processes` client processes; times are CLOCK_MONOTONIC, the same in every process here.
-`--no-compress`: the subscribers do not ask for permessage-deflate, whose compressor costs the server memory per socket.
+`--no-compress`: the subscribers do not ask for permessage-deflate (the stream declines it). The latency is also given
+from the test order's POST sent. `--code DIR`: serve another checkout's main.py, for the figures before.
 """
 
 from __future__ import annotations
