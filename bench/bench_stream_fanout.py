@@ -7,7 +7,8 @@ connect (each subscribes to the book at depth 10) and the server's RSS per subsc
 no other order used, is placed every 0.2 s: from its API response to its update's receipt by every subscriber (p50,
 p99), and the bytes of every update a subscriber received; last, the place-and-cancel flow again, with them. The
 subscribers run in `--processes` client processes; times are CLOCK_MONOTONIC, the same in every process here.
-`--no-compress`: the subscribers do not ask for permessage-deflate, whose compressor costs the server memory per socket.
+`--no-compress`: the subscribers do not ask for permessage-deflate (the stream declines it). The latency is also given
+from the test order's POST sent. `--code DIR`: serve another checkout's main.py, for the figures before.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import multiprocessing
 import threading
 import time
 from multiprocessing.synchronize import Event as EventType
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -132,9 +134,10 @@ def main() -> None:
         help="subscribers ask for permessage-deflate, as the websockets package and browsers do by default",
     )
     parser.add_argument("--wait-load", type=float, default=0.0, help="wait up to this many s for load < 1")
+    parser.add_argument("--code", help="serve another checkout's main.py (an older commit's: the figures before)")
     options = parser.parse_args()
     wait_for_low_load(timeout=options.wait_load)
-    with running_server() as server:
+    with running_server(code=Path(options.code) if options.code else None) as server:
         assert server.process is not None
         pid = server.process.pid
         keys = register_traders(server.base_url, FLOW_THREADS + 1)
@@ -160,6 +163,7 @@ def main() -> None:
         per_subscriber = (rss_after - rss_before) / subscribers
         print(f"# {subscribers} subscribers: RSS {rss_before} -> {rss_after} KiB, {per_subscriber:.1f} KiB each")
         acked: dict[str, float] = {}
+        submitted: dict[str, float] = {}  # when its POST was sent: a slower answer makes the ack's latency look shorter
         cpu_before, steady_start = cpu_seconds(pid), time.monotonic()
         steady = threading.Thread(target=flow, args=(server.base_url, flowing, options.seconds, options.steady))
         steady.start()
@@ -169,6 +173,7 @@ def main() -> None:
             while time.monotonic() < deadline:
                 price = f"{30_499.99 - step * 0.01:.2f}"
                 body = {"symbol": MARKET, "side": "sell", "price": price, "quantity": "0.0100"}
+                submitted[price] = time.monotonic()
                 http.post("/api/orders", json=body).raise_for_status()
                 acked[price] = time.monotonic()
                 step += 1
@@ -180,6 +185,7 @@ def main() -> None:
         print(f"# orders/s with {subscribers} subscribers: {loaded}", flush=True)
         stop.set()
         latencies: list[float] = []
+        from_submit: list[float] = []
         sizes: list[int] = []
         missed = closed = steady_updates = 0
         for _ in processes:
@@ -190,6 +196,7 @@ def main() -> None:
             for price, times in seen.items():
                 if price in acked:
                     latencies += [(moment - acked[price]) * 1000 for moment in times]
+                    from_submit += [(moment - submitted[price]) * 1000 for moment in times]
             missed += sum(share - len(seen.get(price, [])) for price in acked)
         for process in processes:
             process.join(timeout=30)
@@ -199,6 +206,8 @@ def main() -> None:
             len(acked),
             median(latencies),
             percentile(latencies, 0.99),
+            median(from_submit),
+            percentile(from_submit, 0.99),
             missed,
             closed,
             median(sizes),
@@ -209,7 +218,8 @@ def main() -> None:
             f"{loaded / alone:.2f}",
         ]
     ]
-    headers = ["subscribers", "test orders", "p50 ms", "p99 ms", "missed", "closed", "update bytes (median)"]
+    headers = ["subscribers", "test orders", "p50 ms", "p99 ms", "from POST sent: p50", "p99"]
+    headers += ["missed", "closed", "update bytes (median)"]
     headers += ["server CPU µs per update sent (steady phase)"]
     headers += ["RSS KiB per subscriber", "orders/s alone", "orders/s with them", "ratio"]
     print_table(headers, rows)

@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from websockets.client import ClientProtocol
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
+from websockets.sync.client import connect
 from websockets.uri import parse_uri
 
 from tests.servers import ServerProcess, Trader, register_trader
@@ -233,3 +234,16 @@ def test_the_candles_channel_sends_the_open_candle_as_a_trade_changes_it(
     candle = client.until(lambda message: message.get("channel") == "candles" and message["close"] == "103.33")
     assert candle["interval"] == "1m" and candle["closed"] is False
     assert candle["high"] >= "103.33" and candle["volume"] != "0.0000"
+
+
+def test_a_client_that_asks_for_permessage_deflate_gets_a_plain_socket_that_streams_the_book(
+    server: ServerProcess,
+) -> None:
+    url = server.base_url.replace("http://", "ws://") + "/api/ws"
+    with connect(url, open_timeout=10, compression="deflate") as socket:
+        assert socket.protocol.extensions == []  # declined: the stream's frames are shared, never compressed
+        socket.send(json.dumps({"op": "subscribe", "channel": "book", "market": BTC, "depth": 100}))
+        deadline = time.monotonic() + 15
+        while (message := json.loads(socket.recv(timeout=max(0.01, deadline - time.monotonic())))).get("op"):
+            assert message["status"] == 200
+        assert (message["channel"], message["type"]) == ("book", "snapshot")

@@ -41,7 +41,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.lean_body import JSON, declared_length, read_json_body
 
-Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+UNREAD: Any = object()  # the body is read from the request (a caller in this process may hand it over parsed)
+Handler = Callable[..., Coroutine[Any, Any, Response]]  # (request, body=UNREAD) -> response
 
 
 class LeanRoute(APIRoute):
@@ -53,7 +54,8 @@ class LeanRoute(APIRoute):
         # wrapper and a body-limit middleware, none of which the lean handler needs: it reads the body within the
         # limit itself, and its errors reach the app's exception middleware, which answers them with the same
         # handlers. FastAPI's stays for a declared body over the limit, which it answers before any handler runs.
-        self.app = lean_app(self.get_route_handler(), self.max_body_size, over_limit=self.app)
+        self.lean_handler = self.get_route_handler()
+        self.app = lean_app(self.lean_handler, self.max_body_size, over_limit=self.app)
 
     def get_route_handler(self) -> Handler:
         # Included routers build their routes in FastAPI's "effective" context (prefix, router dependencies, limits),
@@ -92,13 +94,15 @@ def lean_handler(route: Any) -> Handler:
     path_values_of = path_validator(dependant.path_params)
     serialize = response_serializer(route)
 
-    async def handle(request: Request) -> Response:
+    async def handle(request: Request, body: Any = UNREAD) -> Response:
         # FastAPI's order: the body is parsed first, then the dependencies run, then the parameters are validated.
-        body = (
-            await read_json_body(request, max_body_size, strict=strict_content_type)
-            if body_params
-            else PydanticUndefined
-        )
+        # A `body` given is the JSON body already parsed (the stream's order entry): the same values, no bytes.
+        if body is UNREAD:
+            body = (
+                await read_json_body(request, max_body_size, strict=strict_content_type)
+                if body_params
+                else PydanticUndefined
+            )
         sub_response = Response()
         del sub_response.headers["content-length"]
         sub_response.status_code = None  # type: ignore[assignment]  # as FastAPI: None until the endpoint sets one

@@ -20,6 +20,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from app.observability.metrics import STREAM_CLOSES, STREAM_QUEUED_BYTES, STREAM_SOCKETS
 from app.stream import protocol
+from app.stream.frames import RawSocket, shared_frame
 
 if TYPE_CHECKING:
     from app.services import Services
@@ -74,6 +75,7 @@ class StreamConnection:
         self._closing: tuple[int, str] | None = None
         self._disconnected = False
         self._tasks: set[asyncio.Task] = set()
+        self._raw: RawSocket | None = None  # the transport, once accepted under uvicorn's websockets-sansio
         self.closed = False
 
     # What the rest of the stream calls.
@@ -87,6 +89,12 @@ class StreamConnection:
         if self._closing is not None:
             return
         text = message if isinstance(message, str) else dumps(message)
+        raw = self._raw
+        if raw is not None and not self._queue and raw.writable.is_set():
+            # Nothing waits and the transport takes more: written now, one shared frame, no task woken.
+            if raw.open:
+                raw.write(shared_frame(text))
+            return  # a socket past its close: the reader sees its end
         self._queue.append(text)
         self._queued_bytes += len(text)
         if len(self._queue) > MAX_QUEUED_MESSAGES or self._queued_bytes > MAX_QUEUED_BYTES:
@@ -117,6 +125,7 @@ class StreamConnection:
     async def serve(self) -> None:
         """Read and write until the client leaves or `close` is called; then free everything."""
         OPEN.add(self)
+        self._raw = RawSocket.of(getattr(self.websocket, "_send", None))
         reader = asyncio.create_task(self._read(), name="stream reader")
         writer = asyncio.create_task(self._write(), name="stream writer")
         try:
@@ -166,6 +175,10 @@ class StreamConnection:
                 await self._wake.wait()
                 self._wake.clear()
                 while queue:
+                    raw = self._raw
+                    if raw is not None:
+                        await self._write_raw(raw)
+                        continue
                     text = queue.popleft()
                     self._queued_bytes -= len(text)
                     await send({"type": "websocket.send", "text": text})
@@ -175,6 +188,17 @@ class StreamConnection:
         except Exception:  # uvicorn's ClientDisconnected is an OSError; anything else is logged, not leaked
             log.exception("stream writer failed")
             self._done.set()
+
+    async def _write_raw(self, raw: RawSocket) -> None:
+        """Once the transport takes more (it was past its high-water mark), all that waits in one write."""
+        await raw.writable.wait()
+        queue = self._queue
+        if not raw.open:
+            self._drop_queue()  # the client is gone or closing: the reader sees its end
+            return
+        frames = [shared_frame(text) for text in queue]
+        self._drop_queue()
+        raw.write(b"".join(frames))
 
     def _take_token(self) -> bool:
         now = time.monotonic()

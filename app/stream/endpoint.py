@@ -8,6 +8,7 @@ from app import services as running
 from app.errors import Unavailable
 from app.stream import private_channels, public, trading_ops  # noqa: F401  (register the channels and ops)
 from app.stream.connection import TRY_AGAIN_LATER, StreamConnection
+from app.stream.frames import decline_compression
 from app.stream.market_hub import hub_of
 
 STREAM_PATH = "/api/ws"
@@ -20,6 +21,7 @@ async def stream_endpoint(websocket: WebSocket) -> None:
         await websocket.close(TRY_AGAIN_LATER, "the server is starting; retry in a moment")
         return
     hub_of(services)
+    decline_compression(getattr(websocket, "_send", None))  # its frames are shared, never compressed (frames.py)
     await websocket.accept()
     await StreamConnection(websocket, services).serve()
 
