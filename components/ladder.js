@@ -119,7 +119,7 @@ export default {
   },
   computed: {
     shown() {
-      // The Σ toggle shows or hides the notional column here, in the browser: the server sends the same book.
+      // The Value toggle shows or hides the notional column here, in the browser: the server sends the same book.
       const names = this.config.columns.filter((name) => name !== "notional");
       return this.notional ? [...names, "notional"] : names;
     },

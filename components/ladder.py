@@ -22,17 +22,22 @@ from components.nicegui_internals import set_plain
 from components.shared_css import add_shared_css
 
 # What a developer picks from; the values come from the book's (price, size) texts, computed in the browser.
-COLUMN_LABELS = {"price": "Price", "size": "Size", "total": "Total", "notional": "Sum"}
+COLUMN_LABELS = {
+    "price": "Price",
+    "size": "Size",
+    "total": "Total",
+    "notional": "Value",
+}  # value: price x size, per level
 RESYNC_INTERVAL = 1.0  # s: a page that keeps asking for the whole book gets it at most this often
 NO_MARKS: dict[str, list[str]] = {"asks": [], "bids": []}
 
 
 class OrderBookLadder(Element, component="ladder.js"):
-    """The whole book card as one element: title, Σ toggle, grouping, asks, the last price, spread and mid, bids.
+    """The whole book card as one element: title, Value toggle, grouping, asks, the last price, spread and mid, bids.
 
     The browser draws all of it from `config` (one object shared by every page with the same arguments), the `book`
     (shared by every page showing it) and its deltas; `on_pick(price)` when a level is clicked, `on_group(ticks)`
-    when another price grouping is chosen. The Σ toggle shows the notional column in the browser alone.
+    when another price grouping is chosen. The Value toggle shows the notional column in the browser alone.
     """
 
     def __init__(
@@ -138,8 +143,8 @@ def _config(
         "places": {"size": size_places, "notional": notional_places},
         "empty": {"asks": "No asks", "bids": "No bids"},
         "groupings": [list(grouping) for grouping in groupings],
-        "notional_button": f"Σ {quote}".strip(),
-        "notional_title": f"Show or hide the sum in {quote or 'the quote currency'} (price x size)",
+        "notional_button": "Value",
+        "notional_title": f"Show or hide each level's value in {quote or 'the quote currency'} (price x size)",
     }
 
 

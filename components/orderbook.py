@@ -17,7 +17,7 @@ COLUMNS = ("price", "size", "total")  # add "notional" for price x size in the q
 
 
 class OrderbookView:
-    """The book's card, one element (components/ladder.js): its title, the Σ toggle, the grouping, the ladder.
+    """The book's card, one element (components/ladder.js): its title, the Value toggle, the grouping, the ladder.
 
     `OrderbookView(rules, depth=12, columns=COLUMNS, on_pick=...)`: `on_pick(price text)` when a level is clicked
     (the page fills its order form); `.show(state)` with each market state, `.show_own_orders(orders)` with the
@@ -39,7 +39,7 @@ class OrderbookView:
         self.ladder = OrderBookLadder(
             title="Order book",
             columns=columns,
-            labels={"notional": f"Sum ({rules.quote})"},
+            labels={"notional": f"Value ({rules.quote})"},
             size_places=rules.quantity_places,
             notional_places=rules.price_places,
             groupings=tuple((g, rules.price_text(rules.tick_size * g)) for g in GROUPINGS),

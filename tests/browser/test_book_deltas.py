@@ -102,13 +102,17 @@ def test_the_traders_own_levels_are_marked_and_the_notional_column_shows_price_t
     assert (rows["124.41"][1], rows["124.40"][1]) == ("0.0125", "0.5000")
     assert Decimal(rows["124.40"][2]) - Decimal(rows["124.41"][2]) == Decimal("0.5")  # totals add from the best
 
-    page.driver.find_element("css selector", ".ob-notional-toggle").click()
+    toggle = page.driver.find_element("css selector", ".ob-notional-toggle")
+    assert toggle.text == "Value"  # each level's price x size: not "Σ" or "Sum", which read as a running total
+    toggle.click()
 
     def notionals() -> dict[str, str]:
         return {cells[0]: cells[-1] for cells in page.driver.execute_script(READ_BIDS) if len(cells) == 4}
 
     eventually(notionals, lambda shown: shown.get("124.41") == "1.56", "the notional column")  # 1.5551250
     assert notionals()["124.40"] == "62.20"
+    heads = page.driver.execute_script(READ_BIDS_HEAD)
+    assert heads[-1] == "Value (USD)" and "Sum" not in " ".join(heads)
 
 
 def test_the_grouping_and_the_sum_are_keyboard_controls_of_the_book(
@@ -134,6 +138,9 @@ def test_the_grouping_and_the_sum_are_keyboard_controls_of_the_book(
     assert toggle.get_attribute("aria-pressed") == "true"
 
 
+READ_BIDS_HEAD = """
+return [...document.querySelectorAll('.ob-book thead th')].map(cell => cell.innerText.trim());
+"""
 READ_BIDS = """
 return [...document.querySelectorAll('.ob-bids tr.ob-row')].map(
   row => [...row.querySelectorAll(':scope > td')].map(cell => cell.innerText.trim()));
