@@ -3,7 +3,7 @@ refusals) and their CSV exports, through the real app in-process, on SQLite and 
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import httpx
@@ -150,6 +150,12 @@ def test_a_trader_sees_only_their_own_fills_and_ledger(trader: TraderFactory) ->
         ("/api/fills", {"since": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"}, "until"),
         ("/api/fills", {"symbol": "DOGE-USD"}, "symbol"),
         ("/api/fills", {"cursor": "not-a-cursor"}, "cursor"),
+        ("/api/fills", {"until": "0001-01-01T00:00:00+01:00"}, "until"),  # before the first time UTC can hold
+        (
+            "/api/fills",
+            {"cursor": "RiwyMDI2LTAxLTAxVDAwOjAwOjAwKzAwOjAwLDk5OTk5OTk5OTk5OTk5OTk5OTk5"},
+            "cursor",
+        ),  # id > 2^63
         ("/api/fills.csv", {"symbol": "DOGE-USD"}, "symbol"),
         ("/api/ledger", {"asset": "DOGE"}, "asset"),
         ("/api/ledger", {"until": "soon"}, "until"),
@@ -198,7 +204,7 @@ def test_a_period_exports_what_the_api_lists_for_it(trader: TraderFactory) -> No
     _, _, seller = trader(fresh=True)
     _, _, buyer = trader(fresh=True)
     cross(seller, buyer)
-    since = datetime.now(UTC).isoformat()
+    since = datetime.now(timezone(timedelta(hours=2))).isoformat()  # any zone: the same moment
     cross(seller, buyer, "100.50")
     until = datetime.now(UTC).isoformat()
     cross(seller, buyer, "101.00")

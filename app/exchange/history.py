@@ -50,7 +50,10 @@ def decode_cursor(kind: str, cursor: str, count: int) -> tuple[datetime, list[in
         found, moment, *numbers = text.split(",")
         if found != kind or len(numbers) != count:
             raise ValueError(kind)
-        return datetime.fromisoformat(moment).astimezone(UTC), [int(number) for number in numbers]
+        values = [int(number) for number in numbers]
+        if not all(0 <= value < 2**63 for value in values):  # ids are 64-bit in the database
+            raise ValueError(numbers)
+        return datetime.fromisoformat(moment).astimezone(UTC), values
     except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError) as error:
         raise InvalidInput("cursor", "not a cursor of this list: pass next_cursor as it was received") from error
 

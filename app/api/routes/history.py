@@ -3,7 +3,7 @@
 import csv
 import io
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
@@ -43,8 +43,18 @@ def refused(field: str, reason: str) -> RequestValidationError:
     return RequestValidationError([{"type": "value_error", "loc": ("query", field), "msg": reason, "input": None}])
 
 
+def in_utc(field: str, moment: datetime | None) -> datetime | None:
+    """A time of the query as UTC (no zone: UTC already); one that UTC cannot hold is a 422 naming it."""
+    if moment is None:
+        return None
+    try:
+        return aware(moment).astimezone(UTC)
+    except OverflowError as error:
+        raise refused(field, "out of the range of times") from error
+
+
 def period(since: datetime | None, until: datetime | None) -> tuple[datetime | None, datetime | None]:
-    since, until = (None if moment is None else aware(moment) for moment in (since, until))
+    since, until = in_utc("since", since), in_utc("until", until)
     if since is not None and until is not None and since >= until:
         raise refused("until", "must be later than since")
     return since, until
