@@ -213,3 +213,17 @@ def test_a_period_exports_what_the_api_lists_for_it(trader: TraderFactory) -> No
     assert [line["amount"] for line in listed] == ["-0.002010", "-1.005000", "0.0100"]
     assert csv_rows(buyer.get("/api/ledger.csv", params=period).text) == as_csv(listed)
     assert len(walk(buyer, "/api/fills", "fills", **period)) == 1
+
+
+def test_one_assets_ledger_is_the_full_ledgers_lines_of_that_asset(trader: TraderFactory) -> None:
+    _, _, seller = trader(fresh=True)
+    _, _, buyer = trader(fresh=True)
+    cross(seller, buyer)
+    place(seller, "sell", "100.00", "0.010", symbol="ETH-USD")
+    place(buyer, "buy", "100.00", "0.010", symbol="ETH-USD")
+    everything = walk(buyer, "/api/ledger", "entries", limit=4)
+    for asset in ("BTC", "usd"):  # any case, as the deposit command takes it
+        lines = walk(buyer, "/api/ledger", "entries", asset=asset, limit=2)
+        assert lines == [line for line in everything if line["asset"] == asset.upper()]
+    eth_fills = page(buyer, "/api/fills", symbol="ETH-USD")["fills"]
+    assert [fill["symbol"] for fill in eth_fills] == ["ETH-USD"]
