@@ -100,7 +100,7 @@ def key_order(rows: list[dict], id_of: str) -> None:
     """The rows are unique and newest first."""
     ids = [row[id_of] for row in rows]
     assert len(ids) == len(set(ids)), "a row came twice"
-    times = [row["created_at"] for row in rows]
+    times = [datetime.fromisoformat(row["created_at"]) for row in rows]
     assert times == sorted(times, reverse=True)
 
 
