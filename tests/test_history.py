@@ -147,6 +147,7 @@ def test_a_trader_sees_only_their_own_fills_and_ledger(trader: TraderFactory) ->
         ("/api/fills", {"limit": "0"}, "limit"),
         ("/api/fills", {"limit": "1001"}, "limit"),
         ("/api/fills", {"since": "yesterday"}, "since"),
+        ("/api/fills", {"until": "0.5"}, "until"),  # not taken as seconds since 1970
         ("/api/fills", {"since": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"}, "until"),
         ("/api/fills", {"symbol": "DOGE-USD"}, "symbol"),
         ("/api/fills", {"cursor": "not-a-cursor"}, "cursor"),

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -10,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
+from pydantic import BeforeValidator
 
 from app.api.deps import CurrentTrader, ExchangeDep
 from app.api.routes.responses import AUTH, UNAVAILABLE, Responses
@@ -32,8 +34,25 @@ CSV_RESPONSE: Responses = {
 
 Symbol = Annotated[str | None, Query(description="one market's fills; omitted: every market", examples=["BTC-USD"])]
 Asset = Annotated[str | None, Query(description="one asset's lines; omitted: every asset", examples=["USD"])]
-Since = Annotated[datetime | None, Query(description="from this time on (inclusive), ISO 8601; no zone = UTC")]
-Until = Annotated[datetime | None, Query(description="before this time (exclusive), ISO 8601; no zone = UTC")]
+
+
+def not_a_number(value: object) -> object:
+    """A time is ISO 8601 text, as documented: pydantic would also take a number as seconds since 1970."""
+    if isinstance(value, str) and re.fullmatch(r"\s*[-+]?[0-9.eE+-]+\s*", value) and not re.search("-.*-", value):
+        raise ValueError("an ISO 8601 time (2026-01-01T00:00:00Z), not a number")
+    return value
+
+
+Since = Annotated[
+    datetime | None,
+    BeforeValidator(not_a_number),
+    Query(description="from this time on (inclusive), ISO 8601; no zone = UTC"),
+]
+Until = Annotated[
+    datetime | None,
+    BeforeValidator(not_a_number),
+    Query(description="before this time (exclusive), ISO 8601; no zone = UTC"),
+]
 Limit = Annotated[int, Query(ge=1, le=1000, description="the most rows in one page")]
 Cursor = Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")]
 
