@@ -28,7 +28,7 @@ from models import OrderPublic
 
 CLOSED_ROWS = 50  # the orders' part scrolls inside itself: a history, up to the full one (the API)
 # The full history: the API's list of orders, in its documentation (Swagger UI opens the operation).
-HISTORY_LINK = "/docs#/orders/list_orders_api_orders_get"
+HISTORY_LINK = "/docs#/history/list_fills_api_fills_get"  # the fills; beside them the ledger and the CSV exports
 # A cancelled row stays in place, greyed, until the pointer leaves the table (or this long at most), so that the
 # next row's Cancel does not slide under a pointer that may be about to click again.
 LINGER_SECONDS = 4.0

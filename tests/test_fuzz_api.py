@@ -63,6 +63,13 @@ CONFIG = {
             "include-path-regex": "^/api/(orders|balances)",
             "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "401", "404", "409", "422"]}},
         },
+        {
+            # The history: a cursor must be one the list handed out, a symbol or an asset a live one, `until` after
+            # `since`; reads only, each checked by tests/test_history.py, so fewer examples.
+            "include-path-regex": "^/api/(fills|ledger)",
+            "generation": {"max-examples": 30},
+            "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "401", "422"]}},
+        },
     ],
 }
 
@@ -122,7 +129,7 @@ def api_schema(server: ServerProcess, fuzz_run: FuzzRun) -> BaseSchema:
         f"{server.base_url}/openapi.json", config=schemathesis.Config.from_dict(CONFIG)
     )
 
-    @loaded.auth(refresh_interval=None).apply_to(path_regex="^/api/(orders|balances|traders/me/)")
+    @loaded.auth(refresh_interval=None).apply_to(path_regex="^/api/(orders|balances|fills|ledger|traders/me/)")
     class FuzzTraderKey:
         def get(self, case: Case, context: Any) -> str:
             return fuzz_run.api_key

@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 
 from app.api.body_limit import API_PREFIX, MAX_BODY_BYTES
-from app.api.routes import balances, batch, markets, metrics, orders, traders
+from app.api.routes import balances, batch, history, markets, metrics, orders, traders
 
 __all__ = ["API_PREFIX", "MAX_BODY_BYTES", "api_router", "hot_routes"]
 
@@ -17,4 +17,5 @@ api_router.include_router(markets.router)
 api_router.include_router(batch.router)
 api_router.include_router(orders.router)
 api_router.include_router(balances.router)
+api_router.include_router(history.router)
 api_router.include_router(metrics.router)

@@ -101,9 +101,9 @@ async def test_recently_closed_links_to_the_full_history_in_the_api(user: User, 
     await desk.sign_in("alice")
 
     [link] = user.find(kind=ui.link, content="Full history").elements
-    assert link.props["href"] == "/docs#/orders/list_orders_api_orders_get"
-    document = await user.http_client.get("/openapi.json")  # the link opens the API's own list of orders
-    assert document.json()["paths"]["/api/orders"]["get"]["operationId"] == "list_orders_api_orders_get"
+    assert link.props["href"] == "/docs#/history/list_fills_api_fills_get"
+    document = await user.http_client.get("/openapi.json")  # the link opens the API's list of the trader's fills
+    assert document.json()["paths"]["/api/fills"]["get"]["operationId"] == "list_fills_api_fills_get"
 
 
 async def test_an_amend_the_exchange_refuses_shows_why_beside_the_field_and_changes_nothing(
