@@ -17,6 +17,7 @@ from typing import IO, NamedTuple, Protocol
 
 import httpx
 import psycopg
+from prometheus_client.parser import text_string_to_metric_families
 from psycopg import sql
 
 from tests.preloaded_main import PreloadedProcess
@@ -282,3 +283,13 @@ def serving_pair(
             server.stop()
     for server in (a, b):
         server.assert_clean_log()
+
+
+def metric(server: "ServerProcess", name: str, **labels: str) -> float:
+    """A sample's value on a server's `/metrics` (0 when it has none yet), read as Prometheus reads it."""
+    text = httpx.get(f"{server.base_url}/metrics", timeout=10).text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return sample.value
+    return 0.0

@@ -11,9 +11,8 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
-from tests.servers import POSTGRES_ADMIN_URL, ServerProcess, Trader, register_trader, serving_pair
+from tests.servers import POSTGRES_ADMIN_URL, ServerProcess, Trader, metric, register_trader, serving_pair
 from tests.sim_clients import SimulatedPage, wait_for
 
 pytestmark = pytest.mark.process
@@ -33,15 +32,6 @@ def seller(pair: tuple[ServerProcess, ServerProcess]) -> Iterator[Trader]:
     trader = register_trader(pair[0].base_url)
     yield trader
     trader.client.close()
-
-
-def metric(server: ServerProcess, name: str, **labels: str) -> float:
-    text = httpx.get(f"{server.base_url}/metrics", timeout=10).text
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == name and sample.labels == labels:
-                return sample.value
-    return 0.0
 
 
 def catch_ups(server: ServerProcess, how: str) -> float:

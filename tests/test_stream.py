@@ -8,16 +8,14 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 from websockets.client import ClientProtocol
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 from websockets.sync.client import connect
 from websockets.uri import parse_uri
 
-from tests.servers import ServerProcess, Trader, register_trader
+from tests.servers import ServerProcess, Trader, metric, register_trader
 from tests.stream_support import StreamClient, crossing_flow, place, rest_levels, subscribe_book
 
 pytestmark = [pytest.mark.process, pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="module")]
@@ -44,15 +42,6 @@ def client(server: ServerProcess) -> Iterator[StreamClient]:
     opened = StreamClient(server.base_url)
     yield opened
     opened.close()
-
-
-def metric(server: ServerProcess, name: str, **labels: str) -> float:
-    text = httpx.get(f"{server.base_url}/metrics", timeout=10).text
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == name and sample.labels == labels:
-                return sample.value
-    return 0.0
 
 
 def test_a_local_book_from_the_stream_equals_the_rest_book_after_a_crossing_flow_from_several_traders(
