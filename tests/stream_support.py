@@ -1,5 +1,6 @@
 """A client of the streaming API for tests: a local book kept from the book channel, every checksum verified."""
 
+import itertools
 import json
 import random
 import time
@@ -107,6 +108,41 @@ class StreamClient:
 
     def close(self) -> None:
         self.socket.close()
+
+
+class PrivateClient(StreamClient):
+    """The tests' stream client, with a call that waits for its answer and a look at everything read so far."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(base_url)
+        self.ids = itertools.count(1)
+
+    def post(self, op: str, **fields: Any) -> int:
+        """Send a frame with a fresh id, without waiting for its answer; the id."""
+        ident = next(self.ids)
+        self.send(op=op, id=ident, **fields)
+        return ident
+
+    def call(self, op: str, **fields: Any) -> dict:
+        return self.answer(self.post(op, **fields))
+
+    def auth(self, api_key: str, **fields: Any) -> dict:
+        answer = self.call("auth", key=api_key, **fields)
+        assert answer["status"] == 200, answer
+        return answer
+
+    def wait_for(self, condition: Callable[[dict], bool]) -> dict:
+        """The first message read so far, or read within the deadline, for which `condition` holds."""
+        return next((message for message in self.messages if condition(message)), None) or self.until(condition)
+
+    def of_channel(self, channel: str) -> list[dict]:
+        return [message for message in self.messages if message.get("channel") == channel and "op" not in message]
+
+    def __enter__(self) -> "PrivateClient":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 def place(trader: Trader, market: str, side: str, price: str, quantity: str) -> dict:

@@ -1,5 +1,6 @@
 """The stream across instances: a subscriber on B keeps B's book equal to the REST book while orders go through A
-and B on one PostgreSQL database, and a client that reconnects resyncs from a new snapshot; and the servers' pings.
+and B on one PostgreSQL database, and a client that reconnects resyncs from a new snapshot; a dead-man socket closed
+on A has its orders cancelled in B's book too; and the servers' pings.
 
 The safety poll is set to an hour, so only the push (NOTIFY, then the journal) can explain what B streams."""
 
@@ -15,13 +16,14 @@ from websockets.protocol import State
 from websockets.uri import parse_uri
 
 from tests.servers import ServerProcess, Trader, register_trader, serving_pair
-from tests.stream_support import StreamClient, crossing_flow, place, rest_levels, subscribe_book
+from tests.stream_support import PrivateClient, StreamClient, crossing_flow, place, rest_levels, subscribe_book
 
 pytestmark = [pytest.mark.process, pytest.mark.parametrize("backend", ["postgresql"], indirect=True, scope="module")]
 
 BTC = "BTC-USD"
 NO_POLL = {"ORDERBOOK_POLL_INTERVAL": "3600"}
 PING = 1.0  # the servers' protocol ping interval and timeout here (20 s by default)
+DEAD_MAN_DEADLINE = 2.0  # s: the contract's bound for cancelling a closed socket's orders, on every instance's books
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +85,33 @@ def test_a_socket_that_does_not_answer_the_servers_pings_is_closed(pair: tuple[S
     silent.close()
     assert protocol.close_rcvd is not None and protocol.close_rcvd.code == 1011
     assert time.monotonic() - started < 10 * PING
+
+
+def test_a_dead_man_socket_closed_on_a_has_its_orders_cancelled_in_bs_book_within_2_s(
+    pair: tuple[ServerProcess, ServerProcess],
+) -> None:
+    a, b = pair
+    trader = register_trader(a.base_url)
+    on_b = on(b, trader)
+    watcher = StreamClient(b.base_url)  # B's book, as B streams it (pushed: B's safety poll is an hour)
+    subscribe_book(watcher, BTC, 100)
+    prices = ["2.01", "2.02", "2.03"]  # far below the market: they rest, and only these traders' orders are there
+    with PrivateClient(a.base_url) as dead_man:
+        dead_man.auth(trader.api_key, cancel_on_disconnect=True)
+        placed = [dead_man.call("place", order={"symbol": BTC, "side": "buy", "price": price, "quantity": "1.0000"})
+                  for price in prices]  # fmt: skip
+        assert [answer["status"] for answer in placed] == [201, 201, 201], placed
+        watcher.read_while(lambda: not all(price in dict(watcher.book.levels()[1]) for price in prices))
+    closed = time.monotonic()
+
+    watcher.read_while(lambda: any(price in dict(watcher.book.levels()[1]) for price in prices), DEAD_MAN_DEADLINE)
+    cancelled_in_b = time.monotonic() - closed
+    with b.client() as anonymous:
+        _sequence, _asks, bids = rest_levels(anonymous, BTC, 100)
+    statuses = {on_b.client.get(f"/api/orders/{answer['order']['id']}").json()["status"] for answer in placed}
+    watcher.close()
+    on_b.client.close()
+    trader.client.close()
+    assert cancelled_in_b <= DEAD_MAN_DEADLINE
+    assert not any(price in dict(bids) for price in prices)
+    assert statuses == {"cancelled"}

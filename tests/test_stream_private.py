@@ -1,7 +1,6 @@
 """The streaming API's private side against a real server: order entry answered as REST answers, acknowledged orders
 stored, each trader's own orders, fills and balances, and the dead-man switch (cancel_on_disconnect)."""
 
-import itertools
 import json
 import os
 import re
@@ -21,44 +20,9 @@ from sqlalchemy.pool import NullPool
 
 from tests.funds import credit
 from tests.servers import ServerProcess, Trader, register_trader, sqlite_url
-from tests.stream_support import StreamClient
+from tests.stream_support import PrivateClient
 
 pytestmark = pytest.mark.process
-
-
-class PrivateClient(StreamClient):
-    """The tests' stream client, with a call that waits for its answer and a look at everything read so far."""
-
-    def __init__(self, base_url: str) -> None:
-        super().__init__(base_url)
-        self.ids = itertools.count(1)
-
-    def post(self, op: str, **fields: Any) -> int:
-        """Send a frame with a fresh id, without waiting for its answer; the id."""
-        ident = next(self.ids)
-        self.send(op=op, id=ident, **fields)
-        return ident
-
-    def call(self, op: str, **fields: Any) -> dict:
-        return self.answer(self.post(op, **fields))
-
-    def auth(self, api_key: str, **fields: Any) -> dict:
-        answer = self.call("auth", key=api_key, **fields)
-        assert answer["status"] == 200, answer
-        return answer
-
-    def wait_for(self, condition: Callable[[dict], bool]) -> dict:
-        """The first message read so far, or read within the deadline, for which `condition` holds."""
-        return next((message for message in self.messages if condition(message)), None) or self.until(condition)
-
-    def of_channel(self, channel: str) -> list[dict]:
-        return [message for message in self.messages if message.get("channel") == channel and "op" not in message]
-
-    def __enter__(self) -> "PrivateClient":
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
 
 def stream_url(base_url: str) -> str:
