@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -88,14 +89,25 @@ def test_a_page_that_missed_a_sequence_gets_the_whole_book(
     eventually(lambda: resyncs(server.base_url, "gap"), lambda now: now >= before + 1, "the resync counted")
 
 
+@pytest.mark.parametrize(
+    ("width", "height", "mobile"), [(1440, 900, False), (400, 900, True)], ids=["1440x900", "400x900"]
+)
 def test_the_traders_own_levels_are_marked_and_the_notional_column_shows_price_times_size(
-    server: ServerProcess, open_page: OpenPage, new_trader: NewTrader
+    server: ServerProcess, open_page: OpenPage, new_trader: NewTrader, width: int, height: int, mobile: bool
 ) -> None:
     trader, other = new_trader(), new_trader()
     place(other, "buy", price="124.40", quantity="0.5")
     place(trader, "buy", price="124.41", quantity="0.0125")
     page = open_page(server.base_url).sign_in(trader.username, PASSWORD).open("BTC-USD")
+    metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}
+    page.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)  # a phone shows the Book tab first
+    try:
+        shows_own_levels_and_their_value(page)
+    finally:
+        page.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
+
+def shows_own_levels_and_their_value(page: MarketPage) -> None:
     mine = "return [...document.querySelectorAll('.ob-bids tr.ob-mine td:first-child')].map(c => c.innerText.trim())"
     eventually(lambda: page.driver.execute_script(mine), lambda prices: prices == ["124.41"], "the own level marked")
     rows = {cells[0]: cells for cells in page.driver.execute_script(READ_BIDS)}

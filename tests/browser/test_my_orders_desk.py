@@ -1,6 +1,6 @@
 """A trader's orders in real Chromium: many of them scroll inside their part, fills are told, rows are amended."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -53,6 +53,28 @@ def busy_page(server: ServerProcess, open_page: OpenPage, busy_trader: Trader) -
         page.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
+SIZES = {"1440x900": (1440, 900, False), "400x900": (400, 900, True)}
+Sized = Callable[[MarketPage], MarketPage]
+
+
+@pytest.fixture(params=list(SIZES))
+def sized(request: pytest.FixtureRequest) -> Iterator[Sized]:
+    """Shows a signed-in page at 1440x900, or at 400x900 under the phone's Orders tab; sizes are undone afterwards."""
+    width, height, mobile = SIZES[request.param]
+    pages: list[MarketPage] = []
+
+    def resize(page: MarketPage) -> MarketPage:
+        screen(page, width, height, mobile)
+        pages.append(page)
+        if mobile:
+            page.driver.find_element(By.CSS_SELECTOR, '.market-tabs .q-tab[data-tab="orders"]').click()
+        return page
+
+    yield resize
+    for page in pages:
+        page.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
 def wait_for_rows(page: MarketPage, table: str, count: int) -> None:
     rows = f".{table} tbody tr"
     eventually(lambda: len(page.driver.find_elements(By.CSS_SELECTOR, rows)), count.__le__, f"{count} rows in {table}")
@@ -100,11 +122,11 @@ def test_at_400x900_the_orders_tab_reaches_the_last_closed_order_with_the_form_o
 
 
 def test_each_fill_of_a_resting_order_is_told_once_on_every_tab_of_the_trader(
-    server: ServerProcess, open_page: OpenPage, new_trader: NewTrader
+    server: ServerProcess, open_page: OpenPage, new_trader: NewTrader, sized: Sized
 ) -> None:
     me, taker = new_trader(), new_trader()
     resting = place(me, "sell", "171.37", "0.0300")
-    tabs = [open_page(server.base_url).sign_in(me.username, PASSWORD).open("BTC-USD") for _ in range(2)]
+    tabs = [sized(open_page(server.base_url).sign_in(me.username, PASSWORD).open("BTC-USD")) for _ in range(2)]
     for tab in tabs:
         tab.wait_for_open_order("171.37")
         tab.driver.execute_script(RECORD_TOASTS)
@@ -125,16 +147,16 @@ def test_each_fill_of_a_resting_order_is_told_once_on_every_tab_of_the_trader(
 
 
 def test_amending_a_resting_orders_price_and_size_from_its_row_shows_in_the_book_and_the_row(
-    server: ServerProcess, open_page: OpenPage, new_trader: NewTrader
+    server: ServerProcess, open_page: OpenPage, new_trader: NewTrader, sized: Sized
 ) -> None:
     me = new_trader()
-    resting = place(me, "buy", "120.00", "0.0300")
-    page = open_page(server.base_url).sign_in(me.username, PASSWORD).open("BTC-USD")
+    place(me, "buy", "120.00", "0.0300")
+    page = sized(open_page(server.base_url).sign_in(me.username, PASSWORD).open("BTC-USD"))
     page.wait_for_level("bids", "120.00", "0.0300")
     row = eventually(
         lambda: page.driver.find_elements(By.CSS_SELECTOR, ".my-open-orders tbody tr"), bool, "the order's row"
     )[0]
-    assert str(resting["id"]) in row.text
+    assert "120.00" in row.text and "0.0300" in row.text  # its only order (a phone hides the Id column)
 
     row.find_element(By.CSS_SELECTOR, ".amend-order").click()
     dialog = ".q-dialog .amend-dialog"
